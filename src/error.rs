@@ -1,0 +1,163 @@
+//! The one error type of every server function. It crosses to the browser, so it carries only
+//! what a user may see: a reason to translate, field problems, a mail check's report. Internal
+//! failures are logged on the server (see `server::fail`) and arrive here as `Internal`, without
+//! their text.
+
+use crate::mail_check::CheckReport;
+use crate::model::{FieldErrors, Invalid};
+use serde::{Deserialize, Serialize};
+use leptos::server_fn::codec::JsonEncoding;
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// Some fields were refused; nothing was changed.
+    #[error("invalid input")]
+    Invalid(FieldErrors),
+    #[error("not signed in")]
+    NotSignedIn,
+    /// Signed in, but the role does not allow it (or the object belongs to someone else).
+    #[error("forbidden")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    /// Someone else saved the same thing first (optimistic locking).
+    #[error("conflict")]
+    Conflict,
+    /// Wrong e-mail or password, or an unknown user: one message for both.
+    #[error("bad credentials")]
+    BadCredentials,
+    #[error("too many attempts")]
+    TooManyAttempts { retry_after_secs: u64 },
+    /// The «Почта» tab needs a firm and an outlet or warehouse first.
+    #[error("mail tab locked")]
+    MailTabLocked { missing_firm: bool, missing_outlet: bool },
+    /// A row cannot be deleted while others refer to it.
+    #[error("in use")]
+    InUse,
+    /// A state-changing request from another site (CSRF).
+    #[error("cross-site request")]
+    CrossSite,
+    /// The database or another dependency is briefly unavailable; trying again will help.
+    #[error("unavailable")]
+    Unavailable,
+    /// A mail check failed: what was tried and what the server said. Nothing was saved.
+    #[error("mail check failed")]
+    CheckFailed(CheckReport),
+    /// A set-password link that is unknown, used or expired.
+    #[error("link expired")]
+    LinkExpired,
+    /// The first-run page after the first administrator exists.
+    #[error("already set up")]
+    AlreadySetUp,
+    /// A malformed request (not something a form could produce).
+    #[error("bad request")]
+    BadRequest,
+    #[error("internal error")]
+    Internal,
+}
+
+impl AppError {
+    pub fn field(field: &str, problem: Invalid) -> Self {
+        AppError::Invalid(FieldErrors::single(field, problem))
+    }
+
+    /// The problem of one field, for showing it beside that field.
+    pub fn field_problem(&self, field: &str) -> Option<Invalid> {
+        match self {
+            AppError::Invalid(errors) => errors.for_field(field),
+            _ => None,
+        }
+    }
+
+    /// The message key of the explanation shown above a form.
+    pub fn key(&self) -> &'static str {
+        match self {
+            AppError::Invalid(_) => "error.invalid",
+            AppError::NotSignedIn => "error.not_signed_in",
+            AppError::Forbidden => "error.forbidden",
+            AppError::NotFound => "error.not_found",
+            AppError::Conflict => "error.conflict",
+            AppError::BadCredentials => "error.bad_credentials",
+            AppError::TooManyAttempts { .. } => "error.too_many_attempts",
+            AppError::MailTabLocked { .. } => "error.mail_tab_locked",
+            AppError::InUse => "error.in_use",
+            AppError::CrossSite => "error.cross_site",
+            AppError::Unavailable => "error.unavailable",
+            AppError::CheckFailed(_) => "error.check_failed",
+            AppError::LinkExpired => "error.link_expired",
+            AppError::AlreadySetUp => "error.already_set_up",
+            AppError::BadRequest => "error.bad_request",
+            AppError::Internal => "error.internal",
+        }
+    }
+
+    /// The HTTP status a server function answers with for this error.
+    pub fn http_status(&self) -> u16 {
+        match self {
+            AppError::Invalid(_) | AppError::BadRequest => 400,
+            AppError::NotSignedIn | AppError::BadCredentials => 401,
+            AppError::Forbidden | AppError::CrossSite => 403,
+            AppError::NotFound => 404,
+            AppError::Conflict | AppError::InUse | AppError::AlreadySetUp | AppError::MailTabLocked { .. } => 409,
+            AppError::LinkExpired => 410,
+            AppError::CheckFailed(_) => 422,
+            AppError::TooManyAttempts { .. } => 429,
+            AppError::Internal => 500,
+            AppError::Unavailable => 503,
+        }
+    }
+
+    /// Every variant, so a test can prove each has a message in every language.
+    pub fn examples() -> Vec<AppError> {
+        vec![
+            AppError::Invalid(FieldErrors::new()),
+            AppError::NotSignedIn,
+            AppError::Forbidden,
+            AppError::NotFound,
+            AppError::Conflict,
+            AppError::BadCredentials,
+            AppError::TooManyAttempts { retry_after_secs: 1 },
+            AppError::MailTabLocked { missing_firm: true, missing_outlet: true },
+            AppError::InUse,
+            AppError::CrossSite,
+            AppError::Unavailable,
+            AppError::CheckFailed(CheckReport::default()),
+            AppError::LinkExpired,
+            AppError::AlreadySetUp,
+            AppError::BadRequest,
+            AppError::Internal,
+        ]
+    }
+}
+
+impl From<FieldErrors> for AppError {
+    fn from(errors: FieldErrors) -> Self {
+        AppError::Invalid(errors)
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            // The request could not be decoded: not something the forms produce.
+            ServerFnErrorErr::Args(_) | ServerFnErrorErr::Deserialization(_) | ServerFnErrorErr::MissingArg(_) => {
+                AppError::BadRequest
+            }
+            // The browser could not reach the server, or the server could not answer.
+            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => AppError::Unavailable,
+            _ => AppError::Internal,
+        }
+    }
+}
+
+/// Turns field checks into the error of a whole form.
+pub fn ensure_valid(errors: FieldErrors) -> Result<(), AppError> {
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Invalid(errors))
+    }
+}

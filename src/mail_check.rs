@@ -1,0 +1,192 @@
+//! The report of a mail check (test letter, «Проверить настройки», the check before saving): the
+//! steps that ran, each with its time, and, if one failed, why in plain words with the server's
+//! own reply kept underneath. Shared by the server, which fills it, and the browser, which shows it.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Step {
+    /// The host name was looked up and the address passed the egress guard.
+    Resolve,
+    Connect,
+    Tls,
+    /// The server's greeting and what it offers (EHLO, CAPABILITY, CAPA).
+    Greeting,
+    Login,
+    Sender,
+    Recipient,
+    Data,
+    /// IMAP: INBOX selected and messages counted; POP3: STAT.
+    Mailbox,
+}
+
+impl Step {
+    pub fn key(self) -> &'static str {
+        match self {
+            Step::Resolve => "step.resolve",
+            Step::Connect => "step.connect",
+            Step::Tls => "step.tls",
+            Step::Greeting => "step.greeting",
+            Step::Login => "step.login",
+            Step::Sender => "step.sender",
+            Step::Recipient => "step.recipient",
+            Step::Data => "step.data",
+            Step::Mailbox => "step.mailbox",
+        }
+    }
+
+    pub const ALL: &'static [Step] = &[
+        Step::Resolve,
+        Step::Connect,
+        Step::Tls,
+        Step::Greeting,
+        Step::Login,
+        Step::Sender,
+        Step::Recipient,
+        Step::Data,
+        Step::Mailbox,
+    ];
+}
+
+/// Which server of an account a step talked to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Side {
+    Outgoing,
+    Incoming,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StepResult {
+    pub side: Side,
+    pub step: Step,
+    pub ok: bool,
+    pub millis: u32,
+    /// A short fact worth showing: the address connected to, the TLS version, a message count.
+    pub detail: Option<String>,
+}
+
+/// Why a check failed, in terms a user can act on. Each has an explanation and advice in the
+/// catalogs (`reason.<name>` and `advice.<name>`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Reason {
+    WrongLoginOrPassword,
+    AppPasswordRequired,
+    PasswordLoginDisabled,
+    SenderNotOwned,
+    RecipientRejected,
+    SslOnStartTlsPort,
+    StartTlsOnSslPort,
+    StartTlsNotOffered,
+    CertificateUntrusted,
+    CertificateExpired,
+    CertificateWrongHost,
+    TlsFailed,
+    HostNotFound,
+    /// Refused, unreachable or not allowed by the egress guard: one text, so checks cannot be
+    /// used to map a network (security rule 6).
+    Unreachable,
+    Timeout,
+    ConnectionDropped,
+    MessageTooLarge,
+    AuthNotOffered,
+    MailboxUnavailable,
+    ServerRejected,
+    PresetNotConfigured,
+}
+
+impl Reason {
+    pub fn name(self) -> &'static str {
+        match self {
+            Reason::WrongLoginOrPassword => "wrong_login_or_password",
+            Reason::AppPasswordRequired => "app_password_required",
+            Reason::PasswordLoginDisabled => "password_login_disabled",
+            Reason::SenderNotOwned => "sender_not_owned",
+            Reason::RecipientRejected => "recipient_rejected",
+            Reason::SslOnStartTlsPort => "ssl_on_starttls_port",
+            Reason::StartTlsOnSslPort => "starttls_on_ssl_port",
+            Reason::StartTlsNotOffered => "starttls_not_offered",
+            Reason::CertificateUntrusted => "certificate_untrusted",
+            Reason::CertificateExpired => "certificate_expired",
+            Reason::CertificateWrongHost => "certificate_wrong_host",
+            Reason::TlsFailed => "tls_failed",
+            Reason::HostNotFound => "host_not_found",
+            Reason::Unreachable => "unreachable",
+            Reason::Timeout => "timeout",
+            Reason::ConnectionDropped => "connection_dropped",
+            Reason::MessageTooLarge => "message_too_large",
+            Reason::AuthNotOffered => "auth_not_offered",
+            Reason::MailboxUnavailable => "mailbox_unavailable",
+            Reason::ServerRejected => "server_rejected",
+            Reason::PresetNotConfigured => "preset_not_configured",
+        }
+    }
+
+    pub const ALL: &'static [Reason] = &[
+        Reason::WrongLoginOrPassword,
+        Reason::AppPasswordRequired,
+        Reason::PasswordLoginDisabled,
+        Reason::SenderNotOwned,
+        Reason::RecipientRejected,
+        Reason::SslOnStartTlsPort,
+        Reason::StartTlsOnSslPort,
+        Reason::StartTlsNotOffered,
+        Reason::CertificateUntrusted,
+        Reason::CertificateExpired,
+        Reason::CertificateWrongHost,
+        Reason::TlsFailed,
+        Reason::HostNotFound,
+        Reason::Unreachable,
+        Reason::Timeout,
+        Reason::ConnectionDropped,
+        Reason::MessageTooLarge,
+        Reason::AuthNotOffered,
+        Reason::MailboxUnavailable,
+        Reason::ServerRejected,
+        Reason::PresetNotConfigured,
+    ];
+
+    /// The form field to highlight for this failure (field names of the forms).
+    pub fn field(self, side: Side) -> Option<&'static str> {
+        let outgoing = side == Side::Outgoing;
+        match self {
+            Reason::WrongLoginOrPassword | Reason::AppPasswordRequired | Reason::PasswordLoginDisabled => {
+                Some("password")
+            }
+            Reason::SenderNotOwned => Some("sender_email"),
+            Reason::RecipientRejected => Some("recipient"),
+            Reason::SslOnStartTlsPort | Reason::StartTlsOnSslPort | Reason::StartTlsNotOffered => {
+                Some(if outgoing { "smtp_security" } else { "incoming_security" })
+            }
+            Reason::CertificateUntrusted
+            | Reason::CertificateExpired
+            | Reason::CertificateWrongHost
+            | Reason::HostNotFound
+            | Reason::Unreachable
+            | Reason::PresetNotConfigured => Some(if outgoing { "smtp_host" } else { "incoming_host" }),
+            Reason::Timeout | Reason::TlsFailed => Some(if outgoing { "smtp_port" } else { "incoming_port" }),
+            _ => None,
+        }
+    }
+}
+
+/// What went wrong, with the server's own words when it said something.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Failure {
+    pub side: Side,
+    pub reason: Reason,
+    pub server_reply: Option<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CheckReport {
+    pub steps: Vec<StepResult>,
+    pub failure: Option<Failure>,
+    /// For IMAP/POP3: how many messages the mailbox holds (since the initial load date, if set).
+    pub messages: Option<u32>,
+}
+
+impl CheckReport {
+    pub fn passed(&self) -> bool {
+        self.failure.is_none() && !self.steps.is_empty()
+    }
+}
