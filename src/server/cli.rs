@@ -1,0 +1,194 @@
+//! The operator's command line: serve, migrate, create tenants and users.
+
+use super::config::Config;
+use super::startup::{open_database, Application};
+use super::tenancy::{self, NewMember};
+use crate::model::{EmailAddress, Lang, Name, NewPassword, Role, TenantId};
+use clap::{Parser, Subcommand};
+use std::io::BufRead;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "pochta", version, about = "Pochta: e-mail settings for a multi-tenant business application")]
+struct Cli {
+    #[command(flatten)]
+    config: Config,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Start the web server (the default when no command is given). Applies migrations first.
+    Serve,
+    /// Apply the database migrations and exit.
+    Migrate,
+    /// Manage tenants (the companies sharing this deployment).
+    #[command(subcommand)]
+    Tenant(TenantCommand),
+    /// Manage users of a tenant.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+#[derive(Subcommand)]
+enum TenantCommand {
+    /// Create a tenant with its system e-mail account and its first administrator.
+    Create {
+        /// The organisation's name.
+        #[arg(long)]
+        name: String,
+        /// The administrator's e-mail (their sign-in name).
+        #[arg(long)]
+        admin_email: String,
+        /// The administrator's full name.
+        #[arg(long)]
+        admin_name: String,
+        /// Read the administrator's password from the first line of standard input. Without it a
+        /// one-time password is printed, and signing in with it leads to choosing a new one.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+    /// List tenants with their ids.
+    List,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add a user to a tenant.
+    Create {
+        /// The tenant's id (see `tenant list`).
+        #[arg(long)]
+        tenant: i64,
+        /// The user's e-mail (their sign-in name).
+        #[arg(long)]
+        email: String,
+        /// The user's full name.
+        #[arg(long)]
+        name: String,
+        /// `admin` manages users, the «Почта» tab and shared accounts; `user` does not.
+        #[arg(long, value_parser = ["admin", "user"])]
+        role: String,
+        /// Read the password from the first line of standard input instead of printing a
+        /// one-time password.
+        #[arg(long)]
+        password_stdin: bool,
+    },
+}
+
+pub async fn run() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let outcome = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(cli.config).await,
+        Command::Migrate => open_database(&cli.config).await.map(|_| println!("migrations applied")).map_err(|e| e.to_string()),
+        Command::Tenant(cmd) => tenant(cli.config, cmd).await,
+        Command::User(cmd) => user(cli.config, cmd).await,
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=warn"));
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+async fn serve(config: Config) -> Result<(), String> {
+    let app = Application::build(config).await.map_err(|e| e.to_string())?;
+    tracing::info!("Pochta is listening on http://{}", app.local_addr());
+    app.run().await.map_err(|e| e.to_string())
+}
+
+/// A password from standard input, or a fresh one-time password to print.
+fn initial_password(from_stdin: bool) -> Result<(NewPassword, Option<String>), String> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).map_err(|e| e.to_string())?;
+        let password = NewPassword::parse(line.trim_end_matches(['\r', '\n']))
+            .map_err(|p| format!("password refused: {}", crate::i18n::invalid_text(Lang::En, p)))?;
+        Ok((password, None))
+    } else {
+        let one_time = super::auth::new_token()[..16].to_string();
+        let password = NewPassword::parse(&one_time).map_err(|_| "cannot generate a password".to_string())?;
+        Ok((password, Some(one_time)))
+    }
+}
+
+fn parse<T>(field: &str, parsed: Result<T, crate::model::Invalid>) -> Result<T, String> {
+    parsed.map_err(|p| format!("{field}: {}", crate::i18n::invalid_text(Lang::En, p)))
+}
+
+async fn tenant(config: Config, cmd: TenantCommand) -> Result<(), String> {
+    let db = open_database(&config).await.map_err(|e| e.to_string())?;
+    match cmd {
+        TenantCommand::Create { name, admin_email, admin_name, password_stdin } => {
+            let name = parse("name", Name::parse(&name))?;
+            let email = parse("admin-email", EmailAddress::parse(&admin_email))?;
+            let admin_name = parse("admin-name", Name::parse(&admin_name))?;
+            let (password, one_time) = initial_password(password_stdin)?;
+            let admin = NewMember {
+                email: &email,
+                name: &admin_name,
+                lang: Lang::Ru,
+                password: Some(&password),
+                temporary_password: one_time.is_some(),
+            };
+            let (tenant, user) = tenancy::create_tenant(&db, &name, admin, false).await.map_err(explain)?;
+            println!("tenant {} created; administrator {} (user {})", tenant.0, email, user.0);
+            if let Some(p) = one_time {
+                println!("one-time password (shown once): {p}");
+            }
+            Ok(())
+        }
+        TenantCommand::List => {
+            let rows: Vec<(i64, String)> =
+                sqlx::query_as("SELECT id, name FROM tenants ORDER BY id").fetch_all(db.pool()).await.map_err(|e| e.to_string())?;
+            for (id, name) in rows {
+                println!("{id}\t{name}");
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn user(config: Config, cmd: UserCommand) -> Result<(), String> {
+    let db = open_database(&config).await.map_err(|e| e.to_string())?;
+    let UserCommand::Create { tenant, email, name, role, password_stdin } = cmd;
+    let email = parse("email", EmailAddress::parse(&email))?;
+    let name = parse("name", Name::parse(&name))?;
+    let role = parse("role", Role::parse(&role))?;
+    let mut tx = db.read(TenantId(tenant)).await.map_err(explain)?;
+    let exists = super::db::tenants::name(&mut tx, TenantId(tenant)).await.map_err(|e| e.to_string())?.is_some();
+    tx.commit().await.map_err(|e| e.to_string())?;
+    if !exists {
+        return Err(format!("there is no tenant {tenant} (see `pochta tenant list`)"));
+    }
+    let (password, one_time) = initial_password(password_stdin)?;
+    let member =
+        NewMember { email: &email, name: &name, lang: Lang::Ru, password: Some(&password), temporary_password: one_time.is_some() };
+    let user = tenancy::add_member(&db, TenantId(tenant), None, member, role).await.map_err(explain)?;
+    println!("user {} created in tenant {tenant}", user.0);
+    if let Some(p) = one_time {
+        println!("one-time password (shown once): {p}");
+    }
+    Ok(())
+}
+
+fn explain(error: crate::error::AppError) -> String {
+    match &error {
+        crate::error::AppError::Invalid(fields) => fields
+            .0
+            .iter()
+            .map(|f| format!("{}: {}", f.field, crate::i18n::invalid_text(Lang::En, f.problem)))
+            .collect::<Vec<_>>()
+            .join("; "),
+        other => crate::i18n::t(Lang::En, other.key()).to_string(),
+    }
+}

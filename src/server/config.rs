@@ -1,0 +1,88 @@
+//! Operator configuration: command-line options with environment fallbacks. Nothing here is
+//! editable from the web interface.
+
+use clap::Args;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Args, Clone, Debug)]
+pub struct Config {
+    /// Folder for the SQLite database and the generated secret key (created on first start).
+    #[arg(long, env = "POCHTA_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+
+    /// Database to use: `sqlite://path/to/file.db` or `postgres://user:pass@host/db`.
+    /// Default: an SQLite file `pochta.db` in the data folder.
+    #[arg(long, env = "DATABASE_URL")]
+    pub database_url: Option<String>,
+
+    /// Address and port the web server listens on.
+    #[arg(long, env = "POCHTA_LISTEN", default_value = "127.0.0.1:3000")]
+    pub listen: SocketAddr,
+
+    /// Folder with the built site (`pkg/` with the WASM, JS and CSS), as cargo-leptos writes it.
+    #[arg(long, env = "LEPTOS_SITE_ROOT", default_value = "target/site")]
+    pub site_root: PathBuf,
+
+    /// Keys for encrypting stored mail passwords: a file with one `key-id base64-key` per line,
+    /// the first being the one new secrets are encrypted with. Default: `secret-keys` in the data
+    /// folder, generated on first start.
+    #[arg(long, env = "POCHTA_SECRET_KEYS_FILE")]
+    pub secret_keys_file: Option<PathBuf>,
+
+    /// The same keys given directly (`id:base64key,id:base64key`), instead of a file.
+    #[arg(long, env = "POCHTA_SECRET_KEYS", hide_env_values = true)]
+    pub secret_keys: Option<String>,
+
+    /// Mail servers on private or loopback addresses that may be contacted anyway, as
+    /// `host:port` separated by commas (company servers on an internal network).
+    #[arg(long, env = "POCHTA_EGRESS_ALLOW", value_delimiter = ',')]
+    pub egress_allow: Vec<String>,
+
+    /// Ports that outgoing mail connections may use.
+    #[arg(long, env = "POCHTA_EGRESS_PORTS", value_delimiter = ',', default_value = "25,465,587,2525,143,993,110,995")]
+    pub egress_ports: Vec<u16>,
+
+    /// A PEM file with extra certificate authorities trusted for mail servers (a company CA).
+    #[arg(long, env = "POCHTA_CA_FILE")]
+    pub ca_file: Option<PathBuf>,
+
+    /// A JSON file with mail-service presets that replaces or extends the built-in ones
+    /// (e.g. the Tradesoft servers). Read at start.
+    #[arg(long, env = "POCHTA_PRESETS_FILE")]
+    pub presets_file: Option<PathBuf>,
+
+    /// Limit in seconds for each step of a mail dialogue (connect, TLS, one command).
+    #[arg(long, env = "POCHTA_MAIL_STEP_TIMEOUT", default_value_t = 10)]
+    pub mail_step_timeout_secs: u64,
+
+    /// Limit in seconds for a whole mail check.
+    #[arg(long, env = "POCHTA_MAIL_TOTAL_TIMEOUT", default_value_t = 30)]
+    pub mail_total_timeout_secs: u64,
+
+    /// Mark cookies `Secure` even when no proxy reports HTTPS (always set it behind HTTPS).
+    #[arg(long, env = "POCHTA_SECURE_COOKIES", default_value_t = false)]
+    pub secure_cookies: bool,
+
+    /// Maximum database connections of this instance.
+    #[arg(long, env = "POCHTA_DB_CONNECTIONS", default_value_t = 16)]
+    pub db_connections: u32,
+}
+
+impl Config {
+    pub fn database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}?mode=rwc", self.data_dir.join("pochta.db").display()),
+        }
+    }
+
+    pub fn mail_step_timeout(&self) -> Duration {
+        Duration::from_secs(self.mail_step_timeout_secs.max(1))
+    }
+
+    pub fn mail_total_timeout(&self) -> Duration {
+        Duration::from_secs(self.mail_total_timeout_secs.max(1))
+    }
+}

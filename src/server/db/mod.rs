@@ -1,0 +1,185 @@
+//! The database: one pool for SQLite or PostgreSQL behind sqlx's `Any` driver, and transactions
+//! that carry their tenant. Queries are written once for both: `$1` placeholders, integers for
+//! ids, flags and timestamps (milliseconds), text for the rest.
+//!
+//! Every tenant-scoped read or write goes through [`Db::read`] or [`Db::write`] with a tenant id;
+//! on PostgreSQL that also sets `app.tenant_id` for row-level security, a second fence behind the
+//! `tenant_id = $1` every query carries.
+
+pub mod accounts;
+pub mod audit;
+pub mod meta;
+pub mod password_links;
+pub mod sessions;
+pub mod tenants;
+pub mod throttle;
+pub mod users;
+
+use crate::error::AppError;
+use crate::model::TenantId;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+use std::str::FromStr;
+use std::time::Duration;
+
+pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone)]
+pub struct Db {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+impl Db {
+    pub async fn connect(url: &str, max_connections: u32) -> Result<Self, sqlx::Error> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else {
+            return Err(sqlx::Error::Configuration("DATABASE_URL must start with sqlite: or postgres:".into()));
+        };
+        if backend == Backend::Sqlite {
+            create_sqlite_folder(url);
+        }
+        let options = AnyConnectOptions::from_str(url)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(max_connections)
+            .acquire_timeout(Duration::from_secs(5))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        // WAL lets readers run beside the one writer; the busy timeout makes a
+                        // second writer wait instead of failing.
+                        conn.execute("PRAGMA journal_mode = WAL").await?;
+                        conn.execute("PRAGMA synchronous = NORMAL").await?;
+                        conn.execute("PRAGMA foreign_keys = ON").await?;
+                        conn.execute("PRAGMA busy_timeout = 5000").await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        Ok(Self { pool, backend })
+    }
+
+    pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
+        match self.backend {
+            Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await,
+            Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await,
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// A transaction for reading one tenant's rows.
+    pub async fn read(&self, tenant: TenantId) -> Result<Tx, AppError> {
+        let mut tx = self.pool.begin().await?;
+        self.scope(&mut tx, tenant).await?;
+        Ok(tx)
+    }
+
+    /// A transaction for changing one tenant's rows. On SQLite it takes the write lock at once
+    /// (`BEGIN IMMEDIATE`), so two writers queue on the busy timeout instead of one failing when
+    /// it upgrades a read lock.
+    pub async fn write(&self, tenant: TenantId) -> Result<Tx, AppError> {
+        let mut tx = self.begin_write().await?;
+        self.scope(&mut tx, tenant).await?;
+        Ok(tx)
+    }
+
+    /// A write transaction not bound to a tenant: creating tenants, sessions, sign-in throttling.
+    pub async fn write_global(&self) -> Result<Tx, AppError> {
+        Ok(self.begin_write().await?)
+    }
+
+    async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
+    async fn scope(&self, tx: &mut Tx, tenant: TenantId) -> Result<(), sqlx::Error> {
+        self.set_local(tx, "app.tenant_id", &tenant.0.to_string()).await
+    }
+
+    /// Enters a tenant in the middle of a transaction that found it (sign-in, session lookup).
+    pub async fn enter_tenant(&self, tx: &mut Tx, tenant: TenantId) -> Result<(), AppError> {
+        Ok(self.scope(tx, tenant).await?)
+    }
+
+    /// A transaction that may see one row found by a secret key before any tenant is known
+    /// (a session token hash, a sign-in e-mail, a password link). On PostgreSQL the key is the
+    /// capability the row-level security policies check for these look-ups.
+    pub async fn lookup(&self, capability: Capability, key: &str) -> Result<Tx, AppError> {
+        let mut tx = self.begin_write().await?;
+        self.set_local(&mut tx, capability.setting(), key).await?;
+        Ok(tx)
+    }
+
+    async fn set_local(&self, tx: &mut Tx, name: &str, value: &str) -> Result<(), sqlx::Error> {
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT set_config($1, $2, true)").bind(name).bind(value).execute(&mut **tx).await?;
+        }
+        Ok(())
+    }
+}
+
+/// The pre-tenant look-ups, each allowed to see only the row matching its key.
+#[derive(Clone, Copy, Debug)]
+pub enum Capability {
+    Session,
+    SignIn,
+    PasswordLink,
+}
+
+impl Capability {
+    fn setting(self) -> &'static str {
+        match self {
+            Capability::Session => "app.session",
+            Capability::SignIn => "app.sign_in",
+            Capability::PasswordLink => "app.password_link",
+        }
+    }
+}
+
+fn create_sqlite_folder(url: &str) {
+    let path = url.trim_start_matches("sqlite:").trim_start_matches("//");
+    let path = path.split('?').next().unwrap_or_default();
+    if let Some(parent) = std::path::Path::new(path).parent() {
+        if !parent.as_os_str().is_empty() {
+            let _ = std::fs::create_dir_all(parent);
+        }
+    }
+}
+
+/// Milliseconds since the epoch: every timestamp column.
+pub fn now_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}
+
+/// Flags are stored as 0/1 integers: the `Any` driver has no boolean that works on both backends.
+pub fn flag(value: bool) -> i64 {
+    i64::from(value)
+}

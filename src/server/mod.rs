@@ -1,0 +1,12 @@
+//! Server-only code: configuration, the database, authentication, HTTP hardening, the CLI.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod fail;
+pub mod members;
+pub mod startup;
+pub mod state;
+pub mod tenancy;
+pub mod web;
