@@ -1,0 +1,5 @@
+//! Server functions: each checks who is asking, parses the input into model types, calls a
+//! service in `server`, and maps the outcome. Nothing else happens here.
+
+pub mod session;
+pub mod users;
