@@ -1,0 +1,92 @@
+//! Strict tenant isolation: a user of tenant B, calling every server function with tenant A's
+//! ids, is refused and changes nothing of A's.
+
+use crate::helpers::{spawn_app, Browser, TestApp};
+use pochta::error::AppError;
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+const PASSWORD: &str = "очень надёжный пароль";
+
+/// What tenant A owns, by id.
+pub struct TenantA {
+    pub admin: Browser,
+    pub user_id: i64,
+}
+
+async fn tenant_a(app: &TestApp) -> TenantA {
+    let admin = app.first_run("Тенант А", "admin@a.test", PASSWORD).await;
+    let invitation: Value = admin
+        .call("users/add", &[("email", "user@a.test"), ("name", "Пользователь А"), ("role", "user"), ("first_password", "link")])
+        .await
+        .unwrap();
+    let user_id = invitation["Link"]["user"].as_i64().unwrap();
+    TenantA { admin, user_id }
+}
+
+/// Server functions that act only on the caller's own session or tenant and take no ids.
+const OWN_SCOPE: &[&str] =
+    &["session", "sign_in", "sign_out", "first_run", "set_language", "password_link_status", "set_password", "users/list", "users/add"];
+
+#[tokio::test]
+async fn a_user_of_another_tenant_is_refused_every_server_function_with_tenant_a_ids() {
+    let app = spawn_app().await;
+    let a = tenant_a(&app).await;
+    let b_admin = app.new_tenant("Тенант Б", "admin@b.test", PASSWORD).await;
+    let a_user = a.user_id.to_string();
+
+    let with_a_ids: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        ("users/change_role", vec![("user", &a_user), ("role", "admin")]),
+        ("users/set_active", vec![("user", &a_user), ("active", "false")]),
+        ("users/password_link", vec![("user", &a_user)]),
+    ];
+    for (endpoint, args) in &with_a_ids {
+        let outcome = b_admin.call::<Value>(endpoint, args).await;
+        assert!(
+            matches!(outcome, Err(AppError::NotFound) | Err(AppError::Forbidden)),
+            "{endpoint} with tenant A's ids must be refused, got {outcome:?}"
+        );
+    }
+
+    // Lists show only B's own rows.
+    let users: Vec<Value> = b_admin.call("users/list", &[]).await.unwrap();
+    assert!(users.iter().all(|u| u["email"].as_str().unwrap().ends_with("@b.test")), "{users:?}");
+    let session: Value = b_admin.call("session", &[]).await.unwrap();
+    assert_eq!(session["me"]["tenant_name"], "Тенант Б");
+
+    // Nothing of A changed.
+    let a_users: Vec<Value> = a.admin.call("users/list", &[]).await.unwrap();
+    let user = a_users.iter().find(|u| u["id"] == a.user_id).unwrap();
+    assert_eq!(user["role"], "User");
+    assert_eq!(user["active"], true);
+
+    // Every server function of the app is covered above: a new one must be added here.
+    let covered: BTreeSet<String> =
+        with_a_ids.iter().map(|(e, _)| e.to_string()).chain(OWN_SCOPE.iter().map(|e| e.to_string())).collect();
+    let registered: BTreeSet<String> = leptos::server_fn::axum::server_fn_paths()
+        .map(|(path, _)| path.trim_start_matches("/api/").to_string())
+        .collect();
+    let uncovered: Vec<_> = registered.difference(&covered).collect();
+    assert!(uncovered.is_empty(), "server functions without an isolation check: {uncovered:?}");
+}
+
+#[tokio::test]
+async fn an_ordinary_user_is_refused_what_only_administrators_may_do() {
+    let app = spawn_app().await;
+    let a = tenant_a(&app).await;
+    let link: Value = a.admin.call("users/password_link", &[("user", &a.user_id.to_string())]).await.unwrap();
+    let token = link["Link"]["path"].as_str().unwrap().split("token=").nth(1).unwrap().to_string();
+    let user = app.browser();
+    user.call::<Value>("set_password", &[("token", &token), ("password", "пароль пользователя"), ("password_again", "пароль пользователя")])
+        .await
+        .unwrap();
+    for (endpoint, args) in [
+        ("users/list", vec![]),
+        ("users/add", vec![("email", "x@a.test"), ("name", "X"), ("role", "admin"), ("first_password", "link")]),
+        ("users/change_role", vec![("user", "1"), ("role", "user")]),
+        ("users/set_active", vec![("user", "1"), ("active", "false")]),
+        ("users/password_link", vec![("user", "1")]),
+    ] {
+        assert_eq!(user.call::<Value>(endpoint, &args).await.unwrap_err(), AppError::Forbidden, "{endpoint}");
+    }
+}
