@@ -1,0 +1,37 @@
+# Pochta: the two commands of the README, and the steps they are made of.
+SHELL := /bin/bash
+export PATH := $(CURDIR)/.tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+
+SSR := --no-default-features --features ssr
+
+.PHONY: run test setup-run setup-test build-test test-rust test-browser bench
+
+## Install what is missing and start the app on an SQLite file in ./data (http://127.0.0.1:3000).
+run: setup-run
+	cargo leptos serve --release
+
+## Install what is missing and run every test (unit, HTTP integration, browser).
+test: setup-test build-test
+	$(MAKE) --no-print-directory test-rust test-browser
+
+setup-run:
+	scripts/setup.sh run
+
+setup-test:
+	scripts/setup.sh test
+
+# The browser bundle through cargo-leptos; the server with plain cargo, so `cargo test` reuses
+# the same compiled dependencies.
+build-test:
+	cargo leptos build --frontend-only
+	cargo build $(SSR) --bin pochta
+
+test-rust:
+	cargo test $(SSR)
+
+test-browser:
+	cd end2end && npx playwright test
+
+## Figures: build time, bundle sizes, memory, sign-in round trip (see bench/).
+bench: setup-test
+	bench/foundation.sh

@@ -1,0 +1,42 @@
+// Browser tests in Debian's Chromium (never a downloaded browser). Playwright starts the real
+// server on a loopback port with a fresh data folder; the test command has built it before.
+import { defineConfig } from "@playwright/test";
+
+const port = Number(process.env.POCHTA_E2E_PORT ?? 3100);
+const root = `${__dirname}/..`;
+const dataDir = process.env.POCHTA_E2E_DATA ?? `${root}/target/e2e-data`;
+const server = process.env.POCHTA_E2E_SERVER ?? `${root}/target/debug/pochta`;
+
+export default defineConfig({
+  testDir: "./tests",
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  timeout: 60_000,
+  expect: { timeout: 15_000 },
+  reporter: [["list"]],
+  use: {
+    baseURL: `http://127.0.0.1:${port}`,
+    trace: "retain-on-failure",
+    launchOptions: {
+      executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
+    },
+  },
+  webServer: {
+    command: `rm -rf '${dataDir}' && exec '${server}' --data-dir '${dataDir}' --listen 127.0.0.1:${port} --site-root '${root}/target/site'`,
+    url: `http://127.0.0.1:${port}/sign-in`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: "pipe",
+    stderr: "pipe",
+  },
+});
