@@ -94,57 +94,59 @@ pub enum Reason {
     PresetNotConfigured,
 }
 
-impl Reason {
-    pub fn name(self) -> &'static str {
-        match self {
-            Reason::WrongLoginOrPassword => "wrong_login_or_password",
-            Reason::AppPasswordRequired => "app_password_required",
-            Reason::PasswordLoginDisabled => "password_login_disabled",
-            Reason::SenderNotOwned => "sender_not_owned",
-            Reason::RecipientRejected => "recipient_rejected",
-            Reason::SslOnStartTlsPort => "ssl_on_starttls_port",
-            Reason::StartTlsOnSslPort => "starttls_on_ssl_port",
-            Reason::StartTlsNotOffered => "starttls_not_offered",
-            Reason::CertificateUntrusted => "certificate_untrusted",
-            Reason::CertificateExpired => "certificate_expired",
-            Reason::CertificateWrongHost => "certificate_wrong_host",
-            Reason::TlsFailed => "tls_failed",
-            Reason::HostNotFound => "host_not_found",
-            Reason::Unreachable => "unreachable",
-            Reason::Timeout => "timeout",
-            Reason::ConnectionDropped => "connection_dropped",
-            Reason::MessageTooLarge => "message_too_large",
-            Reason::AuthNotOffered => "auth_not_offered",
-            Reason::MailboxUnavailable => "mailbox_unavailable",
-            Reason::ServerRejected => "server_rejected",
-            Reason::PresetNotConfigured => "preset_not_configured",
+/// One table gives each reason its stored name and its catalog keys (`reason.*`, `advice.*`).
+macro_rules! reasons {
+    ($($variant:ident => $name:literal),* $(,)?) => {
+        impl Reason {
+            /// The stable name, stored as an account's last check result.
+            pub fn name(self) -> &'static str {
+                match self { $(Reason::$variant => $name),* }
+            }
+
+            pub fn from_name(name: &str) -> Option<Reason> {
+                match name { $($name => Some(Reason::$variant),)* _ => None }
+            }
+
+            /// The catalog key of the plain-language explanation.
+            pub fn text_key(self) -> &'static str {
+                match self { $(Reason::$variant => concat!("reason.", $name)),* }
+            }
+
+            /// The catalog key of what to do about it.
+            pub fn advice_key(self) -> &'static str {
+                match self { $(Reason::$variant => concat!("advice.", $name)),* }
+            }
+
+            pub const ALL: &'static [Reason] = &[$(Reason::$variant),*];
         }
-    }
+    };
+}
 
-    pub const ALL: &'static [Reason] = &[
-        Reason::WrongLoginOrPassword,
-        Reason::AppPasswordRequired,
-        Reason::PasswordLoginDisabled,
-        Reason::SenderNotOwned,
-        Reason::RecipientRejected,
-        Reason::SslOnStartTlsPort,
-        Reason::StartTlsOnSslPort,
-        Reason::StartTlsNotOffered,
-        Reason::CertificateUntrusted,
-        Reason::CertificateExpired,
-        Reason::CertificateWrongHost,
-        Reason::TlsFailed,
-        Reason::HostNotFound,
-        Reason::Unreachable,
-        Reason::Timeout,
-        Reason::ConnectionDropped,
-        Reason::MessageTooLarge,
-        Reason::AuthNotOffered,
-        Reason::MailboxUnavailable,
-        Reason::ServerRejected,
-        Reason::PresetNotConfigured,
-    ];
+reasons! {
+    WrongLoginOrPassword => "wrong_login_or_password",
+    AppPasswordRequired => "app_password_required",
+    PasswordLoginDisabled => "password_login_disabled",
+    SenderNotOwned => "sender_not_owned",
+    RecipientRejected => "recipient_rejected",
+    SslOnStartTlsPort => "ssl_on_starttls_port",
+    StartTlsOnSslPort => "starttls_on_ssl_port",
+    StartTlsNotOffered => "starttls_not_offered",
+    CertificateUntrusted => "certificate_untrusted",
+    CertificateExpired => "certificate_expired",
+    CertificateWrongHost => "certificate_wrong_host",
+    TlsFailed => "tls_failed",
+    HostNotFound => "host_not_found",
+    Unreachable => "unreachable",
+    Timeout => "timeout",
+    ConnectionDropped => "connection_dropped",
+    MessageTooLarge => "message_too_large",
+    AuthNotOffered => "auth_not_offered",
+    MailboxUnavailable => "mailbox_unavailable",
+    ServerRejected => "server_rejected",
+    PresetNotConfigured => "preset_not_configured",
+}
 
+impl Reason {
     /// The form field to highlight for this failure (field names of the forms).
     pub fn field(self, side: Side) -> Option<&'static str> {
         let outgoing = side == Side::Outgoing;

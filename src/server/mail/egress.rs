@@ -1,0 +1,324 @@
+//! The egress guard: the only way Pochta opens a connection to a host a user typed. It resolves
+//! the name, refuses addresses that are not on the public internet (unless the operator
+//! allow-listed that `host:port`), and connects to the address it checked — never resolving
+//! again, so DNS cannot swap in an internal address between the check and the connection.
+
+use crate::model::{Host, Port};
+use futures::future::BoxFuture;
+use std::collections::HashSet;
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpStream;
+
+/// Looks up host names. Injected so tests can answer with any address without DNS.
+pub trait Resolver: Send + Sync {
+    fn resolve<'a>(&'a self, host: &'a str) -> BoxFuture<'a, io::Result<Vec<IpAddr>>>;
+}
+
+/// The operating system's resolver.
+pub struct SystemResolver;
+
+impl Resolver for SystemResolver {
+    fn resolve<'a>(&'a self, host: &'a str) -> BoxFuture<'a, io::Result<Vec<IpAddr>>> {
+        Box::pin(async move { Ok(tokio::net::lookup_host((host, 0)).await?.map(|a| a.ip()).collect()) })
+    }
+}
+
+/// Why the guard did not connect. `Blocked` and `Unreachable` read the same to users, so checks
+/// cannot be used to map which internal hosts and ports exist.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    /// The name does not resolve.
+    NotFound,
+    /// The port is not a mail port, or an address is not public and not allow-listed.
+    Blocked,
+    /// Every checked address refused or did not answer.
+    Unreachable,
+    Timeout,
+}
+
+/// An address that passed the guard.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Vetted {
+    pub host: Host,
+    pub addresses: Vec<SocketAddr>,
+}
+
+pub struct Egress {
+    resolver: Arc<dyn Resolver>,
+    /// `host:port` pairs (host lower-case) that may be private or loopback.
+    allow: HashSet<(String, u16)>,
+    ports: HashSet<u16>,
+}
+
+impl Egress {
+    pub fn new(resolver: Arc<dyn Resolver>, allow: &[String], ports: &[u16]) -> Result<Self, String> {
+        let mut allowed = HashSet::new();
+        for entry in allow.iter().map(|e| e.trim()).filter(|e| !e.is_empty()) {
+            let (host, port) = entry.rsplit_once(':').ok_or_else(|| format!("allow-list entry without a port: {entry}"))?;
+            let host = Host::parse(host).map_err(|_| format!("allow-list entry with a bad host: {entry}"))?;
+            let port = Port::parse(port).map_err(|_| format!("allow-list entry with a bad port: {entry}"))?;
+            allowed.insert((host.as_str().to_string(), port.get()));
+        }
+        Ok(Self { resolver, allow: allowed, ports: ports.iter().copied().collect() })
+    }
+
+    fn allow_listed(&self, host: &Host, port: Port) -> bool {
+        self.allow.contains(&(host.as_str().to_string(), port.get()))
+    }
+
+    /// Resolves and checks a destination; nothing is connected.
+    pub async fn vet(&self, host: &Host, port: Port) -> Result<Vetted, Refusal> {
+        let allow_listed = self.allow_listed(host, port);
+        if !allow_listed && !self.ports.contains(&port.get()) {
+            return Err(Refusal::Blocked);
+        }
+        let ips = match host.as_str().parse::<IpAddr>() {
+            Ok(ip) => vec![ip],
+            Err(_) => self.resolver.resolve(host.as_str()).await.map_err(|_| Refusal::NotFound)?,
+        };
+        if ips.is_empty() {
+            return Err(Refusal::NotFound);
+        }
+        // Every address must pass, not just the first: the connection may use any of them.
+        if !allow_listed && ips.iter().any(|ip| !is_public(*ip)) {
+            return Err(Refusal::Blocked);
+        }
+        let addresses = ips.into_iter().map(|ip| SocketAddr::new(ip, port.get())).collect();
+        Ok(Vetted { host: host.clone(), addresses })
+    }
+
+    /// Connects to a vetted destination, trying its addresses in order within `timeout` each.
+    pub async fn connect(&self, vetted: &Vetted, timeout: Duration) -> Result<(TcpStream, SocketAddr), Refusal> {
+        let mut timed_out = false;
+        for address in &vetted.addresses {
+            match tokio::time::timeout(timeout, TcpStream::connect(address)).await {
+                Ok(Ok(stream)) => {
+                    let _ = stream.set_nodelay(true);
+                    return Ok((stream, *address));
+                }
+                Ok(Err(_)) => {}
+                Err(_) => timed_out = true,
+            }
+        }
+        Err(if timed_out { Refusal::Timeout } else { Refusal::Unreachable })
+    }
+}
+
+/// Whether an address is on the public internet. Everything else — loopback, private, link-local,
+/// CGNAT, documentation, benchmarking, multicast, reserved — is refused, and IPv6 forms that carry
+/// an IPv4 address are judged by that address.
+pub fn is_public(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => is_public_v4(v4),
+        IpAddr::V6(v6) => is_public_v6(v6),
+    }
+}
+
+/// Non-public IPv4 ranges: (network, prefix length, what it is).
+pub const NON_PUBLIC_V4: &[(Ipv4Addr, u8, &str)] = &[
+    (Ipv4Addr::new(0, 0, 0, 0), 8, "this network / unspecified"),
+    (Ipv4Addr::new(10, 0, 0, 0), 8, "private"),
+    (Ipv4Addr::new(100, 64, 0, 0), 10, "carrier-grade NAT"),
+    (Ipv4Addr::new(127, 0, 0, 0), 8, "loopback"),
+    (Ipv4Addr::new(169, 254, 0, 0), 16, "link-local"),
+    (Ipv4Addr::new(172, 16, 0, 0), 12, "private"),
+    (Ipv4Addr::new(192, 0, 0, 0), 24, "IETF protocol assignments"),
+    (Ipv4Addr::new(192, 0, 2, 0), 24, "documentation (TEST-NET-1)"),
+    (Ipv4Addr::new(192, 88, 99, 0), 24, "6to4 relay anycast"),
+    (Ipv4Addr::new(192, 168, 0, 0), 16, "private"),
+    (Ipv4Addr::new(198, 18, 0, 0), 15, "benchmarking"),
+    (Ipv4Addr::new(198, 51, 100, 0), 24, "documentation (TEST-NET-2)"),
+    (Ipv4Addr::new(203, 0, 113, 0), 24, "documentation (TEST-NET-3)"),
+    (Ipv4Addr::new(224, 0, 0, 0), 4, "multicast"),
+    (Ipv4Addr::new(240, 0, 0, 0), 4, "reserved, and broadcast"),
+];
+
+/// Non-public IPv6 ranges (the IPv4-carrying forms are handled separately).
+pub const NON_PUBLIC_V6: &[(Ipv6Addr, u8, &str)] = &[
+    (Ipv6Addr::new(0, 0, 0, 0, 0, 0, 0, 0), 128, "unspecified"),
+    (Ipv6Addr::new(0, 0, 0, 0, 0, 0, 0, 1), 128, "loopback"),
+    (Ipv6Addr::new(0x100, 0, 0, 0, 0, 0, 0, 0), 64, "discard-only"),
+    (Ipv6Addr::new(0x2001, 0x2, 0, 0, 0, 0, 0, 0), 48, "benchmarking"),
+    (Ipv6Addr::new(0x2001, 0x10, 0, 0, 0, 0, 0, 0), 28, "ORCHID"),
+    (Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0), 32, "documentation"),
+    (Ipv6Addr::new(0xfc00, 0, 0, 0, 0, 0, 0, 0), 7, "unique local"),
+    (Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 0), 10, "link-local"),
+    (Ipv6Addr::new(0xfec0, 0, 0, 0, 0, 0, 0, 0), 10, "site-local (deprecated)"),
+    (Ipv6Addr::new(0xff00, 0, 0, 0, 0, 0, 0, 0), 8, "multicast"),
+];
+
+fn in_v4(ip: Ipv4Addr, net: Ipv4Addr, len: u8) -> bool {
+    let mask = if len == 0 { 0 } else { u32::MAX << (32 - u32::from(len)) };
+    u32::from(ip) & mask == u32::from(net) & mask
+}
+
+fn in_v6(ip: Ipv6Addr, net: Ipv6Addr, len: u8) -> bool {
+    let mask = if len == 0 { 0 } else { u128::MAX << (128 - u32::from(len)) };
+    u128::from(ip) & mask == u128::from(net) & mask
+}
+
+fn is_public_v4(ip: Ipv4Addr) -> bool {
+    !NON_PUBLIC_V4.iter().any(|(net, len, _)| in_v4(ip, *net, *len))
+}
+
+fn is_public_v6(ip: Ipv6Addr) -> bool {
+    if let Some(embedded) = embedded_v4(ip) {
+        return embedded.iter().all(|v4| is_public_v4(*v4));
+    }
+    !NON_PUBLIC_V6.iter().any(|(net, len, _)| in_v6(ip, *net, *len))
+}
+
+/// The IPv4 addresses an IPv6 address stands for: IPv4-mapped `::ffff:0:0/96`, IPv4-compatible
+/// `::/96`, NAT64 `64:ff9b::/96`, 6to4 `2002::/16`, Teredo `2001::/32` (server and client).
+fn embedded_v4(ip: Ipv6Addr) -> Option<Vec<Ipv4Addr>> {
+    let bits = u128::from(ip);
+    let low32 = Ipv4Addr::from(bits as u32);
+    if in_v6(ip, Ipv6Addr::new(0, 0, 0, 0, 0, 0xffff, 0, 0), 96) || in_v6(ip, Ipv6Addr::new(0x64, 0xff9b, 0, 0, 0, 0, 0, 0), 96) {
+        return Some(vec![low32]);
+    }
+    if in_v6(ip, Ipv6Addr::UNSPECIFIED, 96) && bits > 1 {
+        return Some(vec![low32]);
+    }
+    if in_v6(ip, Ipv6Addr::new(0x2002, 0, 0, 0, 0, 0, 0, 0), 16) {
+        return Some(vec![Ipv4Addr::from((bits >> 80) as u32)]);
+    }
+    if in_v6(ip, Ipv6Addr::new(0x2001, 0, 0, 0, 0, 0, 0, 0), 32) {
+        let server = Ipv4Addr::from((bits >> 64) as u32);
+        let client = Ipv4Addr::from(!(bits as u32));
+        return Some(vec![server, client]);
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    /// Answers every name with fixed addresses and counts how often it was asked.
+    struct FixedResolver(Vec<IpAddr>, AtomicUsize);
+
+    impl Resolver for FixedResolver {
+        fn resolve<'a>(&'a self, _host: &'a str) -> BoxFuture<'a, io::Result<Vec<IpAddr>>> {
+            self.1.fetch_add(1, Ordering::SeqCst);
+            let answer = self.0.clone();
+            Box::pin(async move { Ok(answer) })
+        }
+    }
+
+    fn egress(answer: &[&str], allow: &[&str]) -> Egress {
+        let ips = answer.iter().map(|a| a.parse().unwrap()).collect();
+        let allow: Vec<String> = allow.iter().map(|s| s.to_string()).collect();
+        Egress::new(Arc::new(FixedResolver(ips, AtomicUsize::new(0))), &allow, &[25, 465, 587, 2525, 143, 993, 110, 995]).unwrap()
+    }
+
+    fn host(h: &str) -> Host {
+        Host::parse(h).unwrap()
+    }
+
+    fn port(p: u32) -> Port {
+        Port::new(p).unwrap()
+    }
+
+    #[test]
+    fn every_listed_v4_range_is_refused_at_its_edges() {
+        for (net, len, what) in NON_PUBLIC_V4 {
+            let first = u32::from(*net);
+            let last = first | (u32::MAX >> u32::from(*len));
+            for ip in [first, last] {
+                assert!(!is_public(IpAddr::V4(Ipv4Addr::from(ip))), "{} ({what})", Ipv4Addr::from(ip));
+            }
+        }
+        assert!(!is_public("255.255.255.255".parse().unwrap()));
+    }
+
+    #[test]
+    fn every_listed_v6_range_is_refused() {
+        for (net, len, what) in NON_PUBLIC_V6 {
+            let first = u128::from(*net);
+            let last = if *len == 128 { first } else { first | (u128::MAX >> u32::from(*len)) };
+            for ip in [first, last] {
+                assert!(!is_public(IpAddr::V6(Ipv6Addr::from(ip))), "{} ({what})", Ipv6Addr::from(ip));
+            }
+        }
+    }
+
+    #[test]
+    fn addresses_just_outside_the_ranges_are_public() {
+        for ip in ["9.255.255.255", "11.0.0.0", "100.63.255.255", "100.128.0.0", "172.15.255.255", "172.32.0.0",
+            "192.167.255.255", "192.169.0.0", "198.17.255.255", "198.20.0.0", "223.255.255.255", "8.8.8.8", "77.88.21.158",
+            "2a00:1450:4010:c05::6c", "2001:4860:4860::8888"]
+        {
+            assert!(is_public(ip.parse().unwrap()), "{ip}");
+        }
+    }
+
+    #[test]
+    fn ipv6_forms_carrying_ipv4_are_judged_by_that_ipv4() {
+        for refused in [
+            "::ffff:127.0.0.1", "::ffff:10.1.2.3", "::ffff:169.254.169.254", "64:ff9b::192.168.1.1", "64:ff9b::7f00:1",
+            "2002:7f00:1::", "2002:c0a8:101::1", "::127.0.0.1", "::10.0.0.1",
+            // Teredo: server 65.54.227.120 (public), client 10.0.0.1 obfuscated as !0x0a000001
+            "2001:0:4136:e378:8000:63bf:f5ff:fffe",
+        ] {
+            assert!(!is_public(refused.parse().unwrap()), "{refused}");
+        }
+        for allowed in ["::ffff:8.8.8.8", "64:ff9b::808:808", "2002:808:808::1"] {
+            assert!(is_public(allowed.parse().unwrap()), "{allowed}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_name_that_resolves_to_a_private_address_is_refused_before_connecting() {
+        let guard = egress(&["10.0.0.5"], &[]);
+        assert_eq!(guard.vet(&host("smtp.evil.example"), port(587)).await, Err(Refusal::Blocked));
+        let guard = egress(&["8.8.8.8", "127.0.0.1"], &[]);
+        assert_eq!(guard.vet(&host("mixed.example"), port(465)).await, Err(Refusal::Blocked), "one bad address is enough");
+        let guard = egress(&["169.254.169.254"], &[]);
+        assert_eq!(guard.vet(&host("metadata.example"), port(25)).await, Err(Refusal::Blocked));
+    }
+
+    #[tokio::test]
+    async fn ip_literals_are_checked_without_dns() {
+        let guard = egress(&[], &[]);
+        assert_eq!(guard.vet(&host("127.0.0.1"), port(465)).await, Err(Refusal::Blocked));
+        assert_eq!(guard.vet(&host("::1"), port(465)).await, Err(Refusal::Blocked));
+        let vetted = guard.vet(&host("8.8.8.8"), port(465)).await.unwrap();
+        assert_eq!(vetted.addresses, vec!["8.8.8.8:465".parse().unwrap()]);
+    }
+
+    #[tokio::test]
+    async fn only_mail_ports_are_allowed() {
+        let guard = egress(&["8.8.8.8"], &[]);
+        assert!(guard.vet(&host("smtp.example.com"), port(587)).await.is_ok());
+        for p in [22, 80, 443, 3306, 6379, 11211] {
+            assert_eq!(guard.vet(&host("smtp.example.com"), port(p)).await, Err(Refusal::Blocked), "port {p}");
+        }
+    }
+
+    #[tokio::test]
+    async fn the_operator_allow_list_admits_exactly_its_host_and_port() {
+        let guard = egress(&["127.0.0.1"], &["mail.corp.local:10587", "127.0.0.1:10465"]);
+        assert!(guard.vet(&host("mail.corp.local"), port(10587)).await.is_ok());
+        assert!(guard.vet(&host("127.0.0.1"), port(10465)).await.is_ok());
+        assert_eq!(guard.vet(&host("mail.corp.local"), port(10465)).await, Err(Refusal::Blocked));
+        assert_eq!(guard.vet(&host("other.corp.local"), port(10587)).await, Err(Refusal::Blocked));
+    }
+
+    #[tokio::test]
+    async fn a_name_without_addresses_is_not_found() {
+        let guard = egress(&[], &[]);
+        assert_eq!(guard.vet(&host("nowhere.example"), port(465)).await, Err(Refusal::NotFound));
+    }
+
+    #[test]
+    fn bad_allow_list_entries_are_reported() {
+        let r: Arc<dyn Resolver> = Arc::new(SystemResolver);
+        assert!(Egress::new(r.clone(), &["no-port".into()], &[25]).is_err());
+        assert!(Egress::new(r.clone(), &["host:99999".into()], &[25]).is_err());
+        assert!(Egress::new(r, &["[::1]:2525".into(), "".into()], &[25]).is_ok());
+    }
+}

@@ -1,0 +1,45 @@
+//! The letters Pochta writes by itself: the test letter, the check message an account sends to
+//! itself, the «обновление завершено» notification. Headers are encoded by lettre; names and
+//! addresses are already one-line values (CR/LF refused by the model types).
+
+use super::smtp::Letter;
+use crate::i18n::{t, tf};
+use crate::model::{format_timestamp, EmailAddress, Lang, SenderName};
+use lettre::message::{header::ContentType, Mailbox, Message};
+
+pub struct Sender<'a> {
+    pub name: Option<&'a SenderName>,
+    pub address: &'a EmailAddress,
+}
+
+/// A plain-text letter from `from` to `to`.
+pub fn compose(from: &Sender<'_>, to: &EmailAddress, subject: &str, body: String) -> Result<Letter, String> {
+    let from_address: lettre::Address = from.address.as_str().parse().map_err(|e| format!("sender: {e}"))?;
+    let to_address: lettre::Address = to.as_str().parse().map_err(|e| format!("recipient: {e}"))?;
+    let message = Message::builder()
+        .from(Mailbox::new(from.name.map(|n| n.as_str().to_string()), from_address))
+        .to(Mailbox::new(None, to_address))
+        .subject(subject)
+        .header(ContentType::TEXT_PLAIN)
+        .body(body)
+        .map_err(|e| e.to_string())?;
+    Ok(Letter { envelope_from: from.address.clone(), envelope_to: to.clone(), bytes: message.formatted() })
+}
+
+/// «Отправить» on the «Почта» tab.
+pub fn test_letter(lang: Lang, from: &Sender<'_>, to: &EmailAddress, tenant: &str, now_millis: i64) -> Result<Letter, String> {
+    let body = tf(lang, "letter.test_body", &[("tenant", tenant), ("time", &format_timestamp(now_millis))]);
+    compose(from, to, t(lang, "letter.test_subject"), body)
+}
+
+/// The message a sending account sends to its own address when it is saved or checked.
+pub fn account_check_letter(lang: Lang, from: &Sender<'_>, now_millis: i64) -> Result<Letter, String> {
+    let body = tf(lang, "letter.check_body", &[("time", &format_timestamp(now_millis))]);
+    compose(from, from.address, t(lang, "letter.check_subject"), body)
+}
+
+/// «Обновление завершено»: sent to a tenant's administrators after the program was updated.
+pub fn update_completed(lang: Lang, from: &Sender<'_>, to: &EmailAddress, version: &str, now_millis: i64) -> Result<Letter, String> {
+    let body = tf(lang, "letter.update_body", &[("version", version), ("time", &format_timestamp(now_millis))]);
+    compose(from, to, &tf(lang, "letter.update_subject", &[("version", version)]), body)
+}

@@ -1,0 +1,204 @@
+//! SMTP through lettre's low-level connection, one step at a time, on a socket the egress guard
+//! opened: resolve, connect, TLS (implicit or STARTTLS), greeting, login, and for a test letter
+//! sender, recipient and data. Each step is timed and explained if it fails.
+
+use super::egress::Refusal;
+use super::report::{Recorder, StepFailure};
+use super::tls;
+use super::MailContext;
+use crate::mail_check::{Reason, Side, Step};
+use crate::model::{EmailAddress, Security, ServerAddress};
+use lettre::transport::smtp::authentication::{Credentials, Mechanism};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, AsyncTokioStream};
+use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
+use lettre::transport::smtp::extension::{ClientId, Extension};
+use secrecy::{ExposeSecret, SecretString};
+use std::io;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+
+/// The name Pochta introduces itself with (EHLO): fixed, so no internal host name leaks.
+const HELLO_NAME: &str = "pochta.localdomain";
+const SIDE: Side = Side::Outgoing;
+
+/// What to do once logged in.
+pub enum Errand<'a> {
+    /// Only log in (checking a sending account).
+    Login,
+    /// Send this letter: the envelope sender is the letter's sender, so a server that refuses
+    /// that sender for this login says so here.
+    Send(&'a Letter),
+}
+
+/// A ready-to-send letter.
+pub struct Letter {
+    pub envelope_from: EmailAddress,
+    pub envelope_to: EmailAddress,
+    pub bytes: Vec<u8>,
+}
+
+pub struct Login<'a> {
+    pub user: &'a str,
+    pub password: &'a SecretString,
+}
+
+/// Runs the SMTP dialogue; every step lands in `rec`.
+pub async fn run(
+    ctx: &MailContext,
+    server: &ServerAddress,
+    login: &Login<'_>,
+    errand: Errand<'_>,
+    rec: &mut Recorder,
+) -> Result<(), StepFailure> {
+    let hello = ClientId::Domain(HELLO_NAME.to_string());
+    let host = server.host.as_str().to_string();
+
+    let vetted = rec
+        .run(SIDE, Step::Resolve, ctx.egress.vet(&server.host, server.port), refusal, |v| {
+            v.addresses.first().map(|a| a.ip().to_string())
+        })
+        .await?;
+    let (tcp, address) =
+        rec.run(SIDE, Step::Connect, ctx.egress.connect(&vetted, rec.step_timeout()), refusal, |(_, a)| Some(a.to_string())).await?;
+
+    let mut conn = match server.security {
+        Security::Ssl => {
+            let stream = rec
+                .run(SIDE, Step::Tls, ctx.tls.wrap(tcp, &host), |e| tls_failure(&e), |s| Some(tls::describe(s)))
+                .await?;
+            let stream = Box::new(Socket { inner: stream, peer: address });
+            rec.run(SIDE, Step::Greeting, AsyncSmtpConnection::connect_with_transport(stream, &hello), smtp_failure(Step::Greeting), greeting)
+                .await?
+        }
+        Security::StartTls => {
+            let stream = Box::new(Socket { inner: tcp, peer: address });
+            let greeted = rec
+                .run(SIDE, Step::Greeting, AsyncSmtpConnection::connect_with_transport(stream, &hello), smtp_failure(Step::Greeting), greeting)
+                .await;
+            let mut conn = match greeted {
+                Ok(conn) => conn,
+                // Silence on a plain connection is what a TLS-only port does: say so if it is.
+                Err(f) if f.reason == Reason::Timeout && super::speaks_tls(ctx, &vetted, &host).await => {
+                    return Err(StepFailure::new(Reason::StartTlsOnSslPort));
+                }
+                Err(f) => return Err(f),
+            };
+            if !conn.server_info().supports_feature(Extension::StartTls) {
+                return Err(rec.fail_now(SIDE, Step::Tls, StepFailure::new(Reason::StartTlsNotOffered)));
+            }
+            let parameters = ctx.tls.lettre_parameters(&host).map_err(|e| super::internal_failure("TLS parameters", e))?;
+            rec.run(SIDE, Step::Tls, conn.starttls(parameters, &hello), |e| tls_failure(&e), |_| Some("STARTTLS".into()))
+                .await?;
+            conn
+        }
+    };
+
+    let mechanisms = [Mechanism::Plain, Mechanism::Login];
+    if conn.server_info().get_auth_mechanism(&mechanisms).is_none() {
+        return Err(rec.fail_now(SIDE, Step::Login, StepFailure::new(Reason::AuthNotOffered)));
+    }
+    let credentials = Credentials::new(login.user.to_string(), login.password.expose_secret().to_string());
+    rec.run(SIDE, Step::Login, conn.auth(&mechanisms, &credentials), smtp_failure(Step::Login), |_| Some(login.user.to_string()))
+        .await?;
+
+    if let Errand::Send(letter) = errand {
+        let from = lettre_address(&letter.envelope_from)?;
+        let to = lettre_address(&letter.envelope_to)?;
+        rec.run(SIDE, Step::Sender, conn.command(Mail::new(Some(from), vec![])), smtp_failure(Step::Sender), |_| {
+            Some(letter.envelope_from.to_string())
+        })
+        .await?;
+        rec.run(SIDE, Step::Recipient, conn.command(Rcpt::new(to, vec![])), smtp_failure(Step::Recipient), |_| {
+            Some(letter.envelope_to.to_string())
+        })
+        .await?;
+        let bytes = letter.bytes.as_slice();
+        let data = async {
+            conn.command(Data).await?;
+            conn.message(bytes).await
+        };
+        rec.run(SIDE, Step::Data, data, smtp_failure(Step::Data), |r| Some(reply_text(r))).await?;
+    }
+    let _ = tokio::time::timeout(rec.step_timeout(), conn.quit()).await;
+    Ok(())
+}
+
+fn lettre_address(address: &EmailAddress) -> Result<lettre::Address, StepFailure> {
+    address.as_str().parse().map_err(|e| super::internal_failure("address", e))
+}
+
+fn greeting(conn: &AsyncSmtpConnection) -> Option<String> {
+    Some(conn.server_info().name().to_string())
+}
+
+fn reply_text(response: &lettre::transport::smtp::response::Response) -> String {
+    format!("{} {}", response.code(), response.message().collect::<Vec<_>>().join(" "))
+}
+
+pub(super) fn refusal(refusal: Refusal) -> StepFailure {
+    StepFailure::new(match refusal {
+        Refusal::NotFound => Reason::HostNotFound,
+        Refusal::Blocked | Refusal::Unreachable => Reason::Unreachable,
+        Refusal::Timeout => Reason::Timeout,
+    })
+}
+
+pub(super) fn tls_failure(error: &(dyn std::error::Error + 'static)) -> StepFailure {
+    StepFailure::with_reply(tls::classify(error), tls::describe_failure(error))
+}
+
+/// Explains a lettre error at `step`: a server reply by the table in `explain`, a TLS error by
+/// its kind, a closed connection as dropped.
+fn smtp_failure(step: Step) -> impl FnOnce(lettre::transport::smtp::Error) -> StepFailure {
+    move |error| {
+        if let Some(code) = error.status() {
+            let text = std::error::Error::source(&error).map(|s| s.to_string()).unwrap_or_default();
+            let reply = format!("{code} {text}");
+            return StepFailure::with_reply(super::explain::smtp_reply(step, &reply), reply);
+        }
+        if error.is_tls() {
+            return tls_failure(&error);
+        }
+        let text = error.to_string();
+        if error.is_timeout() {
+            StepFailure::new(Reason::Timeout)
+        } else if text.contains("network error") || text.contains("incomplete response") || text.contains("Connection error") {
+            StepFailure::with_reply(Reason::ConnectionDropped, text)
+        } else {
+            StepFailure::with_reply(Reason::ServerRejected, text)
+        }
+    }
+}
+
+/// A socket (plain, or with TLS that Pochta already started) as lettre wants it.
+#[derive(Debug)]
+struct Socket<S> {
+    inner: S,
+    peer: SocketAddr,
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin + Send + Sync + std::fmt::Debug> AsyncTokioStream for Socket<S> {
+    fn peer_addr(&self) -> io::Result<SocketAddr> {
+        Ok(self.peer)
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Socket<S> {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Socket<S> {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}

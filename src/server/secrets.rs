@@ -1,0 +1,238 @@
+//! Stored mail passwords, encrypted with XChaCha20-Poly1305. The envelope is
+//! `v1:<key id>:<base64 of nonce ‖ ciphertext>`; the associated data binds it to its tenant,
+//! account and field, so a ciphertext copied to another row does not decrypt. Several keys can
+//! be loaded at once (the first encrypts), so keys can be rotated without downtime.
+
+use base64::engine::general_purpose::STANDARD_NO_PAD;
+use base64::Engine;
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{XChaCha20Poly1305, XNonce};
+use rand::RngCore;
+use secrecy::{ExposeSecret, SecretString};
+use std::fmt;
+use std::path::Path;
+use zeroize::Zeroizing;
+
+const VERSION: &str = "v1";
+const KEY_BYTES: usize = 32;
+const NONCE_BYTES: usize = 24;
+
+/// Where a secret belongs; the same three values must be given to decrypt it.
+pub struct Binding<'a> {
+    pub tenant: i64,
+    pub account: i64,
+    pub field: &'a str,
+}
+
+impl Binding<'_> {
+    fn associated_data(&self) -> Vec<u8> {
+        format!("pochta|tenant={}|account={}|field={}", self.tenant, self.account, self.field).into_bytes()
+    }
+}
+
+struct Key {
+    id: String,
+    cipher: XChaCha20Poly1305,
+}
+
+/// The loaded keys. No `Debug` that could print them.
+pub struct Secrets {
+    keys: Vec<Key>,
+}
+
+impl fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Secrets({} keys, current {})", self.keys.len(), self.current_id())
+    }
+}
+
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum SecretError {
+    #[error("malformed envelope")]
+    Malformed,
+    #[error("the key {0} is not loaded")]
+    UnknownKey(String),
+    #[error("the envelope does not open with its key and binding")]
+    Tampered,
+}
+
+impl Secrets {
+    /// Parses keys written as `id base64` (file lines) or `id:base64` (comma-separated).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut keys = Vec::new();
+        for entry in text.split([',', '\n']).map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+            let (id, encoded) = entry.split_once([' ', ':', '\t']).ok_or_else(|| "a key line needs an id and a key".to_string())?;
+            let bytes = Zeroizing::new(STANDARD_NO_PAD.decode(encoded.trim().trim_end_matches('=')).map_err(|_| format!("key {id}: not base64"))?);
+            if bytes.len() != KEY_BYTES {
+                return Err(format!("key {id}: must be {KEY_BYTES} bytes"));
+            }
+            if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+                return Err(format!("key id {id:?}: letters, digits, - and _ only"));
+            }
+            if keys.iter().any(|k: &Key| k.id == id) {
+                return Err(format!("key id {id} appears twice"));
+            }
+            let cipher = XChaCha20Poly1305::new_from_slice(&bytes).map_err(|_| format!("key {id}: unusable"))?;
+            keys.push(Key { id: id.to_string(), cipher });
+        }
+        if keys.is_empty() {
+            return Err("no keys".into());
+        }
+        Ok(Self { keys })
+    }
+
+    /// A new random key as a file line (`id base64`).
+    pub fn generate_line() -> String {
+        let mut key = Zeroizing::new([0u8; KEY_BYTES]);
+        rand::rngs::OsRng.fill_bytes(key.as_mut());
+        let mut id = [0u8; 4];
+        rand::rngs::OsRng.fill_bytes(&mut id);
+        let id: String = id.iter().map(|b| format!("{b:02x}")).collect();
+        format!("k{id} {}", STANDARD_NO_PAD.encode(key.as_ref()))
+    }
+
+    /// Reads the key file, creating it with a fresh key if it does not exist (first start).
+    pub fn load_or_create(path: &Path) -> Result<(Self, bool), String> {
+        let created = if path.exists() {
+            false
+        } else {
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
+            }
+            write_private(path, &format!("# Pochta secret keys: the first line encrypts. Back this file up.\n{}\n", Self::generate_line()))?;
+            true
+        };
+        let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?);
+        Ok((Self::parse(&text)?, created))
+    }
+
+    pub fn current_id(&self) -> &str {
+        &self.keys[0].id
+    }
+
+    pub fn key_ids(&self) -> Vec<&str> {
+        self.keys.iter().map(|k| k.id.as_str()).collect()
+    }
+
+    pub fn encrypt(&self, secret: &SecretString, binding: &Binding<'_>) -> String {
+        let key = &self.keys[0];
+        let mut nonce = [0u8; NONCE_BYTES];
+        rand::rngs::OsRng.fill_bytes(&mut nonce);
+        let aad = binding.associated_data();
+        let ciphertext = key
+            .cipher
+            .encrypt(XNonce::from_slice(&nonce), Payload { msg: secret.expose_secret().as_bytes(), aad: &aad })
+            .expect("XChaCha20-Poly1305 encryption does not fail for in-memory inputs");
+        let mut body = nonce.to_vec();
+        body.extend_from_slice(&ciphertext);
+        format!("{VERSION}:{}:{}", key.id, STANDARD_NO_PAD.encode(body))
+    }
+
+    pub fn decrypt(&self, envelope: &str, binding: &Binding<'_>) -> Result<SecretString, SecretError> {
+        let mut parts = envelope.splitn(3, ':');
+        let (Some(VERSION), Some(id), Some(body)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(SecretError::Malformed);
+        };
+        let key = self.keys.iter().find(|k| k.id == id).ok_or_else(|| SecretError::UnknownKey(id.to_string()))?;
+        let body = STANDARD_NO_PAD.decode(body).map_err(|_| SecretError::Malformed)?;
+        if body.len() <= NONCE_BYTES {
+            return Err(SecretError::Malformed);
+        }
+        let (nonce, ciphertext) = body.split_at(NONCE_BYTES);
+        let aad = binding.associated_data();
+        let plain = Zeroizing::new(
+            key.cipher.decrypt(XNonce::from_slice(nonce), Payload { msg: ciphertext, aad: &aad }).map_err(|_| SecretError::Tampered)?,
+        );
+        let text = String::from_utf8(plain.to_vec()).map_err(|_| SecretError::Tampered)?;
+        Ok(SecretString::from(text))
+    }
+
+    /// The key id an envelope was made with.
+    pub fn key_of(envelope: &str) -> Option<&str> {
+        envelope.split(':').nth(1)
+    }
+}
+
+/// Writes a file readable only by its owner.
+pub fn write_private(path: &Path, text: &str) -> Result<(), String> {
+    use std::io::Write;
+    #[cfg(unix)]
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    let mut file = options.open(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    file.write_all(text.as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(n: usize) -> Secrets {
+        let lines: Vec<String> = (0..n).map(|_| Secrets::generate_line()).collect();
+        Secrets::parse(&lines.join("\n")).unwrap()
+    }
+
+    fn binding(account: i64) -> Binding<'static> {
+        Binding { tenant: 7, account, field: "smtp_password" }
+    }
+
+    #[test]
+    fn a_secret_round_trips_and_the_envelope_hides_it() {
+        let s = keys(1);
+        let envelope = s.encrypt(&SecretString::from("пароль приложения"), &binding(1));
+        assert!(envelope.starts_with(&format!("v1:{}:", s.current_id())));
+        assert!(!envelope.contains("пароль"));
+        assert_eq!(s.decrypt(&envelope, &binding(1)).unwrap().expose_secret(), "пароль приложения");
+        assert_ne!(envelope, s.encrypt(&SecretString::from("пароль приложения"), &binding(1)), "a fresh nonce each time");
+    }
+
+    #[test]
+    fn an_envelope_moved_to_another_account_or_tenant_does_not_open() {
+        let s = keys(1);
+        let envelope = s.encrypt(&SecretString::from("secret"), &binding(1));
+        assert_eq!(s.decrypt(&envelope, &binding(2)).unwrap_err(), SecretError::Tampered);
+        let other_tenant = Binding { tenant: 8, account: 1, field: "smtp_password" };
+        assert_eq!(s.decrypt(&envelope, &other_tenant).unwrap_err(), SecretError::Tampered);
+        let other_field = Binding { tenant: 7, account: 1, field: "incoming_password" };
+        assert_eq!(s.decrypt(&envelope, &other_field).unwrap_err(), SecretError::Tampered);
+    }
+
+    #[test]
+    fn old_keys_still_open_what_they_encrypted() {
+        let old = keys(1);
+        let envelope = old.encrypt(&SecretString::from("secret"), &binding(1));
+        // A key set with a new current key and the old one behind it.
+        let text = format!("{}\n", Secrets::generate_line());
+        let rotated = Secrets { keys: Secrets::parse(&text).unwrap().keys.into_iter().chain(old.keys).collect() };
+        assert_eq!(rotated.decrypt(&envelope, &binding(1)).unwrap().expose_secret(), "secret");
+        assert_ne!(Secrets::key_of(&rotated.encrypt(&SecretString::from("x"), &binding(1))), Secrets::key_of(&envelope));
+        let without_old = Secrets::parse(&text).unwrap();
+        assert!(matches!(without_old.decrypt(&envelope, &binding(1)), Err(SecretError::UnknownKey(_))));
+    }
+
+    #[test]
+    fn tampering_and_garbage_are_detected() {
+        let s = keys(1);
+        let envelope = s.encrypt(&SecretString::from("secret"), &binding(1));
+        let mut flipped = envelope.clone().into_bytes();
+        let last = flipped.len() - 2;
+        flipped[last] = if flipped[last] == b'A' { b'B' } else { b'A' };
+        assert!(s.decrypt(std::str::from_utf8(&flipped).unwrap(), &binding(1)).is_err());
+        assert_eq!(s.decrypt("plain text password", &binding(1)).unwrap_err(), SecretError::Malformed);
+        assert_eq!(s.decrypt("v1:x:", &binding(1)).unwrap_err(), SecretError::UnknownKey("x".into()));
+    }
+
+    #[test]
+    fn key_files_are_validated() {
+        assert!(Secrets::parse("").is_err());
+        assert!(Secrets::parse("k1 c2hvcnQ").is_err(), "too short");
+        let line = Secrets::generate_line();
+        assert!(Secrets::parse(&format!("{line}\n{line}")).is_err(), "duplicate id");
+        let comma = line.replacen(' ', ":", 1);
+        assert!(Secrets::parse(&format!("{comma},{}", Secrets::generate_line().replacen(' ', ":", 1))).is_ok());
+        assert!(!format!("{:?}", Secrets::parse(&line).unwrap()).contains(line.split(' ').nth(1).unwrap()));
+    }
+}
