@@ -38,12 +38,54 @@ pub fn error_text(lang: Lang, error: &AppError) -> String {
     }
 }
 
+/// Runs `then` each time the action finishes successfully (not on errors, so a refused form
+/// keeps what the user typed).
+pub fn on_success<S>(action: ServerAction<S>, then: impl Fn(&S::Output) + 'static)
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    Effect::new(move |previous_version: Option<usize>| {
+        let version = action.version().get();
+        if previous_version.is_some_and(|v| v != version) {
+            if let Some(Ok(output)) = action.value().get_untracked() {
+                then(&output);
+            }
+        }
+        version
+    });
+}
+
+/// A counter that goes up each time the action succeeds: a resource keyed on it reloads then.
+pub fn success_count<S>(action: ServerAction<S>) -> RwSignal<u32>
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    let count = RwSignal::new(0);
+    on_success(action, move |_| count.update(|n| *n += 1));
+    count
+}
+
+/// The message shown at one field: a refused value, or the field a failed mail check points at.
+pub fn field_message(lang: Lang, error: &AppError, field: &str) -> Option<String> {
+    match error {
+        AppError::Invalid(errors) => errors.for_field(field).map(|p| invalid_text(lang, p)),
+        AppError::CheckFailed(report) => report
+            .failure
+            .as_ref()
+            .filter(|f| f.reason.field(f.side) == Some(field))
+            .map(|f| t(lang, f.reason.text_key()).to_string()),
+        _ => None,
+    }
+}
+
 /// The message above a form: what went wrong, in plain words.
 #[component]
 pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
     let lang = use_lang();
     move || {
-        error.get().map(|e| {
+        error.get().filter(|e| !matches!(e, AppError::CheckFailed(_))).map(|e| {
             view! { <p class="form-error" role="alert">{error_text(lang, &e)}</p> }
         })
     }
@@ -63,30 +105,45 @@ pub fn Field(
     #[prop(optional)] hint: Option<&'static str>,
     #[prop(optional)] placeholder: Option<&'static str>,
     #[prop(optional, into)] disabled: Signal<bool>,
+    #[prop(optional, into)] readonly: Signal<bool>,
 ) -> impl IntoView {
     let lang = use_lang();
     let id = format!("field-{name}");
-    let problem = move || error.get().and_then(|e| e.field_problem(name));
+    let problem = move || error.get().and_then(|e| field_message(lang, &e, name));
+    // The value is rendered into the HTML; afterwards only a change of the signal (a preset
+    // filling the field) is written into the input. Writing it at hydration would wipe what a
+    // user typed before the WASM had loaded.
+    let input = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |previous: Option<String>| {
+        let current = value.get();
+        if previous.is_some_and(|p| p != current) {
+            if let Some(el) = input.get() {
+                el.set_value(&current);
+            }
+        }
+        current
+    });
     let error_id = format!("{id}-error");
     let described = error_id.clone();
     view! {
         <div class="field" class:field-invalid=move || problem().is_some()>
             <label for=id.clone()>{label}</label>
             <input
+                node_ref=input
                 id=id
                 name=name
                 type=kind
-                prop:value=move || value.get()
-                value=move || value.get()
+                value=value.get_untracked()
                 autocomplete=autocomplete
                 placeholder=placeholder
                 required=required
                 disabled=move || disabled.get()
+                readonly=move || readonly.get()
                 aria-invalid=move || problem().is_some().then_some("true")
                 aria-describedby=move || problem().map(|_| described.clone())
             />
             {hint.map(|h| view! { <p class="field-hint">{h}</p> })}
-            {move || problem().map(|p| view! { <p class="field-error" id=error_id.clone()>{invalid_text(lang, p)}</p> })}
+            {move || problem().map(|text| view! { <p class="field-error" id=error_id.clone()>{text}</p> })}
         </div>
     }
 }
@@ -95,20 +152,46 @@ pub fn Field(
 #[component]
 pub fn FieldProblem(name: &'static str, #[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
     let lang = use_lang();
-    move || {
-        error
-            .get()
-            .and_then(|e| e.field_problem(name))
-            .map(|p| view! { <p class="field-error">{invalid_text(lang, p)}</p> })
-    }
+    move || error.get().and_then(|e| field_message(lang, &e, name)).map(|text| view! { <p class="field-error">{text}</p> })
 }
 
 /// A submit button that shows progress and cannot be pressed twice while its action runs.
+/// `name`/`value` tell the server which of several buttons of one form was pressed.
 #[component]
-pub fn Submit(label: &'static str, #[prop(into)] pending: Signal<bool>, #[prop(optional)] class: &'static str) -> impl IntoView {
+pub fn Submit(
+    label: &'static str,
+    #[prop(into)] pending: Signal<bool>,
+    #[prop(optional)] class: &'static str,
+    #[prop(optional)] name: Option<&'static str>,
+    #[prop(optional)] value: Option<&'static str>,
+    /// Whether this button started the running action (shows "working" on it alone).
+    #[prop(optional, into)]
+    busy: Option<Signal<bool>>,
+) -> impl IntoView {
+    let busy = busy.unwrap_or(pending);
     view! {
-        <button type="submit" class=format!("button {class}") disabled=move || pending.get() aria-busy=move || pending.get().then_some("true")>
-            {move || if pending.get() { tr("common.working") } else { label }}
+        <button
+            type="submit"
+            class=format!("button {class}")
+            name=name
+            value=value
+            disabled=move || pending.get()
+            aria-busy=move || busy.get().then_some("true")
+        >
+            {move || if busy.get() { tr("common.working") } else { label }}
         </button>
+    }
+}
+
+/// Asks for confirmation before a destructive submit (in the browser; without JavaScript the
+/// form submits directly).
+pub fn confirm_submit(message: &'static str) -> impl Fn(leptos::ev::MouseEvent) + 'static {
+    move |ev| {
+        #[cfg(feature = "hydrate")]
+        if !window().confirm_with_message(message).unwrap_or(false) {
+            ev.prevent_default();
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (ev, message);
     }
 }

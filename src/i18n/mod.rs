@@ -117,8 +117,8 @@ mod tests {
         wanted.extend(AppError::examples().iter().map(|e| e.key().to_string()));
         wanted.extend(Step::ALL.iter().map(|s| s.key().to_string()));
         for r in Reason::ALL {
-            wanted.push(format!("reason.{}", r.name()));
-            wanted.push(format!("advice.{}", r.name()));
+            wanted.push(r.text_key().to_string());
+            wanted.push(r.advice_key().to_string());
         }
         let missing: Vec<_> = wanted.iter().filter(|k| !catalog(Lang::Ru).contains_key(k.as_str())).collect();
         assert!(missing.is_empty(), "no text for {missing:?}");

@@ -7,6 +7,7 @@ mod invalid;
 mod people;
 mod requisites;
 mod server;
+mod services;
 pub mod text;
 
 pub use calendar::{format_timestamp, Date};
@@ -14,6 +15,7 @@ pub use email::EmailAddress;
 pub use invalid::{FieldError, FieldErrors, Invalid};
 pub use people::{Lang, NewPassword, Role};
 pub use requisites::{Inn, Kpp, Phone};
+pub use services::{MailService, ServerPreset, Texts, APP_PASSWORD_GUIDE, OTHER_SERVICE};
 pub use server::{coherent_security, Host, Port, Protocol, Security, ServerAddress};
 pub use text::{Name, SenderName};
 

@@ -29,6 +29,21 @@ enum Command {
     /// Manage users of a tenant.
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage the keys that encrypt stored mail passwords.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Print a new key line (`id base64`) for POCHTA_SECRET_KEYS or a key file.
+    Generate,
+    /// Put a new key first in the key file and re-encrypt every stored password under it. With
+    /// POCHTA_SECRET_KEYS instead of a file: put the new key first there yourself, then run this
+    /// to re-encrypt. Old keys stay usable until you remove them.
+    Rotate,
+    /// List the loaded key ids (the first encrypts).
+    List,
 }
 
 #[derive(Subcommand)]
@@ -84,6 +99,7 @@ pub async fn run() -> ExitCode {
         Command::Migrate => open_database(&cli.config).await.map(|_| println!("migrations applied")).map_err(|e| e.to_string()),
         Command::Tenant(cmd) => tenant(cli.config, cmd).await,
         Command::User(cmd) => user(cli.config, cmd).await,
+        Command::Keys(cmd) => keys(cli.config, cmd).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -179,6 +195,37 @@ async fn user(config: Config, cmd: UserCommand) -> Result<(), String> {
         println!("one-time password (shown once): {p}");
     }
     Ok(())
+}
+
+async fn keys(config: Config, cmd: KeysCommand) -> Result<(), String> {
+    use super::startup::load_secrets;
+    match cmd {
+        KeysCommand::Generate => {
+            println!("{}", super::secrets::Secrets::generate_line());
+            Ok(())
+        }
+        KeysCommand::List => {
+            let db = open_database(&config).await.map_err(|e| e.to_string())?;
+            let secrets = load_secrets(&config, db.backend()).map_err(|e| e.to_string())?;
+            for (i, id) in secrets.key_ids().iter().enumerate() {
+                println!("{id}{}", if i == 0 { "\tcurrent" } else { "" });
+            }
+            Ok(())
+        }
+        KeysCommand::Rotate => {
+            let db = open_database(&config).await.map_err(|e| e.to_string())?;
+            if config.secret_keys.is_none() {
+                let path = config.secret_keys_file.clone().unwrap_or_else(|| config.data_dir.join("secret-keys"));
+                let id = super::keys::add_key_to_file(&path)?;
+                println!("new key {id} added to {}", path.display());
+            }
+            let secrets = load_secrets(&config, db.backend()).map_err(|e| e.to_string())?;
+            let changed = super::keys::reencrypt_all(&db, &secrets).await.map_err(explain)?;
+            println!("{changed} stored passwords re-encrypted under key {}", secrets.current_id());
+            println!("restart the app servers so they encrypt with the new key; older keys can then be removed");
+            Ok(())
+        }
+    }
 }
 
 fn explain(error: crate::error::AppError) -> String {

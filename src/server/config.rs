@@ -54,11 +54,11 @@ pub struct Config {
     pub presets_file: Option<PathBuf>,
 
     /// Limit in seconds for each step of a mail dialogue (connect, TLS, one command).
-    #[arg(long, env = "POCHTA_MAIL_STEP_TIMEOUT", default_value_t = 10)]
+    #[arg(long = "mail-step-timeout", env = "POCHTA_MAIL_STEP_TIMEOUT", default_value_t = 10)]
     pub mail_step_timeout_secs: u64,
 
     /// Limit in seconds for a whole mail check.
-    #[arg(long, env = "POCHTA_MAIL_TOTAL_TIMEOUT", default_value_t = 30)]
+    #[arg(long = "mail-total-timeout", env = "POCHTA_MAIL_TOTAL_TIMEOUT", default_value_t = 30)]
     pub mail_total_timeout_secs: u64,
 
     /// Mark cookies `Secure` even when no proxy reports HTTPS (always set it behind HTTPS).

@@ -2,7 +2,12 @@
 //! middleware, listener. Tests build it the same way on a free port.
 
 use super::config::Config;
-use super::db::Db;
+use super::db::{Backend, Db};
+use super::mail::egress::{Egress, SystemResolver};
+use super::mail::tls::TlsTrust;
+use super::mail::MailContext;
+use super::presets::Presets;
+use super::secrets::Secrets;
 use super::state::AppState;
 use super::web::{cross_origin_guard, error_status, provide_request_context, security_headers};
 use crate::app::{shell, App};
@@ -41,13 +46,52 @@ pub async fn open_database(config: &Config) -> Result<Db, StartError> {
 
 pub async fn build_state(config: Config) -> Result<AppState, StartError> {
     let db = open_database(&config).await?;
+    let secrets = load_secrets(&config, db.backend())?;
+    let presets = Presets::load(config.presets_file.as_deref()).map_err(StartError::Setup)?;
+    let mail = mail_context(&config)?;
     let leptos_options = LeptosOptions::builder()
         .output_name("pochta")
         .site_root(config.site_root.to_string_lossy().to_string())
         .site_pkg_dir("pkg")
         .site_addr(config.listen)
         .build();
-    Ok(AppState { leptos_options, db, config: Arc::new(config) })
+    Ok(AppState { leptos_options, db, config: Arc::new(config), secrets: Arc::new(secrets), presets: Arc::new(presets), mail })
+}
+
+/// The keys for stored passwords: given by the operator, or for the SQLite default a key file
+/// created on first start. Several app servers on PostgreSQL must share keys, so there a missing
+/// key is an error rather than a new local key.
+pub fn load_secrets(config: &Config, backend: Backend) -> Result<Secrets, StartError> {
+    if let Some(keys) = &config.secret_keys {
+        return Secrets::parse(keys).map_err(|e| StartError::Setup(format!("POCHTA_SECRET_KEYS: {e}")));
+    }
+    let path = config.secret_keys_file.clone().unwrap_or_else(|| config.data_dir.join("secret-keys"));
+    if backend == Backend::Postgres && !path.exists() {
+        return Err(StartError::Setup(format!(
+            "no secret keys: with PostgreSQL set POCHTA_SECRET_KEYS or POCHTA_SECRET_KEYS_FILE (the same for every app server); \
+             `pochta keys generate` prints a new key line ({} does not exist)",
+            path.display()
+        )));
+    }
+    let (secrets, created) = Secrets::load_or_create(&path).map_err(StartError::Setup)?;
+    if created {
+        tracing::warn!(
+            "a new secret key was written to {}: back it up together with the database; without it stored mail passwords cannot be read",
+            path.display()
+        );
+    }
+    Ok(secrets)
+}
+
+pub fn mail_context(config: &Config) -> Result<MailContext, StartError> {
+    let egress = Egress::new(Arc::new(SystemResolver), &config.egress_allow, &config.egress_ports).map_err(StartError::Setup)?;
+    let tls = TlsTrust::load(config.ca_file.as_deref()).map_err(StartError::Setup)?;
+    Ok(MailContext {
+        egress: Arc::new(egress),
+        tls: Arc::new(tls),
+        step_timeout: config.mail_step_timeout(),
+        total_timeout: config.mail_total_timeout(),
+    })
 }
 
 impl Application {

@@ -1,10 +1,176 @@
-//! The directory «Учетные записи электронной почты».
+//! The directory «Учетные записи электронной почты». Visibility: a user sees the tenant's shared
+//! accounts (no owner) and their own personal ones, never another user's.
 
-use super::Tx;
-use crate::model::TenantId;
+use super::{flag, now_millis, Tx};
+use crate::model::{AccountId, Date, Host, Port, Protocol, Security, ServerAddress, TenantId, UserId};
 
 /// The name the predefined system account is created with (shown translated in the list).
 pub const SYSTEM_ACCOUNT_NAME: &str = "Системная учетная запись";
+
+/// Which stored password.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SecretField {
+    Smtp,
+    Incoming,
+}
+
+impl SecretField {
+    pub fn column(self) -> &'static str {
+        match self {
+            SecretField::Smtp => "smtp_password",
+            SecretField::Incoming => "incoming_password",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct AccountRow {
+    pub id: AccountId,
+    pub tenant: TenantId,
+    pub name: String,
+    pub address: String,
+    pub sender_name: String,
+    pub owner: Option<UserId>,
+    pub is_system: bool,
+    pub use_for_sending: bool,
+    pub use_for_receiving: bool,
+    pub provider: Option<String>,
+    pub smtp: Option<ServerAddress>,
+    pub smtp_login: Option<String>,
+    pub incoming_protocol: Option<Protocol>,
+    pub incoming: Option<ServerAddress>,
+    pub incoming_login: Option<String>,
+    pub same_credentials: bool,
+    pub initial_load_date: Option<Date>,
+    pub smtp_password: Option<String>,
+    pub incoming_password: Option<String>,
+    pub last_check_at: Option<i64>,
+    pub last_check_ok: Option<bool>,
+    pub last_check_reason: Option<String>,
+    pub version: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct Raw {
+    id: i64,
+    tenant_id: i64,
+    name: String,
+    address: String,
+    sender_name: String,
+    owner_user_id: Option<i64>,
+    is_system: i64,
+    use_for_sending: i64,
+    use_for_receiving: i64,
+    provider: Option<String>,
+    smtp_host: Option<String>,
+    smtp_port: Option<i64>,
+    smtp_security: Option<String>,
+    smtp_login: Option<String>,
+    incoming_protocol: Option<String>,
+    incoming_host: Option<String>,
+    incoming_port: Option<i64>,
+    incoming_security: Option<String>,
+    incoming_login: Option<String>,
+    same_credentials: i64,
+    initial_load_date: Option<String>,
+    smtp_password: Option<String>,
+    incoming_password: Option<String>,
+    last_check_at: Option<i64>,
+    last_check_ok: Option<i64>,
+    last_check_reason: Option<String>,
+    version: i64,
+}
+
+fn server(host: Option<String>, port: Option<i64>, security: Option<String>) -> Option<ServerAddress> {
+    Some(ServerAddress {
+        host: Host::parse(&host?).ok()?,
+        port: Port::new(u32::try_from(port?).ok()?).ok()?,
+        security: Security::parse(&security?).ok()?,
+    })
+}
+
+impl From<Raw> for AccountRow {
+    fn from(r: Raw) -> Self {
+        Self {
+            id: AccountId(r.id),
+            tenant: TenantId(r.tenant_id),
+            name: r.name,
+            address: r.address,
+            sender_name: r.sender_name,
+            owner: r.owner_user_id.map(UserId),
+            is_system: r.is_system != 0,
+            use_for_sending: r.use_for_sending != 0,
+            use_for_receiving: r.use_for_receiving != 0,
+            provider: r.provider,
+            smtp: server(r.smtp_host, r.smtp_port, r.smtp_security),
+            smtp_login: r.smtp_login,
+            incoming_protocol: r.incoming_protocol.and_then(|p| Protocol::parse_incoming(&p).ok()),
+            incoming: server(r.incoming_host, r.incoming_port, r.incoming_security),
+            incoming_login: r.incoming_login,
+            same_credentials: r.same_credentials != 0,
+            initial_load_date: r.initial_load_date.and_then(|d| Date::parse(&d).ok()),
+            smtp_password: r.smtp_password,
+            incoming_password: r.incoming_password,
+            last_check_at: r.last_check_at,
+            last_check_ok: r.last_check_ok.map(|v| v != 0),
+            last_check_reason: r.last_check_reason,
+            version: r.version,
+        }
+    }
+}
+
+const COLUMNS: &str = "id, tenant_id, name, address, sender_name, owner_user_id, is_system, use_for_sending, \
+     use_for_receiving, provider, smtp_host, smtp_port, smtp_security, smtp_login, incoming_protocol, incoming_host, \
+     incoming_port, incoming_security, incoming_login, same_credentials, initial_load_date, smtp_password, \
+     incoming_password, last_check_at, last_check_ok, last_check_reason, version";
+
+/// The accounts `viewer` may see, optionally filtered by a search text (name, sender, address).
+pub async fn list_visible(
+    tx: &mut Tx,
+    tenant: TenantId,
+    viewer: UserId,
+    search: Option<&str>,
+    limit: i64,
+) -> Result<Vec<AccountRow>, sqlx::Error> {
+    let pattern = search.map(|s| format!("%{}%", s.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
+    let sql = format!(
+        "SELECT {COLUMNS} FROM email_accounts WHERE tenant_id = $1 AND (owner_user_id IS NULL OR owner_user_id = $2) \
+         AND ($3 IS NULL OR LOWER(name) LIKE $3 ESCAPE '\\' OR LOWER(sender_name) LIKE $3 ESCAPE '\\' OR address_key LIKE $3 ESCAPE '\\') \
+         ORDER BY is_system DESC, LOWER(name), id LIMIT $4"
+    );
+    let rows: Vec<Raw> =
+        sqlx::query_as(&sql).bind(tenant.0).bind(viewer.0).bind(pattern).bind(limit).fetch_all(&mut **tx).await?;
+    Ok(rows.into_iter().map(AccountRow::from).collect())
+}
+
+/// One account, if `viewer` may see it.
+pub async fn get_visible(tx: &mut Tx, tenant: TenantId, viewer: UserId, id: AccountId) -> Result<Option<AccountRow>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM email_accounts WHERE tenant_id = $1 AND id = $2 AND (owner_user_id IS NULL OR owner_user_id = $3)"
+    );
+    let row: Option<Raw> = sqlx::query_as(&sql).bind(tenant.0).bind(id.0).bind(viewer.0).fetch_optional(&mut **tx).await?;
+    Ok(row.map(AccountRow::from))
+}
+
+/// One account regardless of who may see it (for server-side use after authorisation).
+pub async fn find_by_id(tx: &mut Tx, tenant: TenantId, id: AccountId) -> Result<Option<AccountRow>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM email_accounts WHERE tenant_id = $1 AND id = $2");
+    let row: Option<Raw> = sqlx::query_as(&sql).bind(tenant.0).bind(id.0).fetch_optional(&mut **tx).await?;
+    Ok(row.map(AccountRow::from))
+}
+
+pub async fn system_account(tx: &mut Tx, tenant: TenantId) -> Result<Option<AccountRow>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM email_accounts WHERE tenant_id = $1 AND is_system = 1");
+    let row: Option<Raw> = sqlx::query_as(&sql).bind(tenant.0).fetch_optional(&mut **tx).await?;
+    Ok(row.map(AccountRow::from))
+}
+
+/// The shared (or system) account for a mailbox address.
+pub async fn find_shared_by_address(tx: &mut Tx, tenant: TenantId, address_key: &str) -> Result<Option<AccountRow>, sqlx::Error> {
+    let sql = format!("SELECT {COLUMNS} FROM email_accounts WHERE tenant_id = $1 AND address_key = $2 AND owner_user_id IS NULL");
+    let row: Option<Raw> = sqlx::query_as(&sql).bind(tenant.0).bind(address_key).fetch_optional(&mut **tx).await?;
+    Ok(row.map(AccountRow::from))
+}
 
 /// Creates the tenant's predefined system account, not yet configured.
 pub async fn insert_system(tx: &mut Tx, tenant: TenantId, now: i64) -> Result<(), sqlx::Error> {
@@ -18,4 +184,147 @@ pub async fn insert_system(tx: &mut Tx, tenant: TenantId, now: i64) -> Result<()
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// The settings of an account that a save writes (passwords are written separately).
+pub struct AccountData<'a> {
+    pub name: &'a str,
+    pub address: &'a str,
+    pub sender_name: &'a str,
+    pub owner: Option<UserId>,
+    pub use_for_sending: bool,
+    pub use_for_receiving: bool,
+    pub provider: Option<&'a str>,
+    pub smtp: Option<&'a ServerAddress>,
+    pub smtp_login: Option<&'a str>,
+    pub incoming_protocol: Option<Protocol>,
+    pub incoming: Option<&'a ServerAddress>,
+    pub incoming_login: Option<&'a str>,
+    pub same_credentials: bool,
+    pub initial_load_date: Option<Date>,
+}
+
+fn host(s: Option<&ServerAddress>) -> Option<String> {
+    s.map(|s| s.host.as_str().to_string())
+}
+
+fn port(s: Option<&ServerAddress>) -> Option<i64> {
+    s.map(|s| i64::from(s.port.get()))
+}
+
+fn security(s: Option<&ServerAddress>) -> Option<&'static str> {
+    s.map(|s| s.security.as_str())
+}
+
+pub async fn insert(tx: &mut Tx, tenant: TenantId, a: &AccountData<'_>) -> Result<AccountId, sqlx::Error> {
+    let now = now_millis();
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO email_accounts (tenant_id, name, address, address_key, sender_name, owner_user_id, use_for_sending, \
+         use_for_receiving, provider, smtp_host, smtp_port, smtp_security, smtp_login, incoming_protocol, incoming_host, \
+         incoming_port, incoming_security, incoming_login, same_credentials, initial_load_date, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $21) RETURNING id",
+    )
+    .bind(tenant.0)
+    .bind(a.name)
+    .bind(a.address)
+    .bind(a.address.to_lowercase())
+    .bind(a.sender_name)
+    .bind(a.owner.map(|u| u.0))
+    .bind(flag(a.use_for_sending))
+    .bind(flag(a.use_for_receiving))
+    .bind(a.provider)
+    .bind(host(a.smtp))
+    .bind(port(a.smtp))
+    .bind(security(a.smtp))
+    .bind(a.smtp_login)
+    .bind(a.incoming_protocol.map(Protocol::as_str))
+    .bind(host(a.incoming))
+    .bind(port(a.incoming))
+    .bind(security(a.incoming))
+    .bind(a.incoming_login)
+    .bind(flag(a.same_credentials))
+    .bind(a.initial_load_date.map(|d| d.to_string()))
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(AccountId(id))
+}
+
+/// Updates an account if it still has `version` (optimistic locking); `false` otherwise.
+pub async fn update(tx: &mut Tx, tenant: TenantId, id: AccountId, version: i64, a: &AccountData<'_>) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE email_accounts SET name = $4, address = $5, address_key = $6, sender_name = $7, owner_user_id = $8, \
+         use_for_sending = $9, use_for_receiving = $10, provider = $11, smtp_host = $12, smtp_port = $13, smtp_security = $14, \
+         smtp_login = $15, incoming_protocol = $16, incoming_host = $17, incoming_port = $18, incoming_security = $19, \
+         incoming_login = $20, same_credentials = $21, initial_load_date = $22, updated_at = $23, version = version + 1 \
+         WHERE tenant_id = $1 AND id = $2 AND version = $3",
+    )
+    .bind(tenant.0)
+    .bind(id.0)
+    .bind(version)
+    .bind(a.name)
+    .bind(a.address)
+    .bind(a.address.to_lowercase())
+    .bind(a.sender_name)
+    .bind(a.owner.map(|u| u.0))
+    .bind(flag(a.use_for_sending))
+    .bind(flag(a.use_for_receiving))
+    .bind(a.provider)
+    .bind(host(a.smtp))
+    .bind(port(a.smtp))
+    .bind(security(a.smtp))
+    .bind(a.smtp_login)
+    .bind(a.incoming_protocol.map(Protocol::as_str))
+    .bind(host(a.incoming))
+    .bind(port(a.incoming))
+    .bind(security(a.incoming))
+    .bind(a.incoming_login)
+    .bind(flag(a.same_credentials))
+    .bind(a.initial_load_date.map(|d| d.to_string()))
+    .bind(now_millis())
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Stores (or, with `None`, forgets) an encrypted password.
+pub async fn set_secret(tx: &mut Tx, tenant: TenantId, id: AccountId, field: SecretField, envelope: Option<&str>) -> Result<(), sqlx::Error> {
+    let sql = format!("UPDATE email_accounts SET {} = $3 WHERE tenant_id = $1 AND id = $2", field.column());
+    sqlx::query(&sql).bind(tenant.0).bind(id.0).bind(envelope).execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// Records the outcome of a check: when, whether it passed, and the reason if not.
+pub async fn record_check(tx: &mut Tx, tenant: TenantId, id: AccountId, ok: bool, reason: Option<&str>) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE email_accounts SET last_check_at = $3, last_check_ok = $4, last_check_reason = $5 WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant.0)
+        .bind(id.0)
+        .bind(now_millis())
+        .bind(flag(ok))
+        .bind(reason)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Deletes an account; the system account never (the query leaves it alone).
+pub async fn delete(tx: &mut Tx, tenant: TenantId, id: AccountId) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query("DELETE FROM email_accounts WHERE tenant_id = $1 AND id = $2 AND is_system = 0")
+        .bind(tenant.0)
+        .bind(id.0)
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Every stored envelope of a tenant, for re-encryption under a new key.
+pub async fn envelopes(tx: &mut Tx, tenant: TenantId) -> Result<Vec<(AccountId, Option<String>, Option<String>)>, sqlx::Error> {
+    let rows: Vec<(i64, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT id, smtp_password, incoming_password FROM email_accounts \
+         WHERE tenant_id = $1 AND (smtp_password IS NOT NULL OR incoming_password IS NOT NULL) ORDER BY id",
+    )
+    .bind(tenant.0)
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(rows.into_iter().map(|(id, s, i)| (AccountId(id), s, i)).collect())
 }

@@ -8,9 +8,11 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod firms;
 pub mod meta;
 pub mod password_links;
 pub mod sessions;
+pub mod settings;
 pub mod tenants;
 pub mod throttle;
 pub mod users;

@@ -1,0 +1,50 @@
+//! The report of a mail check: each step with its time, and for a failure the explanation, what
+//! to do, and the server's own reply underneath.
+
+use crate::i18n::{t, tf, use_lang};
+use crate::mail_check::{CheckReport, Side, StepResult};
+use leptos::prelude::*;
+
+#[component]
+pub fn CheckReportView(report: CheckReport, #[prop(optional)] success: Option<String>) -> impl IntoView {
+    let lang = use_lang();
+    let passed = report.passed();
+    let two_sides = report.steps.iter().any(|s| s.side == Side::Incoming) && report.steps.iter().any(|s| s.side == Side::Outgoing);
+    let steps = report.steps.clone();
+    view! {
+        <div class="check-report" class:passed=passed role="status" aria-live="polite">
+            <ul class="report">
+                {steps.into_iter().map(|step| view! { <StepLine step two_sides/> }).collect_view()}
+            </ul>
+            {report.messages.map(|n| view! { <p class="muted">{tf(lang, "report.messages", &[("n", &n.to_string())])}</p> })}
+            {passed.then(|| success.map(|text| view! { <p class="form-ok">{text}</p> }))}
+            {report.failure.map(|f| view! {
+                <div class="form-error" role="alert">
+                    <p class="reason"><strong>{t(lang, f.reason.text_key())}</strong></p>
+                    <p class="advice">{t(lang, f.reason.advice_key())}</p>
+                    {f.server_reply.map(|reply| view! {
+                        <p class="muted">{t(lang, "report.server_said")}</p>
+                        <pre class="server-reply">{reply}</pre>
+                    })}
+                </div>
+            })}
+        </div>
+    }
+}
+
+#[component]
+fn StepLine(step: StepResult, two_sides: bool) -> impl IntoView {
+    let lang = use_lang();
+    let side = two_sides.then(|| match step.side {
+        Side::Outgoing => t(lang, "report.outgoing"),
+        Side::Incoming => t(lang, "report.incoming"),
+    });
+    view! {
+        <li class=if step.ok { "ok" } else { "bad" }>
+            <span class="mark" aria-hidden="true">{if step.ok { "✓" } else { "✗" }}</span>
+            <span class="step-name">{side.map(|s| format!("{s}: "))}{t(lang, step.step.key())}</span>
+            {step.detail.map(|d| view! { <span class="muted">{d}</span> })}
+            <span class="time">{tf(lang, "report.millis", &[("n", &step.millis.to_string())])}</span>
+        </li>
+    }
+}

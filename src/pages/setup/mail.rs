@@ -1,0 +1,206 @@
+//! «Почта»: choose the mail service, check the servers with a real test letter («Отправить»),
+//! and save («Сохранить») into CRM ► Уведомления ► Электронная почта and the accounts directory.
+
+use crate::api::mail_tab::{load_mail_tab, MailTabOutcome, MailTabView, SubmitMailTab};
+use crate::components::check_report::CheckReportView;
+use crate::components::form::{action_error, error_text, on_success, Field, FieldProblem, FormError, Submit};
+use crate::error::AppError;
+use crate::i18n::{t, tf, tr, use_lang};
+use crate::model::{MailService, Security, APP_PASSWORD_GUIDE, OTHER_SERVICE};
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+#[component]
+pub fn MailTab() -> impl IntoView {
+    let submit = ServerAction::<SubmitMailTab>::new();
+    // Reload after a save only: after a test letter the form keeps what the user typed.
+    let saved = RwSignal::new(0u32);
+    on_success(submit, move |outcome| {
+        if matches!(outcome, MailTabOutcome::Saved { .. }) {
+            saved.update(|n| *n += 1);
+        }
+    });
+    let data = Resource::new(move || saved.get(), |_| load_mail_tab());
+    let lang = use_lang();
+    view! {
+        <Transition fallback=|| view! { <p class="loading">{tr("common.loading")}</p> }>
+            {move || Suspend::new(async move {
+                match data.await {
+                    Ok(view) => view! { <MailForm data=view submit/> }.into_any(),
+                    Err(AppError::MailTabLocked { missing_firm, missing_outlet }) => {
+                        view! { <Locked missing_firm missing_outlet/> }.into_any()
+                    }
+                    Err(e) => view! { <p class="form-error" role="alert">{error_text(lang, &e)}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// Why the tab is closed, with the way to open it.
+#[component]
+fn Locked(missing_firm: bool, missing_outlet: bool) -> impl IntoView {
+    view! {
+        <div class="notice" id="mail-tab-lock">
+            <p>{tr("error.mail_tab_locked")}</p>
+            <ul>
+                {missing_firm.then(|| view! { <li><A href="/setup/firms">{tr("mail_tab.missing_firm")}</A></li> })}
+                {missing_outlet.then(|| view! { <li><A href="/setup/outlets">{tr("mail_tab.missing_outlet")}</A></li> })}
+            </ul>
+        </div>
+    }
+}
+
+#[component]
+fn MailForm(data: MailTabView, submit: ServerAction<SubmitMailTab>) -> impl IntoView {
+    let lang = use_lang();
+    let error = action_error(submit);
+    let services = StoredValue::new(data.services.clone());
+    let saved = data.settings.clone();
+    let version = saved.as_ref().map_or(0, |s| s.version);
+    let has_password = saved.as_ref().is_some_and(|s| s.has_password);
+
+    let provider = RwSignal::new(saved.as_ref().map_or_else(|| OTHER_SERVICE.to_string(), |s| s.provider.clone()));
+    let host = RwSignal::new(saved.as_ref().map(|s| s.smtp_host.clone()).unwrap_or_default());
+    let port = RwSignal::new(saved.as_ref().map(|s| s.smtp_port.to_string()).unwrap_or_default());
+    let ssl = RwSignal::new(saved.as_ref().is_none_or(|s| s.use_ssl));
+    let service = move || services.with_value(|all| all.iter().find(|s| s.id == provider.get()).cloned());
+    let is_preset = Signal::derive(move || provider.get() != OTHER_SERVICE);
+
+    // Choosing a service fills its server; only «Другой» leaves the fields to the user.
+    let choose = move |id: String| {
+        if let Some(smtp) = services.with_value(|all| all.iter().find(|s| s.id == id).and_then(|s| s.smtp.clone())) {
+            host.set(smtp.host);
+            port.set(smtp.port.to_string());
+            ssl.set(smtp.security == Security::Ssl);
+        } else if id != OTHER_SERVICE {
+            host.set(String::new());
+            port.set(String::new());
+        }
+        provider.set(id);
+    };
+
+    // Like the text fields: the box follows a chosen service, but hydration leaves it as it is.
+    let ssl_box = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |previous: Option<bool>| {
+        let checked = ssl.get();
+        if previous.is_some_and(|p| p != checked) {
+            if let Some(el) = ssl_box.get() {
+                el.set_checked(checked);
+            }
+        }
+        checked
+    });
+
+    let pending = submit.pending();
+    let running = move |intent: &'static str| {
+        Signal::derive(move || pending.get() && submit.input().get().is_some_and(|i| i.intent == intent))
+    };
+    let value = |s: Option<String>| s.unwrap_or_default();
+
+    view! {
+        <ActionForm action=submit attr:class="stack" attr:novalidate=true attr:id="mail-form">
+            <input type="hidden" name="version" value=version.to_string()/>
+            <div class="field">
+                <label for="field-provider">{tr("mail_tab.service")}</label>
+                <select id="field-provider" name="provider" on:change=move |ev| choose(event_target_value(&ev))>
+                    {services
+                        .get_value()
+                        .into_iter()
+                        .map(|s| {
+                            let selected = s.id == provider.get_untracked();
+                            view! { <option value=s.id.clone() selected=selected>{s.name}</option> }
+                        })
+                        .collect_view()}
+                    <option value=OTHER_SERVICE selected=provider.get_untracked() == OTHER_SERVICE>{tr("mail_tab.other")}</option>
+                </select>
+                <FieldProblem name="provider" error/>
+                {move || service().and_then(|s| s.notice.map(|n| view! { <p class="notice">{n.get(lang).to_string()}</p> }))}
+                {move || service().filter(|s| s.smtp.is_none()).map(|_| view! { <p class="notice">{tr("mail_tab.preset_without_servers")}</p> })}
+            </div>
+            <div class="row">
+                <Field name="smtp_host" label=tr("mail_tab.smtp_host") value=host readonly=is_preset required=true error/>
+                <Field name="smtp_port" label=tr("mail_tab.port") kind="number" value=port readonly=is_preset required=true error/>
+            </div>
+            <div class="field">
+                <label class="choice">
+                    <input
+                        node_ref=ssl_box
+                        type="checkbox"
+                        name="use_ssl"
+                        value="true"
+                        checked=ssl.get_untracked()
+                        disabled=move || is_preset.get()
+                        on:change=move |ev| ssl.set(event_target_checked(&ev))
+                    />
+                    {tr("mail_tab.use_ssl")}
+                </label>
+                <p class="field-hint">{tr("mail_tab.ssl_hint")}</p>
+                <FieldProblem name="smtp_security" error/>
+            </div>
+            <Field name="login" label=tr("mail_tab.login") kind="email" value=value(saved.as_ref().map(|s| s.login.clone())) autocomplete="off" required=true error/>
+            <Field
+                name="password"
+                label=tr("mail_tab.password")
+                kind="password"
+                autocomplete="new-password"
+                placeholder=if has_password { t(lang, "mail_tab.password_stored") } else { "" }
+                error
+            />
+            <PasswordHint service=Signal::derive(service)/>
+            <Field name="sender_name" label=tr("mail_tab.sender_name") value=value(saved.as_ref().map(|s| s.sender_name.clone())) required=true error/>
+            <Field name="sender_email" label=tr("mail_tab.sender_email") kind="email" value=value(saved.as_ref().map(|s| s.sender_email.clone())) required=true error/>
+            <Field name="recipient" label=tr("mail_tab.recipient") kind="email" value=value(saved.as_ref().map(|s| s.test_recipient.clone())) hint=tr("mail_tab.recipient_hint") error/>
+            <FormError error/>
+            <div class="actions">
+                <Submit label=tr("mail_tab.send") name="intent" value="send" class="secondary" pending busy=running("send")/>
+                <Submit label=tr("common.save") name="intent" value="save" pending busy=running("save")/>
+            </div>
+            <Outcome submit/>
+        </ActionForm>
+    }
+}
+
+/// The provider's password requirements, shown as soon as the service is chosen.
+#[component]
+fn PasswordHint(#[prop(into)] service: Signal<Option<MailService>>) -> impl IntoView {
+    let lang = use_lang();
+    move || {
+        let service = service.get();
+        let hint = service.as_ref().map(|s| s.password_hint.get(lang).to_string()).filter(|h| !h.is_empty());
+        let guide = service.and_then(|s| s.guide_url).unwrap_or_else(|| APP_PASSWORD_GUIDE.to_string());
+        view! {
+            <div class="field-hint password-hint" id="password-hint">
+                {hint.map(|h| view! { <p>{h}</p> })}
+                <p>
+                    <a href=guide target="_blank" rel="noopener noreferrer">{t(lang, "mail_tab.app_password_guide")}</a>
+                </p>
+            </div>
+        }
+    }
+}
+
+/// What the last «Отправить» or «Сохранить» did.
+#[component]
+fn Outcome(submit: ServerAction<SubmitMailTab>) -> impl IntoView {
+    let lang = use_lang();
+    move || match submit.value().get() {
+        Some(Ok(MailTabOutcome::TestLetterSent { report, recipient })) => {
+            let success = tf(lang, "mail_tab.sent", &[("recipient", &recipient)]);
+            view! { <CheckReportView report success/> }.into_any()
+        }
+        Some(Ok(MailTabOutcome::Saved { .. })) => view! {
+            <div class="form-ok" role="status" id="mail-saved">
+                <p>{t(lang, "mail_tab.saved")}</p>
+                <p>
+                    <A href="/program-settings">{t(lang, "program_settings.crm_email_group")}</A>
+                    " · "
+                    <A href="/directories/email-accounts">{t(lang, "accounts.title")}</A>
+                </p>
+            </div>
+        }
+        .into_any(),
+        Some(Err(AppError::CheckFailed(report))) => view! { <CheckReportView report/> }.into_any(),
+        _ => ().into_any(),
+    }
+}
