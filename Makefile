@@ -12,7 +12,7 @@ run: setup-run
 
 ## Install what is missing and run every test (unit, HTTP integration, browser).
 test: setup-test build-test
-	$(MAKE) --no-print-directory test-rust test-browser
+	scripts/test-servers.sh run -- $(MAKE) --no-print-directory test-rust test-browser
 
 setup-run:
 	scripts/setup.sh run

@@ -7,6 +7,19 @@ const root = `${__dirname}/..`;
 const dataDir = process.env.POCHTA_E2E_DATA ?? `${root}/target/e2e-data`;
 const server = process.env.POCHTA_E2E_SERVER ?? `${root}/target/debug/pochta`;
 
+// The real mail servers of scripts/mail-servers.sh: the app may reach them and trusts their CA.
+const mailPorts = [
+  "POCHTA_TEST_SMTP_STARTTLS_PORT",
+  "POCHTA_TEST_SMTPS_PORT",
+  "POCHTA_TEST_IMAP_PORT",
+  "POCHTA_TEST_IMAPS_PORT",
+  "POCHTA_TEST_POP3_PORT",
+  "POCHTA_TEST_POP3S_PORT",
+].map((name) => process.env[name]).filter(Boolean);
+const mailOptions = process.env.POCHTA_TEST_MAIL_CA
+  ? `--egress-allow '${mailPorts.map((p) => `localhost:${p}`).join(",")}' --ca-file '${process.env.POCHTA_TEST_MAIL_CA}' --mail-step-timeout 5`
+  : "";
+
 export default defineConfig({
   testDir: "./tests",
   fullyParallel: false,
@@ -32,7 +45,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `rm -rf '${dataDir}' && exec '${server}' --data-dir '${dataDir}' --listen 127.0.0.1:${port} --site-root '${root}/target/site'`,
+    command: `rm -rf '${dataDir}' && exec '${server}' --data-dir '${dataDir}' --listen 127.0.0.1:${port} --site-root '${root}/target/site' ${mailOptions}`,
     url: `http://127.0.0.1:${port}/sign-in`,
     reuseExistingServer: false,
     timeout: 60_000,

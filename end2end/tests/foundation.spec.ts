@@ -1,26 +1,11 @@
 // The foundation as a person meets it: first run, sign-in, finding their way, switching
 // language, and signing in without JavaScript. Runs in order on one fresh server.
-import { test, expect, Page } from "@playwright/test";
+import { test, expect } from "@playwright/test";
+import { failOnPageErrors, hydrated } from "./helpers";
 
 test.describe.configure({ mode: "serial" });
 
 const ADMIN = { email: "anna@romashka.test", password: "очень надёжный пароль" };
-
-/** Fails the test on any uncaught error in the page (a broken WASM, a hydration panic) and on
- *  any 5xx answer. A 4xx answer is the app refusing input, which the tests provoke on purpose. */
-export function failOnPageErrors(page: Page) {
-  const errors: string[] = [];
-  page.on("pageerror", (e) => errors.push(String(e)));
-  page.on("console", (m) => {
-    if (m.type() === "error" && !/status of 4\d\d/.test(m.text())) errors.push(m.text());
-  });
-  return () => expect(errors, "errors in the page").toEqual([]);
-}
-
-/** Waits until the WASM has hydrated the page (the app marks <body> when it is interactive). */
-export async function hydrated(page: Page) {
-  await expect(page.locator("body[data-hydrated]")).toHaveCount(1);
-}
 
 test("a new deployment asks for the organisation and its administrator", async ({ page }) => {
   const noErrors = failOnPageErrors(page);

@@ -12,6 +12,8 @@ const PASSWORD: &str = "очень надёжный пароль";
 pub struct TenantA {
     pub admin: Browser,
     pub user_id: i64,
+    pub firm_id: i64,
+    pub outlet_id: i64,
 }
 
 async fn tenant_a(app: &TestApp) -> TenantA {
@@ -21,24 +23,51 @@ async fn tenant_a(app: &TestApp) -> TenantA {
         .await
         .unwrap();
     let user_id = invitation["Link"]["user"].as_i64().unwrap();
-    TenantA { admin, user_id }
+    let firm_id = crate::setup::add_firm(&admin, "Фирма А").await;
+    let outlet_id = crate::setup::add_outlet(&admin, firm_id, "warehouse", "Склад А").await;
+    TenantA { admin, user_id, firm_id, outlet_id }
 }
 
 /// Server functions that act only on the caller's own session or tenant and take no ids.
-const OWN_SCOPE: &[&str] =
-    &["session", "sign_in", "sign_out", "first_run", "set_language", "password_link_status", "set_password", "users/list", "users/add"];
+const OWN_SCOPE: &[&str] = &[
+    "session",
+    "sign_in",
+    "sign_out",
+    "first_run",
+    "set_language",
+    "password_link_status",
+    "set_password",
+    "users/list",
+    "users/add",
+    "setup/firms",
+    "setup/outlets",
+    "setup/mail_tab_lock",
+    "mail_tab/load",
+    "mail_tab/submit",
+    "program_settings/crm_email",
+];
 
 #[tokio::test]
 async fn a_user_of_another_tenant_is_refused_every_server_function_with_tenant_a_ids() {
     let app = spawn_app().await;
     let a = tenant_a(&app).await;
     let b_admin = app.new_tenant("Тенант Б", "admin@b.test", PASSWORD).await;
+    let b_firm = crate::setup::add_firm(&b_admin, "Фирма Б").await.to_string();
     let a_user = a.user_id.to_string();
+    let a_firm = a.firm_id.to_string();
+    let a_outlet = a.outlet_id.to_string();
 
     let with_a_ids: Vec<(&str, Vec<(&str, &str)>)> = vec![
         ("users/change_role", vec![("user", &a_user), ("role", "admin")]),
         ("users/set_active", vec![("user", &a_user), ("active", "false")]),
         ("users/password_link", vec![("user", &a_user)]),
+        (
+            "setup/save_firm",
+            vec![("id", &a_firm), ("version", "1"), ("name", "Захват"), ("inn", "7707083893"), ("kpp", ""), ("address", ""), ("phone", ""), ("email", "")],
+        ),
+        ("setup/delete_firm", vec![("id", &a_firm)]),
+        ("setup/save_outlet", vec![("id", &a_outlet), ("version", "1"), ("kind", "outlet"), ("name", "Захват"), ("firm", &b_firm), ("address", "")]),
+        ("setup/delete_outlet", vec![("id", &a_outlet)]),
     ];
     for (endpoint, args) in &with_a_ids {
         let outcome = b_admin.call::<Value>(endpoint, args).await;
@@ -49,6 +78,10 @@ async fn a_user_of_another_tenant_is_refused_every_server_function_with_tenant_a
     }
 
     // Lists show only B's own rows.
+    let firms: Vec<Value> = b_admin.call("setup/firms", &[]).await.unwrap();
+    assert_eq!(firms.iter().map(|f| f["name"].as_str().unwrap()).collect::<Vec<_>>(), ["Фирма Б"]);
+    let outlets: Vec<Value> = b_admin.call("setup/outlets", &[]).await.unwrap();
+    assert!(outlets.is_empty());
     let users: Vec<Value> = b_admin.call("users/list", &[]).await.unwrap();
     assert!(users.iter().all(|u| u["email"].as_str().unwrap().ends_with("@b.test")), "{users:?}");
     let session: Value = b_admin.call("session", &[]).await.unwrap();
@@ -59,6 +92,10 @@ async fn a_user_of_another_tenant_is_refused_every_server_function_with_tenant_a
     let user = a_users.iter().find(|u| u["id"] == a.user_id).unwrap();
     assert_eq!(user["role"], "User");
     assert_eq!(user["active"], true);
+    let a_firms: Vec<Value> = a.admin.call("setup/firms", &[]).await.unwrap();
+    assert_eq!(a_firms[0]["name"], "Фирма А");
+    let a_outlets: Vec<Value> = a.admin.call("setup/outlets", &[]).await.unwrap();
+    assert_eq!(a_outlets[0]["name"], "Склад А");
 
     // Every server function of the app is covered above: a new one must be added here.
     let covered: BTreeSet<String> =
@@ -86,6 +123,12 @@ async fn an_ordinary_user_is_refused_what_only_administrators_may_do() {
         ("users/change_role", vec![("user", "1"), ("role", "user")]),
         ("users/set_active", vec![("user", "1"), ("active", "false")]),
         ("users/password_link", vec![("user", "1")]),
+        ("setup/firms", vec![]),
+        ("setup/delete_firm", vec![("id", "1")]),
+        ("setup/mail_tab_lock", vec![]),
+        ("mail_tab/load", vec![]),
+        ("program_settings/crm_email", vec![]),
+        ("mail_tab/submit", vec![("intent", "save"), ("provider", "google"), ("login", "a@gmail.com"), ("sender_name", "A"), ("sender_email", "a@gmail.com")]),
     ] {
         assert_eq!(user.call::<Value>(endpoint, &args).await.unwrap_err(), AppError::Forbidden, "{endpoint}");
     }

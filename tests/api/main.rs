@@ -3,8 +3,13 @@
 
 mod helpers;
 
+mod mail_servers;
+
 mod first_run;
 mod isolation;
+mod mail_tab;
+mod secrets;
+mod setup;
 mod sign_in;
 mod users;
 mod web;

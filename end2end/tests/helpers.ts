@@ -1,0 +1,60 @@
+// Shared steps of the browser tests.
+import { expect, Page } from "@playwright/test";
+import { execFileSync } from "node:child_process";
+
+export const root = `${__dirname}/../..`;
+const dataDir = process.env.POCHTA_E2E_DATA ?? `${root}/target/e2e-data`;
+const server = process.env.POCHTA_E2E_SERVER ?? `${root}/target/debug/pochta`;
+
+/** Fails the test on any uncaught error in the page (a broken WASM, a hydration panic) and on
+ *  any 5xx answer. A 4xx answer is the app refusing input, which the tests provoke on purpose. */
+export function failOnPageErrors(page: Page) {
+  const errors: string[] = [];
+  page.on("pageerror", (e) => errors.push(String(e)));
+  page.on("console", (m) => {
+    if (m.type() === "error" && !/status of 4\d\d/.test(m.text())) errors.push(m.text());
+  });
+  return () => expect(errors, "errors in the page").toEqual([]);
+}
+
+/** Waits until the WASM has hydrated the page (the app marks <body> when it is interactive). */
+export async function hydrated(page: Page) {
+  await expect(page.locator("body[data-hydrated]")).toHaveCount(1);
+}
+
+/** A new tenant made with the operator's CLI on the running server's database. */
+export function createTenant(name: string, email: string, password: string) {
+  execFileSync(server, ["--data-dir", dataDir, "tenant", "create", "--name", name, "--admin-email", email, "--admin-name", "Администратор", "--password-stdin"], {
+    input: `${password}\n`,
+  });
+}
+
+export async function signIn(page: Page, email: string, password: string) {
+  await page.goto("/sign-in");
+  await page.locator("#sign-in-form input[name=email]").fill(email);
+  await page.locator("#sign-in-form input[name=password]").fill(password);
+  await page.locator("#sign-in-form button[type=submit]").click();
+  await expect(page).toHaveURL(/\/setup\/firms$/);
+}
+
+export const mail = {
+  domain: process.env.POCHTA_TEST_MAIL_DOMAIN ?? "pochta.test",
+  password: process.env.POCHTA_TEST_MAIL_PASSWORD ?? "",
+  ca: process.env.POCHTA_TEST_MAIL_CA ?? "",
+  smtps: process.env.POCHTA_TEST_SMTPS_PORT ?? "",
+  smtpStarttls: process.env.POCHTA_TEST_SMTP_STARTTLS_PORT ?? "",
+  imaps: process.env.POCHTA_TEST_IMAPS_PORT ?? "",
+  imap: process.env.POCHTA_TEST_IMAP_PORT ?? "",
+  pop3s: process.env.POCHTA_TEST_POP3S_PORT ?? "",
+};
+
+/** Whether a letter containing `needle` is in the user's INBOX, asked over IMAP with curl. */
+export function mailboxHas(user: string, needle: string): boolean {
+  const answer = execFileSync("curl", [
+    "-sS", "--cacert", mail.ca,
+    `imaps://localhost:${mail.imaps}/INBOX`,
+    "--user", `${user}@${mail.domain}:${mail.password}`,
+    "-X", `SEARCH BODY "${needle}"`,
+  ]).toString();
+  return /\* SEARCH \d/.test(answer);
+}

@@ -1,0 +1,106 @@
+// The «Почта» tab as an administrator meets it on a fresh tenant: locked and why, opened by a
+// firm and a warehouse, a real test letter that arrives, an explained failure, the save, and the
+// same save without JavaScript.
+import { test, expect } from "@playwright/test";
+import { createTenant, failOnPageErrors, hydrated, mail, mailboxHas, signIn } from "./helpers";
+
+test.describe.configure({ mode: "serial" });
+
+const token = `e2e${Date.now()}`;
+const ADMIN = { email: `mail-admin-${token}@romashka.test`, password: "пароль администратора" };
+
+test.beforeAll(() => {
+  createTenant(`Ромашка ${token}`, ADMIN.email, ADMIN.password);
+});
+
+test("the locked tab explains itself; a firm and a warehouse open it", async ({ page }) => {
+  const noErrors = failOnPageErrors(page);
+  await signIn(page, ADMIN.email, ADMIN.password);
+  await hydrated(page);
+  await expect(page.locator("#mail-tab-locked")).toHaveAttribute("aria-disabled", "true");
+  await page.goto("/setup/mail");
+  await expect(page.locator("#mail-tab-lock")).toContainText("станет доступна");
+  await hydrated(page);
+  await page.getByRole("link", { name: "Заполните вкладку «Наши фирмы»." }).click();
+
+  await page.getByLabel("Наименование").fill("ООО «Ромашка»");
+  await page.getByLabel("ИНН").fill("7707083893");
+  await page.getByRole("button", { name: "Сохранить" }).click();
+  await expect(page.locator("#firms-table")).toContainText("ООО «Ромашка»");
+
+  await page.getByRole("link", { name: "Торговые точки и склады" }).click();
+  await page.getByLabel("Вид").selectOption("warehouse");
+  await page.getByLabel("Наименование").fill("Склад №1");
+  await page.getByRole("button", { name: "Сохранить" }).click();
+  await expect(page.locator("#outlets-table")).toContainText("Склад №1");
+
+  await page.getByRole("link", { name: "Почта" }).click();
+  await expect(page.locator("#mail-form")).toBeVisible();
+  noErrors();
+});
+
+test("a test letter through the loopback Postfix arrives; a wrong password is explained; saving fills both places", async ({ page }) => {
+  const noErrors = failOnPageErrors(page);
+  await signIn(page, ADMIN.email, ADMIN.password);
+  await page.goto("/setup/mail");
+  await hydrated(page);
+
+  // A service fills its servers and says what it needs before any password is typed.
+  await page.getByLabel("Почтовый сервис").selectOption("google");
+  await expect(page.getByLabel("SMTP-сервер")).toHaveValue("smtp.gmail.com");
+  await expect(page.getByLabel("SMTP-сервер")).toHaveAttribute("readonly", "");
+  await expect(page.locator("#password-hint")).toContainText("пароль приложения");
+
+  await page.getByLabel("Почтовый сервис").selectOption("other");
+  await page.getByLabel("SMTP-сервер").fill("localhost");
+  await page.getByLabel("Порт").fill(mail.smtps);
+  await page.getByLabel("Использовать SSL").check();
+  await page.getByLabel("Адрес", { exact: true }).fill(`alice@${mail.domain}`);
+  await page.getByLabel("Пароль").fill("неверный пароль");
+  await page.getByLabel("Имя отправителя").fill("Магазин «Ромашка»");
+  await page.getByLabel("Email отправителя").fill(`alice@${mail.domain}`);
+  await page.getByLabel("Email получателя").fill(`bob@${mail.domain}`);
+
+  await page.getByRole("button", { name: "Отправить" }).click();
+  await expect(page.getByText("Сервер не принял логин или пароль.").first()).toBeVisible();
+  await expect(page.locator(".server-reply")).toContainText("535");
+  await expect(page.locator(".field-invalid input[name=password]")).toBeVisible();
+
+  await page.getByLabel("Пароль").fill(mail.password);
+  await page.getByRole("button", { name: "Отправить" }).click();
+  await expect(page.getByText(`Тестовое письмо отправлено на bob@${mail.domain}`)).toBeVisible();
+  await expect(page.locator(".report li.ok")).toHaveCount(8);
+  await expect.poll(() => mailboxHas("bob", token), { timeout: 15_000 }).toBe(true);
+
+  await page.getByRole("button", { name: "Сохранить" }).click();
+  await expect(page.locator("#mail-saved")).toBeVisible();
+  await page.getByRole("link", { name: "CRM ► Уведомления ► Электронная почта" }).click();
+  const group = page.locator("#crm-email-settings");
+  await expect(group).toContainText("localhost");
+  await expect(group).toContainText(mail.smtps);
+  await expect(group).toContainText("Магазин «Ромашка»");
+  await expect(group).toContainText("сохранён");
+  noErrors();
+});
+
+test.describe("without JavaScript", () => {
+  test.use({ javaScriptEnabled: false });
+
+  test("the save works as a plain HTML form", async ({ page }) => {
+    await signIn(page, ADMIN.email, ADMIN.password);
+    await page.goto("/setup/mail");
+    await expect(page.getByLabel("SMTP-сервер")).toHaveValue("localhost");
+    await page.getByLabel("Имя отправителя").fill("Ромашка без JavaScript");
+    await page.getByRole("button", { name: "Сохранить" }).click();
+    await page.goto("/program-settings");
+    await expect(page.locator("#crm-email-settings")).toContainText("Ромашка без JavaScript");
+  });
+
+  test("a refused save shows its error at the field", async ({ page }) => {
+    await signIn(page, ADMIN.email, ADMIN.password);
+    await page.goto("/setup/mail");
+    await page.getByLabel("Email отправителя").fill("не адрес");
+    await page.getByRole("button", { name: "Сохранить" }).click();
+    await expect(page.getByText("Введите адрес в формате")).toBeVisible();
+  });
+});

@@ -1,0 +1,237 @@
+#!/usr/bin/env bash
+# Real mail servers on loopback for the tests: Postfix (submission with STARTTLS, implicit TLS,
+# and an implicit-TLS port with an untrusted certificate; SASL through Dovecot) and Dovecot
+# (IMAP and POP3 with STARTTLS and implicit TLS, LMTP delivery into maildirs), with throwaway
+# certificates and test users. Ordinary processes with their own configuration; nothing of the
+# system's mail setup is used or changed, except that Postfix requires its default main.cf to
+# list this configuration folder.
+#
+#   scripts/mail-servers.sh start   # writes $BASE/env with the ports, users and CA file
+#   scripts/mail-servers.sh stop
+set -euo pipefail
+
+BASE=${POCHTA_TEST_MAIL_BASE:-/var/tmp/pochta-test-mail}
+DOMAIN=pochta.test
+PASSWORD=test-password-1
+# Test mailboxes; each may send as itself, alice also as info@.
+USERS=(alice bob carol dave erin frank)
+
+say() { printf '\033[1;35m[mail]\033[0m %s\n' "$*"; }
+
+stop() {
+  if [ -f "$BASE/postfix/main.cf" ]; then
+    postfix -c "$BASE/postfix" stop >/dev/null 2>&1 || true
+  fi
+  if [ -f "$BASE/run/master.pid" ]; then
+    kill "$(cat "$BASE/run/master.pid")" 2>/dev/null || true
+  fi
+  for _ in $(seq 1 50); do
+    pgrep -f "$BASE/" >/dev/null 2>&1 || break
+    sleep 0.1
+  done
+  pkill -9 -f "$BASE/" 2>/dev/null || true
+}
+
+free_ports() {
+  python3 - "$1" <<'EOF'
+import socket, sys
+socks = []
+for _ in range(int(sys.argv[1])):
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); socks.append(s)
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+EOF
+}
+
+certificates() {
+  local dir=$BASE/certs
+  mkdir -p "$dir"
+  # The CA Pochta is told to trust, and a server certificate for localhost and 127.0.0.1.
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=Pochta Test CA" \
+    -keyout "$dir/ca.key" -out "$dir/ca.pem" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout "$dir/server.key" -out "$dir/server.csr" 2>/dev/null
+  printf 'subjectAltName=DNS:localhost,DNS:mail.%s,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' "$DOMAIN" >"$dir/ext"
+  openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial -days 2 \
+    -extfile "$dir/ext" -out "$dir/server.pem" 2>/dev/null
+  # A certificate from a company CA Pochta was not told about, for the "untrusted" case.
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=Unknown Company CA" \
+    -keyout "$dir/other-ca.key" -out "$dir/other-ca.pem" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout "$dir/untrusted.key" -out "$dir/untrusted.csr" 2>/dev/null
+  openssl x509 -req -in "$dir/untrusted.csr" -CA "$dir/other-ca.pem" -CAkey "$dir/other-ca.key" -CAcreateserial -days 2 \
+    -extfile "$dir/ext" -out "$dir/untrusted.pem" 2>/dev/null
+  chmod 644 "$dir"/*.pem "$dir"/*.key
+}
+
+dovecot_config() {
+  local passwd=$BASE/dovecot/users
+  mkdir -p "$BASE/dovecot" "$BASE/run" "$BASE/mail" "$BASE/logs"
+  : >"$passwd"
+  for u in "${USERS[@]}"; do
+    echo "$u@$DOMAIN:{PLAIN}$PASSWORD::::::" >>"$passwd"
+  done
+  chown -R mail:mail "$BASE/mail"
+  cat >"$BASE/dovecot/dovecot.conf" <<EOF
+protocols = imap pop3 lmtp
+listen = 127.0.0.1
+base_dir = $BASE/run
+state_dir = $BASE/run/state
+log_path = $BASE/logs/dovecot.log
+ssl = yes
+ssl_cert = <$BASE/certs/server.pem
+ssl_key = <$BASE/certs/server.key
+disable_plaintext_auth = yes
+auth_mechanisms = plain login
+mail_location = maildir:$BASE/mail/%d/%n
+mail_uid = mail
+mail_gid = mail
+first_valid_uid = 8
+first_valid_gid = 8
+passdb {
+  driver = passwd-file
+  args = scheme=PLAIN username_format=%u $passwd
+}
+userdb {
+  driver = static
+  args = uid=mail gid=mail home=$BASE/mail/%d/%n
+}
+service imap-login {
+  inet_listener imap {
+    address = 127.0.0.1
+    port = $IMAP_PORT
+  }
+  inet_listener imaps {
+    address = 127.0.0.1
+    port = $IMAPS_PORT
+    ssl = yes
+  }
+}
+service pop3-login {
+  inet_listener pop3 {
+    address = 127.0.0.1
+    port = $POP3_PORT
+  }
+  inet_listener pop3s {
+    address = 127.0.0.1
+    port = $POP3S_PORT
+    ssl = yes
+  }
+}
+service lmtp {
+  inet_listener lmtp {
+    address = 127.0.0.1
+    port = $LMTP_PORT
+  }
+}
+service auth {
+  inet_listener {
+    address = 127.0.0.1
+    port = $AUTH_PORT
+  }
+}
+protocol lmtp {
+  postmaster_address = postmaster@$DOMAIN
+}
+EOF
+}
+
+postfix_config() {
+  local dir=$BASE/postfix
+  mkdir -p "$dir" "$BASE/postfix-queue" "$BASE/postfix-data"
+  chown postfix "$BASE/postfix-data"
+  # Postfix runs a configuration folder only if the default main.cf lists it.
+  mkdir -p /etc/postfix
+  touch /etc/postfix/main.cf
+  local listed
+  listed=$(postconf -c /etc/postfix -h alternate_config_directories 2>/dev/null || true)
+  case " $listed " in
+    *" $dir "*) ;;
+    *) postconf -c /etc/postfix -e "alternate_config_directories = ${listed:+$listed }$dir" ;;
+  esac
+  local senders="" mailboxes=""
+  for u in "${USERS[@]}"; do
+    senders+="$u@$DOMAIN=$u@$DOMAIN, "
+    mailboxes+="$u@$DOMAIN=ok, "
+  done
+  senders+="info@$DOMAIN=alice@$DOMAIN"
+  cat >"$dir/main.cf" <<EOF
+compatibility_level = 3.6
+queue_directory = $BASE/postfix-queue
+data_directory = $BASE/postfix-data
+maillog_file_prefixes = /var, /dev/stdout, $BASE/logs
+maillog_file = $BASE/logs/postfix.log
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+myhostname = mail.$DOMAIN
+mydomain = $DOMAIN
+mydestination =
+local_recipient_maps =
+relayhost =
+virtual_mailbox_domains = $DOMAIN
+virtual_mailbox_maps = inline:{ ${mailboxes%, } }
+virtual_transport = lmtp:inet:127.0.0.1:$LMTP_PORT
+smtpd_sasl_type = dovecot
+smtpd_sasl_path = inet:127.0.0.1:$AUTH_PORT
+smtpd_sasl_auth_enable = yes
+smtpd_tls_cert_file = $BASE/certs/server.pem
+smtpd_tls_key_file = $BASE/certs/server.key
+smtpd_tls_auth_only = yes
+smtpd_sender_login_maps = inline:{ $senders }
+smtpd_sender_restrictions = reject_sender_login_mismatch
+smtpd_recipient_restrictions = permit_sasl_authenticated, reject
+smtpd_relay_restrictions = permit_sasl_authenticated, reject
+message_size_limit = 1048576
+EOF
+  # The system's master.cf, with the public port 25 replaced by the three test listeners.
+  sed -e '/^smtp[[:space:]]\+inet/d' -e '/^#/d' -e '/^[[:space:]]*$/d' /usr/share/postfix/master.cf.dist >"$dir/master.cf"
+  sed -i 's/^\(\S\+\s\+\S\+\s\+\S\+\s\+\S\+\s\+\)[y-]\(\s\)/\1n\2/' "$dir/master.cf"
+  cat >>"$dir/master.cf" <<EOF
+127.0.0.1:$SUBMISSION_PORT inet n - n - - smtpd
+  -o smtpd_tls_security_level=encrypt
+127.0.0.1:$SMTPS_PORT inet n - n - - smtpd
+  -o smtpd_tls_wrappermode=yes
+127.0.0.1:$UNTRUSTED_PORT inet n - n - - smtpd
+  -o smtpd_tls_wrappermode=yes
+  -o smtpd_tls_cert_file=$BASE/certs/untrusted.pem
+  -o smtpd_tls_key_file=$BASE/certs/untrusted.key
+EOF
+}
+
+start() {
+  stop
+  rm -rf "$BASE"
+  mkdir -p "$BASE"
+  read -r SUBMISSION_PORT SMTPS_PORT UNTRUSTED_PORT IMAP_PORT IMAPS_PORT POP3_PORT POP3S_PORT LMTP_PORT AUTH_PORT CLOSED_PORT \
+    < <(free_ports 10)
+  certificates
+  dovecot_config
+  postfix_config
+  dovecot -c "$BASE/dovecot/dovecot.conf" </dev/null >/dev/null 2>&1
+  postfix -c "$BASE/postfix" check
+  postfix -c "$BASE/postfix" start </dev/null >/dev/null 2>&1
+  cat >"$BASE/env" <<EOF
+export POCHTA_TEST_MAIL_DOMAIN=$DOMAIN
+export POCHTA_TEST_MAIL_PASSWORD=$PASSWORD
+export POCHTA_TEST_MAIL_CA=$BASE/certs/ca.pem
+export POCHTA_TEST_SMTP_STARTTLS_PORT=$SUBMISSION_PORT
+export POCHTA_TEST_SMTPS_PORT=$SMTPS_PORT
+export POCHTA_TEST_SMTPS_UNTRUSTED_PORT=$UNTRUSTED_PORT
+export POCHTA_TEST_IMAP_PORT=$IMAP_PORT
+export POCHTA_TEST_IMAPS_PORT=$IMAPS_PORT
+export POCHTA_TEST_POP3_PORT=$POP3_PORT
+export POCHTA_TEST_POP3S_PORT=$POP3S_PORT
+export POCHTA_TEST_CLOSED_PORT=$CLOSED_PORT
+EOF
+  # Ready when every listener answers.
+  for port in $SUBMISSION_PORT $SMTPS_PORT $UNTRUSTED_PORT $IMAP_PORT $IMAPS_PORT $POP3_PORT $POP3S_PORT; do
+    for _ in $(seq 1 100); do
+      (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+      sleep 0.1
+    done
+  done
+  say "Postfix and Dovecot are up on 127.0.0.1 (see $BASE/env)"
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop; say "stopped" ;;
+  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+esac

@@ -1,0 +1,209 @@
+//! The real Postfix and Dovecot that `scripts/mail-servers.sh` starts on loopback, reading a
+//! mailbox back over IMAP, and small fake servers for behaviour real ones do not show on demand
+//! (silence, a connection dropped in the middle of DATA).
+
+use crate::helpers::{spawn_app_with, TestApp};
+use futures::StreamExt;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+
+pub struct MailServers {
+    pub domain: String,
+    pub password: String,
+    pub ca_file: String,
+    pub smtp_starttls: u16,
+    pub smtps: u16,
+    pub smtps_untrusted: u16,
+    pub imap: u16,
+    pub imaps: u16,
+    pub pop3: u16,
+    pub pop3s: u16,
+    pub closed: u16,
+}
+
+fn var(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| {
+        panic!("{name} is not set: the mail tests need the servers of scripts/mail-servers.sh; run `make test` or `scripts/test-servers.sh run -- cargo test`")
+    })
+}
+
+fn port(name: &str) -> u16 {
+    var(name).parse().expect("a port number")
+}
+
+impl MailServers {
+    pub fn from_env() -> Self {
+        Self {
+            domain: var("POCHTA_TEST_MAIL_DOMAIN"),
+            password: var("POCHTA_TEST_MAIL_PASSWORD"),
+            ca_file: var("POCHTA_TEST_MAIL_CA"),
+            smtp_starttls: port("POCHTA_TEST_SMTP_STARTTLS_PORT"),
+            smtps: port("POCHTA_TEST_SMTPS_PORT"),
+            smtps_untrusted: port("POCHTA_TEST_SMTPS_UNTRUSTED_PORT"),
+            imap: port("POCHTA_TEST_IMAP_PORT"),
+            imaps: port("POCHTA_TEST_IMAPS_PORT"),
+            pop3: port("POCHTA_TEST_POP3_PORT"),
+            pop3s: port("POCHTA_TEST_POP3S_PORT"),
+            closed: port("POCHTA_TEST_CLOSED_PORT"),
+        }
+    }
+
+    pub fn address(&self, user: &str) -> String {
+        format!("{user}@{}", self.domain)
+    }
+}
+
+/// The app, allowed to reach the test servers (and `extra` loopback ports) and trusting their CA.
+/// Mail steps time out after 5 s (Dovecot answers a wrong password after 2 s, as real servers
+/// delay failures too) so the silent-server cases stay quick.
+pub async fn spawn_app_with_mail(extra_ports: &[u16]) -> (TestApp, MailServers) {
+    let mail = MailServers::from_env();
+    let ports = [mail.smtp_starttls, mail.smtps, mail.smtps_untrusted, mail.imap, mail.imaps, mail.pop3, mail.pop3s, mail.closed];
+    let allow: Vec<String> = ports.iter().chain(extra_ports).map(|p| format!("localhost:{p}")).collect();
+    let allow = allow.join(",");
+    let app = spawn_app_with(&[
+        "--egress-allow",
+        &allow,
+        "--ca-file",
+        &mail.ca_file,
+        "--mail-step-timeout",
+        "5",
+        "--mail-total-timeout",
+        "15",
+    ])
+    .await;
+    (app, mail)
+}
+
+fn tls_connector(ca_file: &str) -> tokio_rustls::TlsConnector {
+    let mut roots = rustls::RootCertStore::empty();
+    let pem = std::fs::read(ca_file).unwrap();
+    for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
+        roots.add(cert.unwrap()).unwrap();
+    }
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    tokio_rustls::TlsConnector::from(Arc::new(config))
+}
+
+/// A letter as read back from a mailbox, headers and text decoded.
+#[derive(Debug)]
+pub struct Received {
+    pub from: String,
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+}
+
+fn decode(raw: &[u8]) -> Option<Received> {
+    let parsed = mailparse::parse_mail(raw).ok()?;
+    let header = |name: &str| parsed.headers.iter().find(|h| h.get_key().eq_ignore_ascii_case(name)).map(|h| h.get_value()).unwrap_or_default();
+    let body = if parsed.subparts.is_empty() { parsed.get_body().ok()? } else { parsed.subparts[0].get_body().ok()? };
+    Some(Received { from: header("From"), to: header("To"), subject: header("Subject"), body })
+}
+
+/// Waits (up to 15 s) for a letter whose subject or text contains `needle` in `user`'s INBOX.
+/// Reading it over IMAP is the proof that a letter arrived.
+pub async fn wait_for_message(mail: &MailServers, user: &str, needle: &str) -> Received {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        if let Some(text) = find_message(mail, user, needle).await {
+            return text;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no message with {needle:?} arrived for {user}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// The letter in `user`'s INBOX whose subject or text contains `needle`, if any.
+pub async fn find_message(mail: &MailServers, user: &str, needle: &str) -> Option<Received> {
+    let tcp = TcpStream::connect(("127.0.0.1", mail.imaps)).await.unwrap();
+    let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+    let tls = tls_connector(&mail.ca_file).connect(name, tcp).await.unwrap();
+    let client = async_imap::Client::new(tls);
+    let mut session = client.login(mail.address(user), &mail.password).await.map_err(|(e, _)| e).unwrap();
+    session.select("INBOX").await.unwrap();
+    let mut found = None;
+    {
+        let mut fetched = session.fetch("1:*", "RFC822").await.unwrap();
+        while let Some(message) = fetched.next().await {
+            let message = message.unwrap();
+            if let Some(letter) = decode(message.body().unwrap_or_default()) {
+                if letter.subject.contains(needle) || letter.body.contains(needle) {
+                    found = Some(letter);
+                }
+            }
+        }
+    }
+    let _ = session.logout().await;
+    found
+}
+
+/// A server that accepts connections and never says a word.
+pub async fn silent_server() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            held.push(socket);
+        }
+    });
+    port
+}
+
+/// An SMTP server with implicit TLS (certificate of the test CA) that accepts everything up to
+/// DATA and then drops the connection in the middle of the message.
+pub async fn server_dropping_during_data(mail: &MailServers) -> u16 {
+    let base = std::path::Path::new(&mail.ca_file).parent().unwrap().to_path_buf();
+    let certs: Vec<_> = rustls_pemfile::certs(&mut std::fs::read(base.join("server.pem")).unwrap().as_slice())
+        .map(Result::unwrap)
+        .collect();
+    let key = rustls_pemfile::private_key(&mut std::fs::read(base.join("server.key")).unwrap().as_slice()).unwrap().unwrap();
+    let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(certs, key)
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(tls) = acceptor.accept(socket).await else { return };
+                let (read, mut write) = tokio::io::split(tls);
+                let mut lines = BufReader::new(read).lines();
+                let _ = write.write_all(b"220 fake ESMTP\r\n").await;
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let upper = line.to_ascii_uppercase();
+                    let reply: &[u8] = if upper.starts_with("EHLO") {
+                        b"250-fake\r\n250 AUTH PLAIN LOGIN\r\n"
+                    } else if upper.starts_with("AUTH") {
+                        b"235 2.7.0 ok\r\n"
+                    } else if upper.starts_with("MAIL") || upper.starts_with("RCPT") {
+                        b"250 2.1.0 ok\r\n"
+                    } else if upper.starts_with("DATA") {
+                        let _ = write.write_all(b"354 go on\r\n").await;
+                        // Read a little of the message, then vanish.
+                        let _ = lines.next_line().await;
+                        return;
+                    } else {
+                        b"250 ok\r\n"
+                    };
+                    if write.write_all(reply).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    port
+}

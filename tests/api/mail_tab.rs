@@ -1,0 +1,385 @@
+//! The «Почта» tab against real Postfix and Dovecot on loopback: test letters that arrive, the
+//! save into both places, and every failure a user can run into, each explained and none saving.
+
+use crate::helpers::{Browser, TestApp};
+use crate::mail_servers::{server_dropping_during_data, silent_server, spawn_app_with_mail, wait_for_message, MailServers};
+use crate::setup::open_mail_tab;
+use pochta::error::AppError;
+use pochta::mail_check::{CheckReport, Reason, Step};
+use pochta::model::Invalid;
+use serde_json::Value;
+use std::time::{Duration, Instant};
+
+const PASSWORD: &str = "очень надёжный пароль";
+
+/// The tab's form, with the fields a test changes.
+struct Form {
+    intent: &'static str,
+    provider: String,
+    host: String,
+    use_ssl: bool,
+    port: u16,
+    login: String,
+    password: String,
+    sender_name: String,
+    sender_email: String,
+    recipient: String,
+    version: i64,
+}
+
+impl Form {
+    fn new(mail: &MailServers, port: u16, use_ssl: bool) -> Self {
+        Self {
+            intent: "send",
+            provider: "other".into(),
+            host: "localhost".into(),
+            use_ssl,
+            port,
+            login: mail.address("alice"),
+            password: mail.password.clone(),
+            sender_name: "Магазин «Ромашка»".into(),
+            sender_email: mail.address("alice"),
+            recipient: mail.address("bob"),
+            version: 0,
+        }
+    }
+
+    async fn submit(&self, browser: &Browser) -> Result<Value, AppError> {
+        let port = self.port.to_string();
+        let version = self.version.to_string();
+        let mut args = vec![
+            ("intent", self.intent),
+            ("provider", &self.provider),
+            ("smtp_host", &self.host),
+            ("smtp_port", &port),
+            ("login", &self.login),
+            ("password", &self.password),
+            ("sender_name", &self.sender_name),
+            ("sender_email", &self.sender_email),
+            ("recipient", &self.recipient),
+            ("version", &version),
+        ];
+        if self.use_ssl {
+            args.push(("use_ssl", "true"));
+        }
+        browser.call("mail_tab/submit", &args).await
+    }
+}
+
+async fn tenant_with_open_tab(app: &TestApp, organisation: &str) -> Browser {
+    let admin = app.first_run(organisation, "anna@romashka.test", PASSWORD).await;
+    open_mail_tab(&admin).await;
+    admin
+}
+
+fn report_of(outcome: &Value) -> CheckReport {
+    serde_json::from_value(outcome["TestLetterSent"]["report"].clone()).expect("a test letter report")
+}
+
+fn failure_of(error: AppError) -> (Reason, CheckReport) {
+    match error {
+        AppError::CheckFailed(report) => (report.failure.as_ref().expect("a failure").reason, report),
+        other => panic!("expected a failed check, got {other:?}"),
+    }
+}
+
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(app.state.db.pool()).await.unwrap()
+}
+
+async fn nothing_saved(app: &TestApp) {
+    assert_eq!(count(app, "SELECT COUNT(*) FROM crm_email_settings").await, 0, "no settings saved");
+    assert_eq!(count(app, "SELECT COUNT(*) FROM email_accounts WHERE is_system = 0").await, 0, "no account saved");
+}
+
+fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos())
+}
+
+#[tokio::test]
+async fn a_test_letter_over_ssl_arrives_in_the_recipients_mailbox_and_nothing_is_saved() {
+    let (app, mail) = spawn_app_with_mail(&[]).await;
+    let organisation = unique("Ромашка");
+    let admin = tenant_with_open_tab(&app, &organisation).await;
+    let outcome = Form::new(&mail, mail.smtps, true).submit(&admin).await.expect("the letter is sent");
+    let report = report_of(&outcome);
+    let steps: Vec<Step> = report.steps.iter().map(|s| s.step).collect();
+    assert_eq!(steps, [Step::Resolve, Step::Connect, Step::Tls, Step::Greeting, Step::Login, Step::Sender, Step::Recipient, Step::Data]);
+    assert!(report.steps.iter().all(|s| s.ok));
+
+    let letter = wait_for_message(&mail, "bob", &organisation).await;
+    assert_eq!(letter.from, "Магазин «Ромашка» <alice@pochta.test>", "«Имя отправителя» and «Email отправителя»");
+    assert_eq!(letter.to, "bob@pochta.test");
+    assert_eq!(letter.subject, "Pochta: тестовое письмо");
+    nothing_saved(&app).await;
+}
+
+#[tokio::test]
+async fn a_test_letter_over_starttls_arrives_too() {
+    let (app, mail) = spawn_app_with_mail(&[]).await;
+    let organisation = unique("Василёк");
+    let admin = tenant_with_open_tab(&app, &organisation).await;
+    let outcome = Form::new(&mail, mail.smtp_starttls, false).submit(&admin).await.expect("the letter is sent");
+    let tls = report_of(&outcome).steps.into_iter().find(|s| s.step == Step::Tls).unwrap();
+    assert_eq!(tls.detail.as_deref(), Some("STARTTLS"));
+    wait_for_message(&mail, "bob", &organisation).await;
+}
+
+#[tokio::test]
+async fn saving_writes_the_crm_settings_and_one_shared_sending_account_with_an_audit_row() {
+    let (app, mail) = spawn_app_with_mail(&[]).await;
+    let admin = tenant_with_open_tab(&app, "Ромашка").await;
+    let mut form = Form::new(&mail, mail.smtps, true);
+    form.intent = "save";
+    let saved = form.submit(&admin).await.unwrap();
+    assert_eq!(saved["Saved"]["version"], 1);
+
+    let settings: Value = admin.call("program_settings/crm_email", &[]).await.unwrap();
+    assert_eq!(settings["smtp_host"], "localhost");
+    assert_eq!(settings["smtp_port"], mail.smtps);
+    assert_eq!(settings["use_ssl"], true);
+    assert_eq!(settings["login"], "alice@pochta.test");
+    assert_eq!(settings["has_password"], true);
+    assert!(settings.get("password").is_none());
+
+    let (owner, sending, envelope): (Option<i64>, i64, Option<String>) =
+        sqlx::query_as("SELECT owner_user_id, use_for_sending, smtp_password FROM email_accounts WHERE address_key = 'alice@pochta.test'")
+            .fetch_one(app.state.db.pool())
+            .await
+            .unwrap();
+    assert_eq!((owner, sending), (None, 1), "«для всех», for sending");
+    assert!(envelope.unwrap().starts_with("v1:"), "the password is stored encrypted");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM audit_log WHERE object = 'crm_email_settings'").await, 1);
+
+    // Saving again (password left empty: unchanged) updates the same account.
+    form.password = String::new();
+    form.sender_name = "Ромашка, отдел продаж".into();
+    form.version = 1;
+    assert_eq!(form.submit(&admin).await.unwrap()["Saved"]["version"], 2);
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM email_accounts WHERE address_key = 'alice@pochta.test'").await, 1, "no duplicate");
+    let settings: Value = admin.call("program_settings/crm_email", &[]).await.unwrap();
+    assert_eq!(settings["sender_name"], "Ромашка, отдел продаж");
+    assert_eq!(settings["has_password"], true);
+
+    // The stored password is used for a test letter to the very same server.
+    form.intent = "send";
+    assert!(form.submit(&admin).await.is_ok(), "the stored password works for the saved server");
+}
+
+#[tokio::test]
+async fn the_database_holds_no_password_in_clear() {
+    let (app, mail) = spawn_app_with_mail(&[]).await;
+    let admin = tenant_with_open_tab(&app, "Ромашка").await;
+    let mut form = Form::new(&mail, mail.smtps, true);
+    form.intent = "save";
+    form.password = "Уникальный-Пароль-7731".into();
+    // The server accepts any password on save (no network); the point is what lands on disk.
+    form.submit(&admin).await.unwrap();
+    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(app.state.db.pool()).await.unwrap();
+    let mut raw = Vec::new();
+    for entry in std::fs::read_dir(&app.state.config.data_dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.file_name().unwrap().to_string_lossy().starts_with("pochta.db") {
+            raw.extend(std::fs::read(path).unwrap());
+        }
+    }
+    assert!(!raw.is_empty());
+    let haystack = String::from_utf8_lossy(&raw);
+    assert!(!haystack.contains("Уникальный-Пароль-7731"), "the password must not be in the database file");
+}
+
+#[tokio::test]
+async fn a_changed_server_needs_the_password_again() {
+    let (app, mail) = spawn_app_with_mail(&[]).await;
+    let admin = tenant_with_open_tab(&app, "Ромашка").await;
+    let mut form = Form::new(&mail, mail.smtps, true);
+    form.intent = "save";
+    form.submit(&admin).await.unwrap();
+    form.version = 1;
+    form.password = String::new();
+    form.port = mail.smtp_starttls;
+    form.use_ssl = false;
+    let refused = form.submit(&admin).await.unwrap_err();
+    assert_eq!(refused.field_problem("password"), Some(Invalid::PasswordRequiredAfterServerChange));
+    // Nor is the stored password sent to another server by a test letter.
+    form.intent = "send";
+    let refused = form.submit(&admin).await.unwrap_err();
+    assert_eq!(refused.field_problem("password"), Some(Invalid::PasswordRequiredAfterServerChange));
+}
+
+#[tokio::test]
+async fn the_second_of_two_administrators_saving_at_once_gets_a_conflict() {
+    let (app, mail) = spawn_app_with_mail(&[]).await;
+    let first = tenant_with_open_tab(&app, "Ромашка").await;
+    let invitation: Value = first
+        .call("users/add", &[("email", "vera@romashka.test"), ("name", "Вера"), ("role", "admin"), ("first_password", "link")])
+        .await
+        .unwrap();
+    let token = invitation["Link"]["path"].as_str().unwrap().split("token=").nth(1).unwrap().to_string();
+    let second = app.browser();
+    second.call::<Value>("set_password", &[("token", &token), ("password", "пароль веры 2026"), ("password_again", "пароль веры 2026")]).await.unwrap();
+
+    // Both loaded the tab while nothing was saved (version 0).
+    let mut a = Form::new(&mail, mail.smtps, true);
+    a.intent = "save";
+    let mut b = Form::new(&mail, mail.smtp_starttls, false);
+    b.intent = "save";
+    b.sender_name = "Вера".into();
+    a.submit(&first).await.unwrap();
+    assert_eq!(b.submit(&second).await.unwrap_err(), AppError::Conflict);
+    let settings: Value = first.call("program_settings/crm_email", &[]).await.unwrap();
+    assert_eq!(settings["sender_name"], "Магазин «Ромашка»", "the first save stands");
+}
+
+#[tokio::test]
+async fn when_any_write_of_the_save_fails_neither_place_changes() {
+    let (app, mail) = spawn_app_with_mail(&[]).await;
+    let admin = tenant_with_open_tab(&app, "Ромашка").await;
+    // Make the last write of the save (the audit row) fail inside the transaction.
+    sqlx::query(
+        "CREATE TRIGGER fail_audit BEFORE INSERT ON audit_log WHEN NEW.object = 'crm_email_settings' \
+         BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+    )
+    .execute(app.state.db.pool())
+    .await
+    .unwrap();
+    let mut form = Form::new(&mail, mail.smtps, true);
+    form.intent = "save";
+    assert_eq!(form.submit(&admin).await.unwrap_err(), AppError::Internal, "a plain message, not the database's");
+    nothing_saved(&app).await;
+}
+
+#[tokio::test]
+async fn a_service_fills_its_servers_and_the_operator_file_completes_tradesoft() {
+    let (app, mail) = spawn_app_with_mail(&[]).await;
+    let admin = tenant_with_open_tab(&app, "Ромашка").await;
+    // Tradesoft publishes no servers: refused at the field until the operator sets them.
+    let mut form = Form::new(&mail, mail.smtps, true);
+    form.provider = "tradesoft".into();
+    let refused = form.submit(&admin).await.unwrap_err();
+    assert_eq!(refused.field_problem("provider"), Some(Invalid::PresetNotConfigured));
+
+    // A preset's server is what counts, not what the browser sent.
+    form.provider = "google".into();
+    form.host = "evil.example".into();
+    form.intent = "save";
+    form.submit(&admin).await.unwrap();
+    let settings: Value = admin.call("program_settings/crm_email", &[]).await.unwrap();
+    assert_eq!((settings["smtp_host"].as_str(), settings["smtp_port"].as_u64()), (Some("smtp.gmail.com"), Some(465)));
+    drop(app);
+
+    // The operator's presets file gives Tradesoft its servers; no rebuild.
+    let dir = tempfile::tempdir().unwrap();
+    let presets = dir.path().join("services.json");
+    std::fs::write(&presets, format!(r#"[{{"id":"tradesoft","smtp":{{"host":"localhost","port":{},"security":"Ssl"}}}}]"#, mail.smtps)).unwrap();
+    let allow = format!("localhost:{}", mail.smtps);
+    let app = crate::helpers::spawn_app_with(&["--egress-allow", &allow, "--ca-file", &mail.ca_file, "--presets-file", presets.to_str().unwrap()]).await;
+    let organisation = unique("Tradesoft");
+    let admin = tenant_with_open_tab(&app, &organisation).await;
+    let mut form = Form::new(&mail, 1, false);
+    form.provider = "tradesoft".into();
+    form.host = String::new();
+    assert!(form.submit(&admin).await.is_ok());
+    wait_for_message(&mail, "bob", &organisation).await;
+}
+
+/// One failure a user can cause, and what the tab must tell them.
+async fn fails_with(form: Form, expected: Reason, app: &TestApp, admin: &Browser) -> CheckReport {
+    let started = Instant::now();
+    let error = form.submit(admin).await.unwrap_err();
+    let (reason, report) = failure_of(error);
+    assert_eq!(reason, expected, "{report:?}");
+    assert!(started.elapsed() < Duration::from_secs(15), "the answer came within the time limit");
+    nothing_saved(app).await;
+    report
+}
+
+#[tokio::test]
+async fn wrong_password_is_explained_with_the_servers_reply() {
+    let (app, mail) = spawn_app_with_mail(&[]).await;
+    let admin = tenant_with_open_tab(&app, "Ромашка").await;
+    let mut form = Form::new(&mail, mail.smtps, true);
+    form.password = "неверный".into();
+    let report = fails_with(form, Reason::WrongLoginOrPassword, &app, &admin).await;
+    let reply = report.failure.unwrap().server_reply.unwrap();
+    assert!(reply.starts_with("535"), "the server's own reply is kept: {reply}");
+    assert_eq!(report.steps.last().unwrap().step, Step::Login);
+}
+
+#[tokio::test]
+async fn a_sender_the_login_does_not_own_is_refused_by_the_server_and_explained() {
+    let (app, mail) = spawn_app_with_mail(&[]).await;
+    let admin = tenant_with_open_tab(&app, "Ромашка").await;
+    let mut form = Form::new(&mail, mail.smtp_starttls, false);
+    form.sender_email = mail.address("carol");
+    let report = fails_with(form, Reason::SenderNotOwned, &app, &admin).await;
+    assert!(report.failure.unwrap().server_reply.unwrap().contains("not owned by user"));
+    // A sender address the login does own passes.
+    let mut form = Form::new(&mail, mail.smtp_starttls, false);
+    form.sender_email = mail.address("info");
+    assert!(form.submit(&admin).await.is_ok());
+}
+
+#[tokio::test]
+async fn network_and_tls_failures_are_explained() {
+    let silent = silent_server().await;
+    let (app, mail) = spawn_app_with_mail(&[silent]).await;
+    let admin = tenant_with_open_tab(&app, "Ромашка").await;
+
+    let mut form = Form::new(&mail, 465, true);
+    form.host = "no-such-host.invalid".into();
+    fails_with(form, Reason::HostNotFound, &app, &admin).await;
+
+    fails_with(Form::new(&mail, mail.closed, true), Reason::Unreachable, &app, &admin).await;
+    fails_with(Form::new(&mail, mail.smtp_starttls, true), Reason::SslOnStartTlsPort, &app, &admin).await;
+    fails_with(Form::new(&mail, mail.smtps, false), Reason::StartTlsOnSslPort, &app, &admin).await;
+    let report = fails_with(Form::new(&mail, mail.smtps_untrusted, true), Reason::CertificateUntrusted, &app, &admin).await;
+    let why = report.failure.unwrap().server_reply.unwrap();
+    assert!(why.to_lowercase().contains("unknown"), "why the certificate failed: {why}");
+    fails_with(Form::new(&mail, silent, true), Reason::Timeout, &app, &admin).await;
+
+    // A host the operator did not allow, on a private address, reads like any unreachable host.
+    let mut form = Form::new(&mail, 465, true);
+    form.host = "127.0.0.1".into();
+    fails_with(form, Reason::Unreachable, &app, &admin).await;
+}
+
+#[tokio::test]
+async fn a_connection_dropped_during_data_is_explained() {
+    let mail = MailServers::from_env();
+    let dropping = server_dropping_during_data(&mail).await;
+    let (app, mail) = spawn_app_with_mail(&[dropping]).await;
+    let admin = tenant_with_open_tab(&app, "Ромашка").await;
+    let report = fails_with(Form::new(&mail, dropping, true), Reason::ConnectionDropped, &app, &admin).await;
+    assert_eq!(report.steps.last().unwrap().step, Step::Data);
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_at_its_field_before_any_connection() {
+    let (app, mail) = spawn_app_with_mail(&[]).await;
+    let admin = tenant_with_open_tab(&app, "Ромашка").await;
+    let mut form = Form::new(&mail, mail.smtps, true);
+    form.sender_name = "Ромашка\r\nBcc: victim@example.com".into();
+    form.recipient = "not an address".into();
+    form.login = "alice".into();
+    let error = form.submit(&admin).await.unwrap_err();
+    assert_eq!(error.field_problem("sender_name"), Some(Invalid::LineBreak));
+    assert_eq!(error.field_problem("recipient"), Some(Invalid::EmailFormat));
+    assert_eq!(error.field_problem("login"), Some(Invalid::EmailFormat));
+
+    // A port and security that contradict each other are explained, not guessed.
+    let mut form = Form::new(&mail, 587, true);
+    form.host = "smtp.example.com".into();
+    assert_eq!(form.submit(&admin).await.unwrap_err().field_problem("smtp_security"), Some(Invalid::SslOnStartTlsPort(587)));
+    let mut form = Form::new(&mail, 465, false);
+    form.host = "smtp.example.com".into();
+    assert_eq!(form.submit(&admin).await.unwrap_err().field_problem("smtp_security"), Some(Invalid::StartTlsOnSslPort(465)));
+
+    // Sending needs a recipient and a password.
+    let mut form = Form::new(&mail, mail.smtps, true);
+    form.recipient = String::new();
+    form.password = String::new();
+    let error = form.submit(&admin).await.unwrap_err();
+    assert_eq!(error.field_problem("recipient"), Some(Invalid::Required));
+    nothing_saved(&app).await;
+}

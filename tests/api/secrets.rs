@@ -1,0 +1,62 @@
+//! Stored mail passwords: encrypted at rest, and re-encrypted by `pochta keys rotate`.
+
+use crate::mail_servers::spawn_app_with_mail;
+use crate::setup::open_mail_tab;
+use pochta::server::secrets::{Binding, Secrets};
+use secrecy::ExposeSecret;
+use std::process::Command;
+
+const PASSWORD: &str = "очень надёжный пароль";
+
+async fn stored_envelope(app: &crate::helpers::TestApp) -> (i64, i64, String) {
+    sqlx::query_as("SELECT tenant_id, id, smtp_password FROM email_accounts WHERE smtp_password IS NOT NULL")
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn rotating_keys_re_encrypts_every_stored_password_and_keeps_it_readable() {
+    let (app, mail) = spawn_app_with_mail(&[]).await;
+    let admin = app.first_run("Ромашка", "anna@romashka.test", PASSWORD).await;
+    open_mail_tab(&admin).await;
+    let port = mail.smtps.to_string();
+    let args = [
+        ("intent", "save"), ("provider", "other"), ("smtp_host", "localhost"), ("smtp_port", port.as_str()), ("use_ssl", "true"),
+        ("login", "alice@pochta.test"), ("password", "пароль-до-ротации"), ("sender_name", "Ромашка"),
+        ("sender_email", "alice@pochta.test"), ("recipient", ""), ("version", "0"),
+    ];
+    admin.call::<serde_json::Value>("mail_tab/submit", &args).await.unwrap();
+    let (tenant, account, before) = stored_envelope(&app).await;
+    let old_key = Secrets::key_of(&before).unwrap().to_string();
+
+    let data_dir = app.state.config.data_dir.display().to_string();
+    let output = Command::new(env!("CARGO_BIN_EXE_pochta")).args(["--data-dir", &data_dir, "keys", "rotate"]).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("1 stored passwords re-encrypted"));
+
+    let (_, _, after) = stored_envelope(&app).await;
+    let new_key = Secrets::key_of(&after).unwrap().to_string();
+    assert_ne!(new_key, old_key, "encrypted under the new key");
+    let file = std::fs::read_to_string(app.state.config.data_dir.join("secret-keys")).unwrap();
+    let keys = Secrets::parse(&file).unwrap();
+    assert_eq!(keys.key_ids(), [new_key.as_str(), old_key.as_str()], "the new key first, the old one kept");
+    let binding = Binding { tenant, account, field: "smtp_password" };
+    assert_eq!(keys.decrypt(&after, &binding).unwrap().expose_secret(), "пароль-до-ротации");
+
+    // Once rotated, the old key is no longer needed for anything stored.
+    let only_new = file.lines().filter(|l| !l.starts_with(&old_key)).collect::<Vec<_>>().join("\n");
+    assert_eq!(Secrets::parse(&only_new).unwrap().decrypt(&after, &binding).unwrap().expose_secret(), "пароль-до-ротации");
+}
+
+#[tokio::test]
+async fn the_key_file_is_created_on_first_start_and_readable_only_by_its_owner() {
+    let (app, _) = spawn_app_with_mail(&[]).await;
+    let path = app.state.config.data_dir.join("secret-keys");
+    assert!(Secrets::parse(&std::fs::read_to_string(&path).unwrap()).is_ok());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+}
