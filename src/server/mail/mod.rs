@@ -1,18 +1,25 @@
 //! Talking to mail servers: the egress guard, TLS, SMTP (lettre), IMAP (async-imap), POP3, the
 //! table of failure explanations, and the check report every conversation fills in.
 
+pub mod check;
 pub mod egress;
 pub mod explain;
+pub mod imap;
 pub mod letters;
+pub mod pop3;
 pub mod report;
 pub mod smtp;
 pub mod tls;
 
-use crate::mail_check::Reason;
-use egress::{Egress, Vetted};
-use report::StepFailure;
+use crate::mail_check::{Reason, Side, Step};
+use crate::model::ServerAddress;
+use egress::{Egress, Refusal, Vetted};
+use report::{Recorder, StepFailure};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::net::TcpStream;
+use tokio_rustls::client::TlsStream;
 
 /// What every mail conversation needs; built once at start from the operator's configuration.
 #[derive(Clone)]
@@ -21,6 +28,48 @@ pub struct MailContext {
     pub tls: Arc<tls::TlsTrust>,
     pub step_timeout: Duration,
     pub total_timeout: Duration,
+}
+
+/// The first two steps of every conversation: resolve through the egress guard, connect to the
+/// address it checked.
+pub async fn connect(
+    ctx: &MailContext,
+    server: &ServerAddress,
+    side: Side,
+    rec: &mut Recorder,
+) -> Result<(TcpStream, Vetted, SocketAddr), StepFailure> {
+    let vetted = rec
+        .run(side, Step::Resolve, ctx.egress.vet(&server.host, server.port), refusal, |v| v.addresses.first().map(|a| a.ip().to_string()))
+        .await?;
+    let (tcp, address) =
+        rec.run(side, Step::Connect, ctx.egress.connect(&vetted, rec.step_timeout()), refusal, |(_, a)| Some(a.to_string())).await?;
+    Ok((tcp, vetted, address))
+}
+
+/// The TLS step: the handshake on a connected socket, verified against the host name.
+pub async fn start_tls(ctx: &MailContext, tcp: TcpStream, host: &str, side: Side, rec: &mut Recorder) -> Result<TlsStream<TcpStream>, StepFailure> {
+    rec.run(side, Step::Tls, ctx.tls.wrap(tcp, host), |e| tls_failure(&e), |s| Some(tls::describe(s))).await
+}
+
+/// A greeting that never came on a plain connection: a TLS-only port if it answers TLS.
+pub async fn silent_greeting(ctx: &MailContext, vetted: &Vetted, host: &str, failure: StepFailure) -> StepFailure {
+    if failure.reason == Reason::Timeout && speaks_tls(ctx, vetted, host).await {
+        StepFailure::new(Reason::StartTlsOnSslPort)
+    } else {
+        failure
+    }
+}
+
+pub fn refusal(refusal: Refusal) -> StepFailure {
+    StepFailure::new(match refusal {
+        Refusal::NotFound => Reason::HostNotFound,
+        Refusal::Blocked | Refusal::Unreachable => Reason::Unreachable,
+        Refusal::Timeout => Reason::Timeout,
+    })
+}
+
+pub fn tls_failure(error: &(dyn std::error::Error + 'static)) -> StepFailure {
+    StepFailure::with_reply(tls::classify(error), tls::describe_failure(error))
 }
 
 /// Whether a server that stayed silent on a plain connection answers a TLS handshake instead:

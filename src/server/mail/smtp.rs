@@ -2,9 +2,8 @@
 //! opened: resolve, connect, TLS (implicit or STARTTLS), greeting, login, and for a test letter
 //! sender, recipient and data. Each step is timed and explained if it fails.
 
-use super::egress::Refusal;
 use super::report::{Recorder, StepFailure};
-use super::tls;
+use super::tls_failure;
 use super::MailContext;
 use crate::mail_check::{Reason, Side, Step};
 use crate::model::{EmailAddress, Security, ServerAddress};
@@ -55,19 +54,11 @@ pub async fn run(
     let hello = ClientId::Domain(HELLO_NAME.to_string());
     let host = server.host.as_str().to_string();
 
-    let vetted = rec
-        .run(SIDE, Step::Resolve, ctx.egress.vet(&server.host, server.port), refusal, |v| {
-            v.addresses.first().map(|a| a.ip().to_string())
-        })
-        .await?;
-    let (tcp, address) =
-        rec.run(SIDE, Step::Connect, ctx.egress.connect(&vetted, rec.step_timeout()), refusal, |(_, a)| Some(a.to_string())).await?;
+    let (tcp, vetted, address) = super::connect(ctx, server, SIDE, rec).await?;
 
     let mut conn = match server.security {
         Security::Ssl => {
-            let stream = rec
-                .run(SIDE, Step::Tls, ctx.tls.wrap(tcp, &host), |e| tls_failure(&e), |s| Some(tls::describe(s)))
-                .await?;
+            let stream = super::start_tls(ctx, tcp, &host, SIDE, rec).await?;
             let stream = Box::new(Socket { inner: stream, peer: address });
             rec.run(SIDE, Step::Greeting, AsyncSmtpConnection::connect_with_transport(stream, &hello), smtp_failure(Step::Greeting), greeting)
                 .await?
@@ -79,11 +70,7 @@ pub async fn run(
                 .await;
             let mut conn = match greeted {
                 Ok(conn) => conn,
-                // Silence on a plain connection is what a TLS-only port does: say so if it is.
-                Err(f) if f.reason == Reason::Timeout && super::speaks_tls(ctx, &vetted, &host).await => {
-                    return Err(StepFailure::new(Reason::StartTlsOnSslPort));
-                }
-                Err(f) => return Err(f),
+                Err(f) => return Err(super::silent_greeting(ctx, &vetted, &host, f).await),
             };
             if !conn.server_info().supports_feature(Extension::StartTls) {
                 return Err(rec.fail_now(SIDE, Step::Tls, StepFailure::new(Reason::StartTlsNotOffered)));
@@ -135,18 +122,6 @@ fn greeting(conn: &AsyncSmtpConnection) -> Option<String> {
 
 fn reply_text(response: &lettre::transport::smtp::response::Response) -> String {
     format!("{} {}", response.code(), response.message().collect::<Vec<_>>().join(" "))
-}
-
-pub(super) fn refusal(refusal: Refusal) -> StepFailure {
-    StepFailure::new(match refusal {
-        Refusal::NotFound => Reason::HostNotFound,
-        Refusal::Blocked | Refusal::Unreachable => Reason::Unreachable,
-        Refusal::Timeout => Reason::Timeout,
-    })
-}
-
-pub(super) fn tls_failure(error: &(dyn std::error::Error + 'static)) -> StepFailure {
-    StepFailure::with_reply(tls::classify(error), tls::describe_failure(error))
 }
 
 /// Explains a lettre error at `step`: a server reply by the table in `explain`, a TLS error by

@@ -1,0 +1,68 @@
+//! Checking an account of the directory: a sending account sends a message to its own address
+//! (or, for «Проверить настройки», logs in), a receiving account logs in to its incoming server
+//! and counts its mail. One report covers both sides; the first failure ends it.
+
+use super::imap;
+use super::letters::{self, Sender};
+use super::report::{Recorder, StepFailure, StepObserver};
+use super::smtp::{self, Errand, Login};
+use super::MailContext;
+use crate::mail_check::{CheckReport, Reason, Side};
+use crate::model::{Date, EmailAddress, Lang, Protocol, SenderName, ServerAddress};
+use secrecy::SecretString;
+
+pub struct Outgoing<'a> {
+    pub server: &'a ServerAddress,
+    pub login: &'a str,
+    pub password: &'a SecretString,
+    /// Send a message to the account's own address (the check before saving), or only log in.
+    pub send_to_self: bool,
+}
+
+pub struct Incoming<'a> {
+    pub protocol: Protocol,
+    pub server: &'a ServerAddress,
+    pub login: &'a str,
+    pub password: &'a SecretString,
+    pub since: Option<Date>,
+}
+
+pub struct AccountCheck<'a> {
+    pub lang: Lang,
+    pub address: &'a EmailAddress,
+    pub sender_name: Option<&'a SenderName>,
+    pub outgoing: Option<Outgoing<'a>>,
+    pub incoming: Option<Incoming<'a>>,
+}
+
+pub async fn run(ctx: &MailContext, check: &AccountCheck<'_>, observer: Option<StepObserver>) -> CheckReport {
+    let mut rec = Recorder::new(ctx.step_timeout, observer);
+    let outcome = tokio::time::timeout(ctx.total_timeout, sides(ctx, check, &mut rec)).await;
+    let (side, outcome) = match outcome {
+        Ok(Ok(())) => (Side::Outgoing, Ok(())),
+        Ok(Err((side, failure))) => (side, Err(failure)),
+        Err(_) => (Side::Outgoing, Err(StepFailure::new(Reason::Timeout))),
+    };
+    rec.finish(side, outcome)
+}
+
+async fn sides(ctx: &MailContext, check: &AccountCheck<'_>, rec: &mut Recorder) -> Result<(), (Side, StepFailure)> {
+    if let Some(out) = &check.outgoing {
+        let login = Login { user: out.login, password: out.password };
+        let outcome = if out.send_to_self {
+            let sender = Sender { name: check.sender_name, address: check.address };
+            let letter = letters::account_check_letter(check.lang, &sender, crate::server::db::now_millis())
+                .map_err(|e| (Side::Outgoing, super::internal_failure("composing the check message", e)))?;
+            smtp::run(ctx, out.server, &login, Errand::Send(&letter), rec).await
+        } else {
+            smtp::run(ctx, out.server, &login, Errand::Login, rec).await
+        };
+        outcome.map_err(|f| (Side::Outgoing, f))?;
+    }
+    if let Some(inc) = &check.incoming {
+        let login = Login { user: inc.login, password: inc.password };
+        let messages = imap::check(ctx, inc.protocol, inc.server, &login, inc.since, rec).await.map_err(|f| (Side::Incoming, f))?;
+        rec.set_messages(messages);
+    }
+    Ok(())
+}

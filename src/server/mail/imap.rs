@@ -1,0 +1,159 @@
+//! Checking an incoming server: IMAP through async-imap (login, INBOX selected, messages counted
+//! since the initial load date) or POP3 through [`super::pop3`] (login, STAT), on a socket the
+//! egress guard opened, with STARTTLS/STLS or implicit TLS.
+
+use super::explain::incoming_login_reply;
+use super::pop3::{Pop3, Pop3Error};
+use super::report::{Recorder, StepFailure};
+use super::smtp::Login;
+use super::{connect, silent_greeting, start_tls, tls_failure, MailContext};
+use crate::mail_check::{Reason, Side, Step};
+use crate::model::{Date, Protocol, Security, ServerAddress};
+use async_imap::imap_proto::{Response, Status};
+use secrecy::ExposeSecret;
+use tokio::net::TcpStream;
+use tokio_rustls::client::TlsStream;
+
+const SIDE: Side = Side::Incoming;
+
+/// Logs in to the incoming server and returns how many messages the mailbox holds (since
+/// `since`, for IMAP; POP3 has no dates and counts all).
+pub async fn check(
+    ctx: &MailContext,
+    protocol: Protocol,
+    server: &ServerAddress,
+    login: &Login<'_>,
+    since: Option<Date>,
+    rec: &mut Recorder,
+) -> Result<u32, StepFailure> {
+    match protocol {
+        Protocol::Pop3 => pop3(ctx, server, login, rec).await,
+        _ => imap(ctx, server, login, since, rec).await,
+    }
+}
+
+fn imap_failure(error: async_imap::error::Error) -> StepFailure {
+    use async_imap::error::Error as E;
+    match error {
+        E::No(text) | E::Bad(text) => StepFailure::with_reply(incoming_login_reply(&text), text),
+        E::Io(e) if e.get_ref().is_some() => tls_failure(&e),
+        E::Io(e) => StepFailure::with_reply(Reason::ConnectionDropped, e.to_string()),
+        E::ConnectionLost => StepFailure::new(Reason::ConnectionDropped),
+        other => StepFailure::with_reply(Reason::ServerRejected, other.to_string()),
+    }
+}
+
+/// Reads the IMAP greeting; a `BYE` or nothing at all is a refusal.
+async fn imap_greeting<S>(client: &mut async_imap::Client<S>) -> Result<(), StepFailure>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + std::fmt::Debug + Send,
+{
+    match client.read_response().await {
+        Ok(Some(response)) => match response.parsed() {
+            Response::Data { status: Status::Bye, information, .. } => {
+                Err(StepFailure::with_reply(Reason::ServerRejected, information.as_deref().unwrap_or("BYE").to_string()))
+            }
+            _ => Ok(()),
+        },
+        Ok(None) => Err(StepFailure::new(Reason::ConnectionDropped)),
+        Err(e) if e.get_ref().is_some() => Err(tls_failure(&e)),
+        Err(e) => Err(StepFailure::with_reply(Reason::ConnectionDropped, e.to_string())),
+    }
+}
+
+async fn imap(ctx: &MailContext, server: &ServerAddress, login: &Login<'_>, since: Option<Date>, rec: &mut Recorder) -> Result<u32, StepFailure> {
+    let host = server.host.as_str();
+    let (tcp, vetted, _) = connect(ctx, server, SIDE, rec).await?;
+    let tls: TlsStream<TcpStream> = match server.security {
+        Security::Ssl => start_tls(ctx, tcp, host, SIDE, rec).await?,
+        Security::StartTls => {
+            let mut plain = async_imap::Client::new(tcp);
+            if let Err(f) = rec.run(SIDE, Step::Greeting, imap_greeting(&mut plain), |f| f, |_| None).await {
+                return Err(silent_greeting(ctx, &vetted, host, f).await);
+            }
+            let upgrade = async {
+                plain.run_command_and_check_ok("STARTTLS", None).await.map_err(|e| match e {
+                    async_imap::error::Error::No(t) | async_imap::error::Error::Bad(t) => {
+                        StepFailure::with_reply(Reason::StartTlsNotOffered, t)
+                    }
+                    other => imap_failure(other),
+                })?;
+                ctx.tls.wrap(plain.into_inner(), host).await.map_err(|e| tls_failure(&e))
+            };
+            rec.run(SIDE, Step::Tls, upgrade, |f| f, |s| Some(format!("STARTTLS {}", super::tls::describe(s)))).await?
+        }
+    };
+    let mut client = async_imap::Client::new(tls);
+    if server.security == Security::Ssl {
+        rec.run(SIDE, Step::Greeting, imap_greeting(&mut client), |f| f, |_| None).await?;
+    }
+    let mut session = rec
+        .run(
+            SIDE,
+            Step::Login,
+            async { client.login(login.user, login.password.expose_secret()).await.map_err(|(e, _)| e) },
+            imap_failure,
+            |_| Some(login.user.to_string()),
+        )
+        .await?;
+    let count = async {
+        let mailbox = session.select("INBOX").await?;
+        match since {
+            Some(date) => Ok(session.search(format!("SINCE {}", date.imap())).await?.len() as u32),
+            None => Ok(mailbox.exists),
+        }
+    };
+    let messages = rec
+        .run(SIDE, Step::Mailbox, count, |e| {
+            let f = imap_failure(e);
+            if f.reason == Reason::WrongLoginOrPassword { StepFailure { reason: Reason::MailboxUnavailable, ..f } } else { f }
+        }, |n| Some(format!("INBOX: {n}")))
+        .await?;
+    let _ = tokio::time::timeout(rec.step_timeout(), session.logout()).await;
+    Ok(messages)
+}
+
+fn pop3_failure(step: Step) -> impl Fn(Pop3Error) -> StepFailure {
+    move |error| match error {
+        Pop3Error::Negative(text) if step == Step::Login => StepFailure::with_reply(incoming_login_reply(&text), format!("-ERR {text}")),
+        Pop3Error::Negative(text) if step == Step::Tls => StepFailure::with_reply(Reason::StartTlsNotOffered, format!("-ERR {text}")),
+        Pop3Error::Negative(text) if step == Step::Mailbox => StepFailure::with_reply(Reason::MailboxUnavailable, format!("-ERR {text}")),
+        Pop3Error::Negative(text) => StepFailure::with_reply(Reason::ServerRejected, format!("-ERR {text}")),
+        Pop3Error::Io(e) if e.get_ref().is_some() => tls_failure(&e),
+        Pop3Error::Io(e) => StepFailure::with_reply(Reason::ConnectionDropped, e.to_string()),
+        Pop3Error::Protocol(text) => StepFailure::with_reply(Reason::ServerRejected, text),
+    }
+}
+
+async fn pop3(ctx: &MailContext, server: &ServerAddress, login: &Login<'_>, rec: &mut Recorder) -> Result<u32, StepFailure> {
+    let host = server.host.as_str();
+    let (tcp, vetted, _) = connect(ctx, server, SIDE, rec).await?;
+    let tls = match server.security {
+        Security::Ssl => start_tls(ctx, tcp, host, SIDE, rec).await?,
+        Security::StartTls => {
+            let greeted = rec.run(SIDE, Step::Greeting, Pop3::connect(tcp), pop3_failure(Step::Greeting), |(_, g)| Some(g.clone())).await;
+            let (mut plain, _) = match greeted {
+                Ok(greeted) => greeted,
+                Err(f) => return Err(silent_greeting(ctx, &vetted, host, f).await),
+            };
+            let upgrade = async {
+                plain.stls().await.map_err(pop3_failure(Step::Tls))?;
+                ctx.tls.wrap(plain.into_inner(), host).await.map_err(|e| tls_failure(&e))
+            };
+            rec.run(SIDE, Step::Tls, upgrade, |f| f, |s| Some(format!("STLS {}", super::tls::describe(s)))).await?
+        }
+    };
+    let mut client = if server.security == Security::Ssl {
+        rec.run(SIDE, Step::Greeting, Pop3::connect(tls), pop3_failure(Step::Greeting), |(_, g)| Some(g.clone())).await?.0
+    } else {
+        // After STLS the server does not greet again.
+        Pop3::resume(tls)
+    };
+    rec.run(SIDE, Step::Login, client.login(login.user, login.password.expose_secret()), pop3_failure(Step::Login), |_| {
+        Some(login.user.to_string())
+    })
+    .await?;
+    let (messages, _) = rec.run(SIDE, Step::Mailbox, client.stat(), pop3_failure(Step::Mailbox), |(n, _)| Some(format!("STAT: {n}"))).await?;
+    let _ = tokio::time::timeout(rec.step_timeout(), client.quit()).await;
+    Ok(messages)
+}
