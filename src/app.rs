@@ -71,6 +71,8 @@ pub fn App() -> impl IntoView {
                     </ParentRoute>
                     <Route path=path!("program-settings") view=pages::program_settings::ProgramSettingsPage ssr=page()/>
                     <Route path=path!("directories/email-accounts") view=pages::accounts::AccountsPage ssr=page()/>
+                    <Route path=path!("directories/email-accounts/new") view=pages::accounts::NewAccountPage ssr=page()/>
+                    <Route path=path!("directories/email-accounts/:id") view=pages::accounts::AccountPage ssr=page()/>
                     <Route path=path!("users") view=pages::users::UsersPage ssr=page()/>
                 </ParentRoute>
             </Routes>

@@ -29,6 +29,9 @@ pub enum AppError {
     BadCredentials,
     #[error("too many attempts")]
     TooManyAttempts { retry_after_secs: u64 },
+    /// Too many test letters, checks or detections in a short time.
+    #[error("rate limited")]
+    RateLimited { retry_after_secs: u64 },
     /// The «Почта» tab needs a firm and an outlet or warehouse first.
     #[error("mail tab locked")]
     MailTabLocked { missing_firm: bool, missing_outlet: bool },
@@ -80,6 +83,7 @@ impl AppError {
             AppError::Conflict => "error.conflict",
             AppError::BadCredentials => "error.bad_credentials",
             AppError::TooManyAttempts { .. } => "error.too_many_attempts",
+            AppError::RateLimited { .. } => "error.rate_limited",
             AppError::MailTabLocked { .. } => "error.mail_tab_locked",
             AppError::InUse => "error.in_use",
             AppError::CrossSite => "error.cross_site",
@@ -102,7 +106,7 @@ impl AppError {
             AppError::Conflict | AppError::InUse | AppError::AlreadySetUp | AppError::MailTabLocked { .. } => 409,
             AppError::LinkExpired => 410,
             AppError::CheckFailed(_) => 422,
-            AppError::TooManyAttempts { .. } => 429,
+            AppError::TooManyAttempts { .. } | AppError::RateLimited { .. } => 429,
             AppError::Internal => 500,
             AppError::Unavailable => 503,
         }
@@ -118,6 +122,7 @@ impl AppError {
             AppError::Conflict,
             AppError::BadCredentials,
             AppError::TooManyAttempts { retry_after_secs: 1 },
+            AppError::RateLimited { retry_after_secs: 1 },
             AppError::MailTabLocked { missing_firm: true, missing_outlet: true },
             AppError::InUse,
             AppError::CrossSite,

@@ -121,7 +121,9 @@ CREATE TABLE email_accounts (
     same_credentials           INTEGER NOT NULL DEFAULT 1 CHECK (same_credentials IN (0, 1)),
     initial_load_date          TEXT,
     -- Encrypted envelopes (see server/secrets.rs); NULL: not stored, asked when needed.
-    smtp_password              TEXT,
+    -- `password` is the account's password (SMTP, and incoming with the same credentials);
+    -- `incoming_password` only when the incoming server has its own credentials.
+    password                   TEXT,
     incoming_password          TEXT,
     last_check_at              BIGINT,
     last_check_ok              INTEGER CHECK (last_check_ok IN (0, 1)),

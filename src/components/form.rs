@@ -22,6 +22,7 @@ pub fn error_text(lang: Lang, error: &AppError) -> String {
         AppError::TooManyAttempts { retry_after_secs } => {
             tf(lang, "error.too_many_attempts", &[("n", &retry_after_secs.to_string())])
         }
+        AppError::RateLimited { retry_after_secs } => tf(lang, "error.rate_limited", &[("n", &retry_after_secs.to_string())]),
         AppError::MailTabLocked { missing_firm, missing_outlet } => {
             let mut text = t(lang, "error.mail_tab_locked").to_string();
             if *missing_firm {
@@ -106,9 +107,12 @@ pub fn Field(
     #[prop(optional)] placeholder: Option<&'static str>,
     #[prop(optional, into)] disabled: Signal<bool>,
     #[prop(optional, into)] readonly: Signal<bool>,
+    /// The element id, when two forms of one page have a field of the same name.
+    #[prop(optional)]
+    id: Option<&'static str>,
 ) -> impl IntoView {
     let lang = use_lang();
-    let id = format!("field-{name}");
+    let id = id.map_or_else(|| format!("field-{name}"), str::to_string);
     let problem = move || error.get().and_then(|e| field_message(lang, &e, name));
     // The value is rendered into the HTML; afterwards only a change of the signal (a preset
     // filling the field) is written into the input. Writing it at hydration would wipe what a
@@ -193,5 +197,91 @@ pub fn confirm_submit(message: &'static str) -> impl Fn(leptos::ev::MouseEvent) 
         }
         #[cfg(not(feature = "hydrate"))]
         let _ = (ev, message);
+    }
+}
+
+/// A labelled `<select>` bound to a signal: rendered with the signal's value, and afterwards
+/// following its changes (a preset filling the form), without resetting a choice at hydration.
+#[component]
+pub fn SelectField(
+    name: &'static str,
+    label: &'static str,
+    options: &'static [(&'static str, &'static str)],
+    value: RwSignal<String>,
+    #[prop(into)] error: Signal<Option<AppError>>,
+    #[prop(optional, into)] disabled: Signal<bool>,
+) -> impl IntoView {
+    let id = format!("field-{name}");
+    let select = NodeRef::<leptos::html::Select>::new();
+    Effect::new(move |previous: Option<String>| {
+        let current = value.get();
+        if previous.is_some_and(|p| p != current) {
+            if let Some(el) = select.get() {
+                el.set_value(&current);
+            }
+        }
+        current
+    });
+    let initial = value.get_untracked();
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <select
+                node_ref=select
+                id=id
+                name=name
+                disabled=move || disabled.get()
+                on:change=move |ev| value.set(event_target_value(&ev))
+            >
+                {options
+                    .iter()
+                    .map(|(v, text)| view! { <option value=*v selected=*v == initial>{*text}</option> })
+                    .collect_view()}
+            </select>
+            <FieldProblem name error/>
+        </div>
+    }
+}
+
+/// A checkbox bound to a signal, submitted as `name=true` when ticked.
+#[component]
+pub fn CheckboxField(
+    name: &'static str,
+    label: &'static str,
+    value: RwSignal<bool>,
+    #[prop(into)] error: Signal<Option<AppError>>,
+    #[prop(optional, into)] disabled: Signal<bool>,
+    #[prop(optional)] hint: Option<&'static str>,
+    /// The field whose problems are shown here, when it is not `name` (e.g. `smtp_security`).
+    #[prop(optional)]
+    problem_of: Option<&'static str>,
+) -> impl IntoView {
+    let input = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |previous: Option<bool>| {
+        let current = value.get();
+        if previous.is_some_and(|p| p != current) {
+            if let Some(el) = input.get() {
+                el.set_checked(current);
+            }
+        }
+        current
+    });
+    view! {
+        <div class="field">
+            <label class="choice">
+                <input
+                    node_ref=input
+                    type="checkbox"
+                    name=name
+                    value="true"
+                    checked=value.get_untracked()
+                    disabled=move || disabled.get()
+                    on:change=move |ev| value.set(event_target_checked(&ev))
+                />
+                {label}
+            </label>
+            {hint.map(|h| view! { <p class="field-hint">{h}</p> })}
+            <FieldProblem name=problem_of.unwrap_or(name) error/>
+        </div>
     }
 }

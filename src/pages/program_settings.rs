@@ -50,7 +50,7 @@ fn Group(s: CrmEmailView) -> impl IntoView {
             <dt>{tr("mail_tab.sender_email")}</dt><dd>{s.sender_email.clone()}</dd>
             <dt>{tr("mail_tab.recipient")}</dt><dd>{s.test_recipient.clone()}</dd>
             <dt>{tr("program_settings.account")}</dt>
-            <dd><A href=format!("/directories/email-accounts?open={}", s.account_id)>{s.account_name.clone()}</A></dd>
+            <dd><A href=format!("/directories/email-accounts/{}", s.account_id) attr:id="crm-account">{s.account_name.clone()}</A></dd>
             <dt>{tr("program_settings.updated")}</dt><dd>{format_timestamp(s.updated_at)}</dd>
         </dl>
     }

@@ -35,7 +35,7 @@ pub async fn reencrypt_all(db: &Db, secrets: &Secrets) -> Result<usize, AppError
     for tenant in tenants::all_ids(db.pool()).await? {
         let mut tx = db.write(tenant).await?;
         for (account, smtp, incoming) in accounts::envelopes(&mut tx, tenant).await? {
-            for (field, envelope) in [(SecretField::Smtp, smtp), (SecretField::Incoming, incoming)] {
+            for (field, envelope) in [(SecretField::Main, smtp), (SecretField::Incoming, incoming)] {
                 let Some(envelope) = envelope else { continue };
                 if Secrets::key_of(&envelope) == Some(secrets.current_id()) {
                     continue;

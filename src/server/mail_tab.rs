@@ -119,7 +119,7 @@ async fn view(tx: &mut Tx, tenant: TenantId) -> Result<Option<CrmEmailView>, App
         smtp_port: u16::try_from(row.smtp_port).unwrap_or_default(),
         use_ssl: row.use_ssl != 0,
         login: row.login,
-        has_password: account.as_ref().is_some_and(|a| a.smtp_password.is_some()),
+        has_password: account.as_ref().is_some_and(|a| a.password.is_some()),
         sender_name: row.sender_name,
         sender_email: row.sender_email,
         test_recipient: row.test_recipient.unwrap_or_default(),
@@ -140,9 +140,9 @@ async fn stored_password(state: &AppState, tenant: TenantId, settings: &MailSett
     let Some(account) = account else { return Ok(None) };
     let same_server = account.smtp.as_ref() == Some(&settings.smtp)
         && account.smtp_login.as_deref().map(str::to_lowercase) == Some(settings.login.normalized());
-    match (&account.smtp_password, same_server) {
+    match (&account.password, same_server) {
         (Some(envelope), true) => {
-            let binding = Binding { tenant: tenant.0, account: account.id.0, field: SecretField::Smtp.column() };
+            let binding = Binding { tenant: tenant.0, account: account.id.0, field: SecretField::Main.column() };
             let password = state.secrets.decrypt(envelope, &binding).map_err(|e| super::fail::internal("stored password", e))?;
             Ok(Some(password))
         }
@@ -162,6 +162,7 @@ pub async fn send_test_letter(state: &AppState, admin: &CurrentUser, form: MailT
         name
     };
     let settings = parse(state, form, true)?;
+    super::rate::mail_operation(&state.db, admin).await?;
     let password = match settings.password.clone() {
         Some(p) => p,
         None => stored_password(state, admin.tenant, &settings).await?.ok_or_else(|| AppError::field("password", Invalid::Required))?,
@@ -206,7 +207,7 @@ pub async fn save(state: &AppState, admin: &CurrentUser, form: MailTabForm<'_>, 
     let server_changed = existing.as_ref().is_some_and(|a| {
         a.smtp.as_ref() != Some(&settings.smtp) || a.smtp_login.as_deref().map(str::to_lowercase) != Some(settings.login.normalized())
     });
-    let has_stored = existing.as_ref().is_some_and(|a| a.smtp_password.is_some());
+    let has_stored = existing.as_ref().is_some_and(|a| a.password.is_some());
     if settings.password.is_none() {
         // The program sends notifications on its own, so it needs the password stored.
         if !has_stored {
@@ -249,9 +250,9 @@ pub async fn save(state: &AppState, admin: &CurrentUser, form: MailTabForm<'_>, 
         })?,
     };
     if let Some(password) = &settings.password {
-        let binding = Binding { tenant: admin.tenant.0, account: account.0, field: SecretField::Smtp.column() };
+        let binding = Binding { tenant: admin.tenant.0, account: account.0, field: SecretField::Main.column() };
         let envelope = state.secrets.encrypt(password, &binding);
-        accounts::set_secret(&mut tx, admin.tenant, account, SecretField::Smtp, Some(&envelope)).await?;
+        accounts::set_secret(&mut tx, admin.tenant, account, SecretField::Main, Some(&envelope)).await?;
     }
 
     let group = settings::CrmEmailData {

@@ -176,7 +176,7 @@ mod tests {
     }
 
     fn binding(account: i64) -> Binding<'static> {
-        Binding { tenant: 7, account, field: "smtp_password" }
+        Binding { tenant: 7, account, field: "password" }
     }
 
     #[test]
@@ -194,7 +194,7 @@ mod tests {
         let s = keys(1);
         let envelope = s.encrypt(&SecretString::from("secret"), &binding(1));
         assert_eq!(s.decrypt(&envelope, &binding(2)).unwrap_err(), SecretError::Tampered);
-        let other_tenant = Binding { tenant: 8, account: 1, field: "smtp_password" };
+        let other_tenant = Binding { tenant: 8, account: 1, field: "password" };
         assert_eq!(s.decrypt(&envelope, &other_tenant).unwrap_err(), SecretError::Tampered);
         let other_field = Binding { tenant: 7, account: 1, field: "incoming_password" };
         assert_eq!(s.decrypt(&envelope, &other_field).unwrap_err(), SecretError::Tampered);

@@ -100,6 +100,19 @@ impl Application {
         let state = build_state(config).await?;
         let listener = TcpListener::bind(listen).await.map_err(|e| StartError::Listen(listen, e))?;
         let router = router(state.clone());
+        // After an update, tell each tenant's administrators (in the background: sending mail
+        // must not delay serving).
+        let notifying = state.clone();
+        tokio::spawn(async move {
+            match super::notify::after_start(&notifying, env!("CARGO_PKG_VERSION")).await {
+                Ok(outcomes) => {
+                    for (tenant, outcome) in outcomes {
+                        tracing::info!(tenant = tenant.0, ?outcome, "update notification");
+                    }
+                }
+                Err(e) => tracing::error!(error = %e, "update notification"),
+            }
+        });
         Ok(Self { listener, router, state })
     }
 

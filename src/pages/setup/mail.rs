@@ -3,7 +3,7 @@
 
 use crate::api::mail_tab::{load_mail_tab, MailTabOutcome, MailTabView, SubmitMailTab};
 use crate::components::check_report::CheckReportView;
-use crate::components::form::{action_error, error_text, on_success, Field, FieldProblem, FormError, Submit};
+use crate::components::form::{action_error, error_text, on_success, CheckboxField, Field, FieldProblem, FormError, Submit};
 use crate::error::AppError;
 use crate::i18n::{t, tf, tr, use_lang};
 use crate::model::{MailService, Security, APP_PASSWORD_GUIDE, OTHER_SERVICE};
@@ -80,18 +80,6 @@ fn MailForm(data: MailTabView, submit: ServerAction<SubmitMailTab>) -> impl Into
         provider.set(id);
     };
 
-    // Like the text fields: the box follows a chosen service, but hydration leaves it as it is.
-    let ssl_box = NodeRef::<leptos::html::Input>::new();
-    Effect::new(move |previous: Option<bool>| {
-        let checked = ssl.get();
-        if previous.is_some_and(|p| p != checked) {
-            if let Some(el) = ssl_box.get() {
-                el.set_checked(checked);
-            }
-        }
-        checked
-    });
-
     let pending = submit.pending();
     let running = move |intent: &'static str| {
         Signal::derive(move || pending.get() && submit.input().get().is_some_and(|i| i.intent == intent))
@@ -122,22 +110,15 @@ fn MailForm(data: MailTabView, submit: ServerAction<SubmitMailTab>) -> impl Into
                 <Field name="smtp_host" label=tr("mail_tab.smtp_host") value=host readonly=is_preset required=true error/>
                 <Field name="smtp_port" label=tr("mail_tab.port") kind="number" value=port readonly=is_preset required=true error/>
             </div>
-            <div class="field">
-                <label class="choice">
-                    <input
-                        node_ref=ssl_box
-                        type="checkbox"
-                        name="use_ssl"
-                        value="true"
-                        checked=ssl.get_untracked()
-                        disabled=move || is_preset.get()
-                        on:change=move |ev| ssl.set(event_target_checked(&ev))
-                    />
-                    {tr("mail_tab.use_ssl")}
-                </label>
-                <p class="field-hint">{tr("mail_tab.ssl_hint")}</p>
-                <FieldProblem name="smtp_security" error/>
-            </div>
+            <CheckboxField
+                name="use_ssl"
+                label=tr("mail_tab.use_ssl")
+                value=ssl
+                disabled=is_preset
+                hint=tr("mail_tab.ssl_hint")
+                problem_of="smtp_security"
+                error
+            />
             <Field name="login" label=tr("mail_tab.login") kind="email" value=value(saved.as_ref().map(|s| s.login.clone())) autocomplete="off" required=true error/>
             <Field
                 name="password"

@@ -10,14 +10,16 @@ pub const SYSTEM_ACCOUNT_NAME: &str = "Системная учетная зап�
 /// Which stored password.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SecretField {
-    Smtp,
+    /// The account's password: SMTP, and the incoming server when it uses the same credentials.
+    Main,
+    /// A separate password of the incoming server.
     Incoming,
 }
 
 impl SecretField {
     pub fn column(self) -> &'static str {
         match self {
-            SecretField::Smtp => "smtp_password",
+            SecretField::Main => "password",
             SecretField::Incoming => "incoming_password",
         }
     }
@@ -42,7 +44,7 @@ pub struct AccountRow {
     pub incoming_login: Option<String>,
     pub same_credentials: bool,
     pub initial_load_date: Option<Date>,
-    pub smtp_password: Option<String>,
+    pub password: Option<String>,
     pub incoming_password: Option<String>,
     pub last_check_at: Option<i64>,
     pub last_check_ok: Option<bool>,
@@ -73,7 +75,7 @@ struct Raw {
     incoming_login: Option<String>,
     same_credentials: i64,
     initial_load_date: Option<String>,
-    smtp_password: Option<String>,
+    password: Option<String>,
     incoming_password: Option<String>,
     last_check_at: Option<i64>,
     last_check_ok: Option<i64>,
@@ -109,7 +111,7 @@ impl From<Raw> for AccountRow {
             incoming_login: r.incoming_login,
             same_credentials: r.same_credentials != 0,
             initial_load_date: r.initial_load_date.and_then(|d| Date::parse(&d).ok()),
-            smtp_password: r.smtp_password,
+            password: r.password,
             incoming_password: r.incoming_password,
             last_check_at: r.last_check_at,
             last_check_ok: r.last_check_ok.map(|v| v != 0),
@@ -121,25 +123,50 @@ impl From<Raw> for AccountRow {
 
 const COLUMNS: &str = "id, tenant_id, name, address, sender_name, owner_user_id, is_system, use_for_sending, \
      use_for_receiving, provider, smtp_host, smtp_port, smtp_security, smtp_login, incoming_protocol, incoming_host, \
-     incoming_port, incoming_security, incoming_login, same_credentials, initial_load_date, smtp_password, \
+     incoming_port, incoming_security, incoming_login, same_credentials, initial_load_date, password, \
      incoming_password, last_check_at, last_check_ok, last_check_reason, version";
 
-/// The accounts `viewer` may see, optionally filtered by a search text (name, sender, address).
+/// The column a list is ordered by (after the system account, which always comes first).
+#[derive(Clone, Copy, Debug)]
+pub enum Order {
+    Name,
+    Sender,
+    Address,
+    /// Most recently checked first; never checked last.
+    LastCheck,
+}
+
+impl Order {
+    fn sql(self) -> &'static str {
+        match self {
+            Order::Name => "LOWER(name), id",
+            Order::Sender => "LOWER(sender_name), LOWER(name), id",
+            Order::Address => "address_key, id",
+            Order::LastCheck => "COALESCE(last_check_at, 0) DESC, LOWER(name), id",
+        }
+    }
+}
+
+/// One page of the accounts `viewer` may see, optionally filtered by a search text (name,
+/// sender name, address).
 pub async fn list_visible(
     tx: &mut Tx,
     tenant: TenantId,
     viewer: UserId,
     search: Option<&str>,
+    order: Order,
     limit: i64,
+    offset: i64,
 ) -> Result<Vec<AccountRow>, sqlx::Error> {
     let pattern = search.map(|s| format!("%{}%", s.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
     let sql = format!(
         "SELECT {COLUMNS} FROM email_accounts WHERE tenant_id = $1 AND (owner_user_id IS NULL OR owner_user_id = $2) \
          AND ($3 IS NULL OR LOWER(name) LIKE $3 ESCAPE '\\' OR LOWER(sender_name) LIKE $3 ESCAPE '\\' OR address_key LIKE $3 ESCAPE '\\') \
-         ORDER BY is_system DESC, LOWER(name), id LIMIT $4"
+         ORDER BY is_system DESC, {} LIMIT $4 OFFSET $5",
+        order.sql()
     );
     let rows: Vec<Raw> =
-        sqlx::query_as(&sql).bind(tenant.0).bind(viewer.0).bind(pattern).bind(limit).fetch_all(&mut **tx).await?;
+        sqlx::query_as(&sql).bind(tenant.0).bind(viewer.0).bind(pattern).bind(limit).bind(offset).fetch_all(&mut **tx).await?;
     Ok(rows.into_iter().map(AccountRow::from).collect())
 }
 
@@ -320,8 +347,8 @@ pub async fn delete(tx: &mut Tx, tenant: TenantId, id: AccountId) -> Result<bool
 /// Every stored envelope of a tenant, for re-encryption under a new key.
 pub async fn envelopes(tx: &mut Tx, tenant: TenantId) -> Result<Vec<(AccountId, Option<String>, Option<String>)>, sqlx::Error> {
     let rows: Vec<(i64, Option<String>, Option<String>)> = sqlx::query_as(
-        "SELECT id, smtp_password, incoming_password FROM email_accounts \
-         WHERE tenant_id = $1 AND (smtp_password IS NOT NULL OR incoming_password IS NOT NULL) ORDER BY id",
+        "SELECT id, password, incoming_password FROM email_accounts \
+         WHERE tenant_id = $1 AND (password IS NOT NULL OR incoming_password IS NOT NULL) ORDER BY id",
     )
     .bind(tenant.0)
     .fetch_all(&mut **tx)

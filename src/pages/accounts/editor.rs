@@ -1,0 +1,366 @@
+//! Creating and editing an account of the directory. Automatic setup (recommended) finds the
+//! servers from the address and checks them; manual setup fills recommended parameters on
+//! «Далее» for review. Nothing is saved until the account passes its check. The page of a saved
+//! account also offers «Проверить настройки» and, except for the system account, deletion.
+
+use super::LastCheck;
+use crate::api::accounts::{get_account, AccountOutcome, AccountView, CheckAccount, ConnectionView, DeleteAccount, SubmitAccount};
+use crate::app::current_me;
+use crate::components::check_report::CheckReportView;
+use crate::components::form::{
+    action_error, confirm_submit, error_text, on_success, CheckboxField, Field, FieldProblem, FormError, SelectField, Submit,
+};
+use crate::error::AppError;
+use crate::i18n::{t, tr, use_lang};
+use crate::mail_check::CheckReport;
+use crate::model::{Protocol, Role, Security};
+use leptos::prelude::*;
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+
+const SECURITY_OPTIONS: &[(&str, &str)] = &[("ssl", "SSL/TLS"), ("starttls", "STARTTLS")];
+const PROTOCOL_OPTIONS: &[(&str, &str)] = &[("imap", "IMAP"), ("pop3", "POP3")];
+
+#[component]
+pub fn NewAccountPage() -> impl IntoView {
+    let query = use_query_map();
+    let manual = query.read_untracked().get("mode").as_deref() == Some("manual");
+    view! {
+        <h1>{tr("accounts.new_title")}</h1>
+        <Suspense fallback=|| ()>
+            {move || Suspend::new(async move {
+                let is_admin = current_me().await.is_some_and(|me| me.role == Role::Admin);
+                view! { <AccountEditor account=None is_admin manual/> }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn AccountPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
+    let account = Resource::new(id, get_account);
+    let lang = use_lang();
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">{tr("common.loading")}</p> }>
+            {move || Suspend::new(async move {
+                let is_admin = current_me().await.is_some_and(|me| me.role == Role::Admin);
+                match account.await {
+                    Ok(account) => view! {
+                        <h1>{if account.is_system { t(lang, "accounts.system_name").to_string() } else { account.name.clone() }}</h1>
+                        <p class="muted">
+                            {t(lang, "accounts.last_check")} ": "
+                            <LastCheck at=account.last_check_at ok=account.last_check_ok reason=account.last_check_reason.clone()/>
+                        </p>
+                        {if account.can_edit {
+                            view! { <AccountEditor account=Some(account.clone()) is_admin manual=true/> }.into_any()
+                        } else {
+                            view! { <ReadOnly account=account.clone()/> }.into_any()
+                        }}
+                        <CheckSettings account=account.clone()/>
+                        {(account.can_edit && !account.is_system).then(|| view! { <DeleteSection id=account.id/> })}
+                    }
+                    .into_any(),
+                    Err(e) => view! { <p class="form-error" role="alert">{error_text(lang, &e)}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// The connection fields as signals, filled from saved, detected or recommended settings.
+#[derive(Clone, Copy)]
+struct ConnectionFields {
+    smtp_host: RwSignal<String>,
+    smtp_port: RwSignal<String>,
+    smtp_security: RwSignal<String>,
+    smtp_login: RwSignal<String>,
+    incoming_protocol: RwSignal<String>,
+    incoming_host: RwSignal<String>,
+    incoming_port: RwSignal<String>,
+    incoming_security: RwSignal<String>,
+    incoming_login: RwSignal<String>,
+    same_credentials: RwSignal<bool>,
+}
+
+impl ConnectionFields {
+    fn new(c: Option<&ConnectionView>) -> Self {
+        let s = |f: fn(&ConnectionView) -> Option<String>| RwSignal::new(c.and_then(f).unwrap_or_default());
+        Self {
+            smtp_host: s(|c| c.smtp.as_ref().map(|s| s.host.clone())),
+            smtp_port: s(|c| c.smtp.as_ref().map(|s| s.port.to_string())),
+            smtp_security: RwSignal::new(c.and_then(|c| c.smtp.as_ref()).map_or(Security::Ssl, |s| s.security).as_str().to_string()),
+            smtp_login: s(|c| c.smtp.as_ref().map(|s| s.login.clone())),
+            incoming_protocol: RwSignal::new(c.map_or(Protocol::Imap, |c| c.incoming_protocol).as_str().to_string()),
+            incoming_host: s(|c| c.incoming.as_ref().map(|s| s.host.clone())),
+            incoming_port: s(|c| c.incoming.as_ref().map(|s| s.port.to_string())),
+            incoming_security: RwSignal::new(c.and_then(|c| c.incoming.as_ref()).map_or(Security::Ssl, |s| s.security).as_str().to_string()),
+            incoming_login: s(|c| c.incoming.as_ref().map(|s| s.login.clone())),
+            same_credentials: RwSignal::new(c.is_none_or(|c| c.same_credentials)),
+        }
+    }
+
+    fn fill(self, c: &ConnectionView) {
+        if let Some(smtp) = &c.smtp {
+            self.smtp_host.set(smtp.host.clone());
+            self.smtp_port.set(smtp.port.to_string());
+            self.smtp_security.set(smtp.security.as_str().to_string());
+            self.smtp_login.set(smtp.login.clone());
+        }
+        self.incoming_protocol.set(c.incoming_protocol.as_str().to_string());
+        if let Some(incoming) = &c.incoming {
+            self.incoming_host.set(incoming.host.clone());
+            self.incoming_port.set(incoming.port.to_string());
+            self.incoming_security.set(incoming.security.as_str().to_string());
+            self.incoming_login.set(incoming.login.clone());
+        }
+        self.same_credentials.set(c.same_credentials);
+    }
+}
+
+#[component]
+fn AccountEditor(account: Option<AccountView>, is_admin: bool, manual: bool) -> impl IntoView {
+    let lang = use_lang();
+    let submit = ServerAction::<SubmitAccount>::new();
+    let error = action_error(submit);
+    let editing = account.is_some();
+    let is_system = account.as_ref().is_some_and(|a| a.is_system);
+    let has_password = account.as_ref().is_some_and(|a| a.has_password);
+    let has_incoming_password = account.as_ref().is_some_and(|a| a.has_incoming_password);
+
+    let mode = RwSignal::new(if editing || manual { "manual".to_string() } else { "auto".to_string() });
+    let show_servers = RwSignal::new(editing);
+    let fields = ConnectionFields::new(account.as_ref().map(|a| &a.connection));
+    let sending = RwSignal::new(account.as_ref().is_none_or(|a| a.use_for_sending));
+    let receiving = RwSignal::new(account.as_ref().is_some_and(|a| a.use_for_receiving));
+    let remember = RwSignal::new(account.as_ref().map_or(true, |a| a.has_password || a.is_system));
+    let automatic_stopped: RwSignal<Option<Option<CheckReport>>> = RwSignal::new(None);
+
+    let navigate = use_navigate();
+    on_success(submit, move |outcome| match outcome {
+        AccountOutcome::Saved { .. } => navigate("/directories/email-accounts?saved=1", Default::default()),
+        AccountOutcome::Manual { connection, report } => {
+            fields.fill(connection);
+            mode.set("manual".into());
+            show_servers.set(true);
+            automatic_stopped.set(Some(report.clone()));
+        }
+    });
+
+    let is_manual = Signal::derive(move || mode.get() == "manual");
+    let a = account.clone();
+    let value = move |f: fn(&AccountView) -> String| a.as_ref().map(f).unwrap_or_default();
+    let for_everyone = account.as_ref().map_or(is_admin, |a| a.for_everyone);
+    let pending = submit.pending();
+
+    view! {
+        <ActionForm action=submit attr:class="stack" attr:novalidate=true attr:id="account-form">
+            <input type="hidden" name="id" value=account.as_ref().map_or(0, |a| a.id).to_string()/>
+            <input type="hidden" name="version" value=account.as_ref().map_or(0, |a| a.version).to_string()/>
+            <Field name="address" label=tr("accounts.address") kind="email" value=value(|a| a.address.clone()) required=true error/>
+            {editing.then(|| (!is_system).then(|| view! { <Field name="name" label=tr("accounts.name") value=value(|a| a.name.clone()) error/> }))}
+            <Field
+                name="password"
+                label=tr("field.password")
+                kind="password"
+                autocomplete="new-password"
+                placeholder=if has_password { t(lang, "mail_tab.password_stored") } else { "" }
+                error
+            />
+            <CheckboxField
+                name="remember_password"
+                label=tr("accounts.remember_password")
+                value=remember
+                hint=if is_system { tr("accounts.remember_required") } else { tr("accounts.remember_hint") }
+                error
+            />
+            <fieldset class="field">
+                <legend>{tr("accounts.use_as")}</legend>
+                <CheckboxField name="use_for_sending" label=tr("accounts.for_sending") value=sending error/>
+                <CheckboxField name="use_for_receiving" label=tr("accounts.for_receiving") value=receiving error/>
+            </fieldset>
+            {(!is_system).then(|| view! {
+                <fieldset class="field">
+                    <legend>{tr("accounts.for_whom")}</legend>
+                    <label class="choice">
+                        <input type="radio" name="for_whom" value="all" checked=for_everyone disabled=!is_admin/>
+                        {tr("accounts.for_everyone")}
+                    </label>
+                    <label class="choice">
+                        <input type="radio" name="for_whom" value="me" checked=!for_everyone/>
+                        {tr("accounts.only_me")}
+                    </label>
+                    {(!is_admin).then(|| view! { <p class="field-hint">{tr("accounts.shared_admin_only")}</p> })}
+                    <FieldProblem name="for_whom" error/>
+                </fieldset>
+            })}
+            {is_system.then(|| view! { <input type="hidden" name="for_whom" value="all"/> })}
+            <Field name="sender_name" label=tr("mail_tab.sender_name") value=value(|a| a.sender_name.clone()) hint=tr("accounts.sender_name_hint") error/>
+
+            {(!editing).then(|| view! {
+                <fieldset class="field">
+                    <legend>{tr("accounts.setup_mode")}</legend>
+                    <label class="choice">
+                        <input type="radio" name="mode" value="auto" checked=!manual prop:checked=move || !is_manual.get() on:change=move |_| mode.set("auto".into())/>
+                        {tr("accounts.mode_auto")}
+                    </label>
+                    <label class="choice">
+                        <input type="radio" name="mode" value="manual" checked=manual prop:checked=move || is_manual.get() on:change=move |_| mode.set("manual".into())/>
+                        {tr("accounts.mode_manual")}
+                    </label>
+                </fieldset>
+            })}
+            {editing.then(|| view! { <input type="hidden" name="mode" value="manual"/> })}
+
+            <Show when=move || is_manual.get()>
+                <Field
+                    name="initial_load_date"
+                    label=tr("accounts.initial_load_date")
+                    kind="date"
+                    value=value(|a| a.initial_load_date.clone())
+                    hint=tr("accounts.initial_load_date_hint")
+                    error
+                />
+            </Show>
+
+            {move || automatic_stopped.get().map(|report| view! {
+                <div class="notice" id="automatic-stopped">
+                    <p>{if report.is_some() { t(lang, "accounts.automatic_failed") } else { t(lang, "accounts.automatic_not_found") }}</p>
+                    {report.map(|report| view! { <CheckReportView report/> })}
+                </div>
+            })}
+
+            <Show when=move || show_servers.get() || (manual && !editing)>
+                <Show when=move || sending.get()>
+                    <fieldset class="panel servers" id="smtp-settings">
+                        <legend>{tr("accounts.outgoing")}</legend>
+                        <div class="row">
+                            <Field name="smtp_host" label=tr("mail_tab.smtp_host") value=fields.smtp_host error/>
+                            <Field name="smtp_port" label=tr("mail_tab.port") kind="number" value=fields.smtp_port error/>
+                            <SelectField name="smtp_security" label=tr("accounts.security") options=SECURITY_OPTIONS value=fields.smtp_security error/>
+                        </div>
+                        <Field name="smtp_login" label=tr("accounts.login") value=fields.smtp_login error/>
+                    </fieldset>
+                </Show>
+                <Show when=move || receiving.get()>
+                    <fieldset class="panel servers" id="incoming-settings">
+                        <legend>{tr("accounts.incoming")}</legend>
+                        <div class="row">
+                            <SelectField name="incoming_protocol" label=tr("accounts.protocol") options=PROTOCOL_OPTIONS value=fields.incoming_protocol error/>
+                            <Field name="incoming_host" label=tr("accounts.incoming_host") value=fields.incoming_host error/>
+                            <Field name="incoming_port" label=tr("mail_tab.port") kind="number" value=fields.incoming_port error/>
+                            <SelectField name="incoming_security" label=tr("accounts.security") options=SECURITY_OPTIONS value=fields.incoming_security error/>
+                        </div>
+                        <Field name="incoming_login" label=tr("accounts.login") value=fields.incoming_login error/>
+                        <Show when=move || sending.get()>
+                            <CheckboxField name="same_credentials" label=tr("accounts.same_credentials") value=fields.same_credentials error/>
+                            <Show when=move || !fields.same_credentials.get()>
+                                <Field
+                                    name="incoming_password"
+                                    label=tr("accounts.incoming_password")
+                                    kind="password"
+                                    autocomplete="new-password"
+                                    placeholder=if has_incoming_password { t(lang, "mail_tab.password_stored") } else { "" }
+                                    error
+                                />
+                            </Show>
+                        </Show>
+                    </fieldset>
+                </Show>
+            </Show>
+
+            <FormError error/>
+            {move || pending.get().then(|| view! { <p class="muted" role="status">{t(lang, "accounts.checking")}</p> })}
+            <div class="actions">
+                {if editing {
+                    view! { <Submit label=tr("common.save") name="intent" value="save" pending/> }.into_any()
+                } else {
+                    view! {
+                        <Show when=move || is_manual.get()>
+                            <Submit label=tr("accounts.next") name="intent" value="next" class="secondary" pending/>
+                        </Show>
+                        <Show when=move || !is_manual.get() || show_servers.get() || manual>
+                            <Submit label=tr("common.create") name="intent" value="create" pending/>
+                        </Show>
+                    }
+                    .into_any()
+                }}
+            </div>
+            {move || match submit.value().get() {
+                Some(Err(AppError::CheckFailed(report))) => Some(view! { <CheckReportView report/> }),
+                _ => None,
+            }}
+        </ActionForm>
+    }
+}
+
+/// What a user sees of a shared account they may not change.
+#[component]
+fn ReadOnly(account: AccountView) -> impl IntoView {
+    let lang = use_lang();
+    let server = |s: &Option<crate::api::accounts::ServerView>| {
+        s.as_ref().map(|s| format!("{}:{} ({})", s.host, s.port, if s.security == Security::Ssl { "SSL/TLS" } else { "STARTTLS" })).unwrap_or_default()
+    };
+    view! {
+        <section class="panel">
+            <p class="muted">{t(lang, "accounts.read_only")}</p>
+            <dl class="settings">
+                <dt>{t(lang, "accounts.address")}</dt><dd>{account.address.clone()}</dd>
+                <dt>{t(lang, "mail_tab.sender_name")}</dt><dd>{account.sender_name.clone()}</dd>
+                <dt>{t(lang, "accounts.outgoing")}</dt><dd>{server(&account.connection.smtp)}</dd>
+                <dt>{t(lang, "accounts.incoming")}</dt><dd>{server(&account.connection.incoming)}</dd>
+            </dl>
+        </section>
+    }
+}
+
+/// «Проверить настройки»: asks for the passwords that are not stored.
+#[component]
+fn CheckSettings(account: AccountView) -> impl IntoView {
+    let lang = use_lang();
+    let check = ServerAction::<CheckAccount>::new();
+    let error = action_error(check);
+    let needs_password = !account.has_password && (account.use_for_sending || account.connection.same_credentials);
+    let needs_incoming = account.use_for_receiving && !account.connection.same_credentials && !account.has_incoming_password;
+    view! {
+        <section class="panel" id="check-settings">
+            <h2>{tr("accounts.check_title")}</h2>
+            <p class="muted">{tr("accounts.check_lead")}</p>
+            <ActionForm action=check attr:class="stack" attr:novalidate=true>
+                <input type="hidden" name="id" value=account.id.to_string()/>
+                {needs_password.then(|| view! {
+                    <Field name="password" id="check-password" label=tr("accounts.password_for_check") kind="password" autocomplete="off" hint=tr("accounts.password_not_stored") error/>
+                })}
+                {needs_incoming.then(|| view! {
+                    <Field name="incoming_password" id="check-incoming-password" label=tr("accounts.incoming_password") kind="password" autocomplete="off" error/>
+                })}
+                <FormError error/>
+                <Submit label=tr("accounts.check_settings") pending=check.pending() class="secondary"/>
+            </ActionForm>
+            {move || match check.value().get() {
+                Some(Ok(report)) => Some(view! { <CheckReportView report success=t(lang, "accounts.check_passed").to_string()/> }.into_any()),
+                Some(Err(AppError::CheckFailed(report))) => Some(view! { <CheckReportView report/> }.into_any()),
+                _ => None,
+            }}
+        </section>
+    }
+}
+
+#[component]
+fn DeleteSection(id: i64) -> impl IntoView {
+    let lang = use_lang();
+    let delete = ServerAction::<DeleteAccount>::new();
+    let navigate = use_navigate();
+    on_success(delete, move |_| navigate("/directories/email-accounts", Default::default()));
+    view! {
+        <section class="panel">
+            <ActionForm action=delete attr:class="inline">
+                <input type="hidden" name="id" value=id.to_string()/>
+                <FormError error=action_error(delete)/>
+                <button type="submit" class="button danger" on:click=confirm_submit(t(lang, "accounts.confirm_delete"))>
+                    {t(lang, "accounts.delete")}
+                </button>
+            </ActionForm>
+        </section>
+    }
+}
