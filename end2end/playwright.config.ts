@@ -1,6 +1,7 @@
 // Browser tests in Debian's Chromium (never a downloaded browser). Playwright starts the real
 // server on a loopback port with a fresh data folder; the test command has built it before.
 import { defineConfig } from "@playwright/test";
+import { writeFileSync, mkdirSync } from "node:fs";
 
 const port = Number(process.env.POCHTA_E2E_PORT ?? 3100);
 const root = `${__dirname}/..`;
@@ -16,8 +17,22 @@ const mailPorts = [
   "POCHTA_TEST_POP3_PORT",
   "POCHTA_TEST_POP3S_PORT",
 ].map((name) => process.env[name]).filter(Boolean);
+// The test domain as a known mail service on those servers, for automatic setup.
+const presets = `${root}/target/e2e-presets.json`;
+if (process.env.POCHTA_TEST_MAIL_CA) {
+  mkdirSync(`${root}/target`, { recursive: true });
+  const server = (port?: string) => ({ host: "localhost", port: Number(port), security: "Ssl" });
+  writeFileSync(presets, JSON.stringify([{
+    id: "pochta-test",
+    name: "Pochta Test",
+    domains: [process.env.POCHTA_TEST_MAIL_DOMAIN],
+    smtp: server(process.env.POCHTA_TEST_SMTPS_PORT),
+    imap: server(process.env.POCHTA_TEST_IMAPS_PORT),
+    pop3: server(process.env.POCHTA_TEST_POP3S_PORT),
+  }]));
+}
 const mailOptions = process.env.POCHTA_TEST_MAIL_CA
-  ? `--egress-allow '${mailPorts.map((p) => `localhost:${p}`).join(",")}' --ca-file '${process.env.POCHTA_TEST_MAIL_CA}' --mail-step-timeout 5`
+  ? `--egress-allow '${mailPorts.map((p) => `localhost:${p}`).join(",")}' --ca-file '${process.env.POCHTA_TEST_MAIL_CA}' --presets-file '${presets}' --mail-step-timeout 5`
   : "";
 
 export default defineConfig({

@@ -80,6 +80,16 @@ ssl_cert = <$BASE/certs/server.pem
 ssl_key = <$BASE/certs/server.key
 disable_plaintext_auth = yes
 auth_mechanisms = plain login
+# Every test connects from 127.0.0.1 and tests run in parallel. Dovecot's per-IP auth penalty
+# (2, 4, 8… s after each failure) and its failure delay (which holds up the other logins queued
+# on Postfix's shared auth connection) would turn one test's wrong password into another test's
+# timeout. Closing the penalty socket is Dovecot's documented way to switch the penalty off.
+auth_failure_delay = 0
+service anvil {
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
+}
 mail_location = maildir:$BASE/mail/%d/%n
 mail_uid = mail
 mail_gid = mail

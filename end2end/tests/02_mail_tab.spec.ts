@@ -80,6 +80,14 @@ test("a test letter through the loopback Postfix arrives; a wrong password is ex
   await expect(group).toContainText(mail.smtps);
   await expect(group).toContainText("Магазин «Ромашка»");
   await expect(group).toContainText("сохранён");
+
+  // The same save made the directory account, shared and used for sending.
+  await page.locator("#crm-account").click();
+  await expect(page.getByRole("heading", { name: `alice@${mail.domain}` })).toBeVisible();
+  await expect(page.getByLabel("Для отправки писем")).toBeChecked();
+  await expect(page.getByLabel("Для всех")).toBeChecked();
+  await page.getByRole("link", { name: "Справочники ► Учетные записи электронной почты" }).click();
+  await expect(page.locator("#accounts-table")).toContainText(`alice@${mail.domain}`);
   noErrors();
 });
 

@@ -28,10 +28,20 @@ pub struct TestApp {
 /// Extra operator settings a test wants (each `--flag value`).
 pub async fn spawn_app_with(extra: &[&str]) -> TestApp {
     let data_dir = tempfile::tempdir().expect("temp dir");
+    let (address, state) = start(data_dir.path(), extra).await;
+    TestApp { address, state, _data_dir: data_dir }
+}
+
+/// Another app server on the data folder of a running one (an update, a second instance).
+pub async fn spawn_app_in(data_dir: &std::path::Path, extra: &[&str]) -> (String, AppState) {
+    start(data_dir, extra).await
+}
+
+async fn start(data_dir: &std::path::Path, extra: &[&str]) -> (String, AppState) {
     let mut args = vec![
         "pochta-test".to_string(),
         "--data-dir".into(),
-        data_dir.path().display().to_string(),
+        data_dir.display().to_string(),
         "--listen".into(),
         "127.0.0.1:0".into(),
     ];
@@ -41,11 +51,18 @@ pub async fn spawn_app_with(extra: &[&str]) -> TestApp {
     let address = format!("http://{}", app.local_addr());
     let state = app.state.clone();
     tokio::spawn(app.run());
-    TestApp { address, state, _data_dir: data_dir }
+    (address, state)
 }
 
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(&[]).await
+}
+
+/// A browser for the app server at `address`.
+pub fn browser_for(address: &str) -> Browser {
+    let jar = Arc::new(reqwest::cookie::Jar::default());
+    let client = reqwest::Client::builder().cookie_provider(jar).redirect(Policy::none()).build().expect("client");
+    Browser { client, base: address.to_string() }
 }
 
 /// One browser: its own cookie jar, and it does not follow redirects so tests can see them.
@@ -56,13 +73,7 @@ pub struct Browser {
 
 impl TestApp {
     pub fn browser(&self) -> Browser {
-        let jar = Arc::new(reqwest::cookie::Jar::default());
-        let client = reqwest::Client::builder()
-            .cookie_provider(jar.clone())
-            .redirect(Policy::none())
-            .build()
-            .expect("client");
-        Browser { client, base: self.address.clone() }
+        browser_for(&self.address)
     }
 
     /// Creates the first organisation and administrator through the first-run form; returns

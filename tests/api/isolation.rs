@@ -14,6 +14,7 @@ pub struct TenantA {
     pub user_id: i64,
     pub firm_id: i64,
     pub outlet_id: i64,
+    pub account_id: i64,
 }
 
 async fn tenant_a(app: &TestApp) -> TenantA {
@@ -25,7 +26,10 @@ async fn tenant_a(app: &TestApp) -> TenantA {
     let user_id = invitation["Link"]["user"].as_i64().unwrap();
     let firm_id = crate::setup::add_firm(&admin, "Фирма А").await;
     let outlet_id = crate::setup::add_outlet(&admin, firm_id, "warehouse", "Склад А").await;
-    TenantA { admin, user_id, firm_id, outlet_id }
+    // A's system account is created with the tenant.
+    let list: Value = admin.call("accounts/list", &[]).await.unwrap();
+    let account_id = list["system_id"].as_i64().unwrap();
+    TenantA { admin, user_id, firm_id, outlet_id, account_id }
 }
 
 /// Server functions that act only on the caller's own session or tenant and take no ids.
@@ -45,6 +49,7 @@ const OWN_SCOPE: &[&str] = &[
     "mail_tab/load",
     "mail_tab/submit",
     "program_settings/crm_email",
+    "accounts/list",
 ];
 
 #[tokio::test]
@@ -56,6 +61,7 @@ async fn a_user_of_another_tenant_is_refused_every_server_function_with_tenant_a
     let a_user = a.user_id.to_string();
     let a_firm = a.firm_id.to_string();
     let a_outlet = a.outlet_id.to_string();
+    let a_account = a.account_id.to_string();
 
     let with_a_ids: Vec<(&str, Vec<(&str, &str)>)> = vec![
         ("users/change_role", vec![("user", &a_user), ("role", "admin")]),
@@ -68,6 +74,13 @@ async fn a_user_of_another_tenant_is_refused_every_server_function_with_tenant_a
         ("setup/delete_firm", vec![("id", &a_firm)]),
         ("setup/save_outlet", vec![("id", &a_outlet), ("version", "1"), ("kind", "outlet"), ("name", "Захват"), ("firm", &b_firm), ("address", "")]),
         ("setup/delete_outlet", vec![("id", &a_outlet)]),
+        ("accounts/get", vec![("id", &a_account)]),
+        ("accounts/check", vec![("id", &a_account), ("password", "x")]),
+        ("accounts/delete", vec![("id", &a_account)]),
+        (
+            "accounts/submit",
+            vec![("intent", "save"), ("id", &a_account), ("version", "1"), ("address", "x@b.test"), ("password", "x"), ("use_for_sending", "true"), ("for_whom", "all"), ("sender_name", "X"), ("mode", "manual"), ("smtp_host", "smtp.b.test"), ("smtp_port", "465"), ("smtp_security", "ssl"), ("smtp_login", "x@b.test")],
+        ),
     ];
     for (endpoint, args) in &with_a_ids {
         let outcome = b_admin.call::<Value>(endpoint, args).await;
@@ -82,6 +95,9 @@ async fn a_user_of_another_tenant_is_refused_every_server_function_with_tenant_a
     assert_eq!(firms.iter().map(|f| f["name"].as_str().unwrap()).collect::<Vec<_>>(), ["Фирма Б"]);
     let outlets: Vec<Value> = b_admin.call("setup/outlets", &[]).await.unwrap();
     assert!(outlets.is_empty());
+    let accounts: Value = b_admin.call("accounts/list", &[]).await.unwrap();
+    assert_eq!(accounts["rows"].as_array().unwrap().len(), 1, "B sees only its own system account");
+    assert_ne!(accounts["system_id"], a.account_id);
     let users: Vec<Value> = b_admin.call("users/list", &[]).await.unwrap();
     assert!(users.iter().all(|u| u["email"].as_str().unwrap().ends_with("@b.test")), "{users:?}");
     let session: Value = b_admin.call("session", &[]).await.unwrap();
@@ -96,6 +112,8 @@ async fn a_user_of_another_tenant_is_refused_every_server_function_with_tenant_a
     assert_eq!(a_firms[0]["name"], "Фирма А");
     let a_outlets: Vec<Value> = a.admin.call("setup/outlets", &[]).await.unwrap();
     assert_eq!(a_outlets[0]["name"], "Склад А");
+    let a_account: Value = a.admin.call("accounts/get", &[("id", &a.account_id.to_string())]).await.unwrap();
+    assert_eq!(a_account["version"], 1, "A's system account untouched");
 
     // Every server function of the app is covered above: a new one must be added here.
     let covered: BTreeSet<String> =

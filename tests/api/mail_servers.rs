@@ -56,25 +56,45 @@ impl MailServers {
 }
 
 /// The app, allowed to reach the test servers (and `extra` loopback ports) and trusting their CA.
-/// Mail steps time out after 5 s (Dovecot answers a wrong password after 2 s, as real servers
-/// delay failures too) so the silent-server cases stay quick.
+/// Mail steps time out after 5 s so the silent-server cases stay quick.
 pub async fn spawn_app_with_mail(extra_ports: &[u16]) -> (TestApp, MailServers) {
     let mail = MailServers::from_env();
+    let app = spawn_app_with(&mail_args(&mail, extra_ports).iter().map(String::as_str).collect::<Vec<_>>()).await;
+    (app, mail)
+}
+
+/// The operator settings that let the app reach the test servers and trust their CA; the
+/// presets file makes `pochta.test` a known mail service on those servers (automatic setup).
+pub fn mail_args(mail: &MailServers, extra_ports: &[u16]) -> Vec<String> {
     let ports = [mail.smtp_starttls, mail.smtps, mail.smtps_untrusted, mail.imap, mail.imaps, mail.pop3, mail.pop3s, mail.closed];
     let allow: Vec<String> = ports.iter().chain(extra_ports).map(|p| format!("localhost:{p}")).collect();
-    let allow = allow.join(",");
-    let app = spawn_app_with(&[
-        "--egress-allow",
-        &allow,
-        "--ca-file",
-        &mail.ca_file,
-        "--mail-step-timeout",
-        "5",
-        "--mail-total-timeout",
-        "15",
-    ])
-    .await;
-    (app, mail)
+    let presets = std::env::temp_dir().join(format!("pochta-test-presets-{}.json", std::process::id()));
+    std::fs::write(
+        &presets,
+        format!(
+            r#"[{{"id":"pochta-test","name":"Pochta Test","domains":["{domain}"],
+                "smtp":{{"host":"localhost","port":{smtps},"security":"Ssl"}},
+                "imap":{{"host":"localhost","port":{imaps},"security":"Ssl"}},
+                "pop3":{{"host":"localhost","port":{pop3s},"security":"Ssl"}}}}]"#,
+            domain = mail.domain,
+            smtps = mail.smtps,
+            imaps = mail.imaps,
+            pop3s = mail.pop3s
+        ),
+    )
+    .unwrap();
+    vec![
+        "--egress-allow".into(),
+        allow.join(","),
+        "--ca-file".into(),
+        mail.ca_file.clone(),
+        "--presets-file".into(),
+        presets.display().to_string(),
+        "--mail-step-timeout".into(),
+        "5".into(),
+        "--mail-total-timeout".into(),
+        "20".into(),
+    ]
 }
 
 fn tls_connector(ca_file: &str) -> tokio_rustls::TlsConnector {
@@ -107,7 +127,7 @@ fn decode(raw: &[u8]) -> Option<Received> {
     Some(Received { from: header("From"), to: header("To"), subject: header("Subject"), body })
 }
 
-/// Waits (up to 15 s) for a letter whose subject or text contains `needle` in `user`'s INBOX.
+/// Waits (up to 15 s) for a letter whose sender, subject or text contains `needle` in `user`'s INBOX.
 /// Reading it over IMAP is the proof that a letter arrived.
 pub async fn wait_for_message(mail: &MailServers, user: &str, needle: &str) -> Received {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
@@ -120,7 +140,7 @@ pub async fn wait_for_message(mail: &MailServers, user: &str, needle: &str) -> R
     }
 }
 
-/// The letter in `user`'s INBOX whose subject or text contains `needle`, if any.
+/// The letter in `user`'s INBOX whose sender, subject or text contains `needle`, if any.
 pub async fn find_message(mail: &MailServers, user: &str, needle: &str) -> Option<Received> {
     let tcp = TcpStream::connect(("127.0.0.1", mail.imaps)).await.unwrap();
     let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
@@ -134,7 +154,7 @@ pub async fn find_message(mail: &MailServers, user: &str, needle: &str) -> Optio
         while let Some(message) = fetched.next().await {
             let message = message.unwrap();
             if let Some(letter) = decode(message.body().unwrap_or_default()) {
-                if letter.subject.contains(needle) || letter.body.contains(needle) {
+                if letter.from.contains(needle) || letter.subject.contains(needle) || letter.body.contains(needle) {
                     found = Some(letter);
                 }
             }
@@ -157,14 +177,22 @@ pub async fn silent_server() -> u16 {
     port
 }
 
-/// An SMTP server with implicit TLS (certificate of the test CA) that accepts everything up to
-/// DATA and then drops the connection in the middle of the message.
-pub async fn server_dropping_during_data(mail: &MailServers) -> u16 {
+/// A TLS server with a certificate from a CA Pochta does not trust (any protocol: the check
+/// fails at the handshake).
+pub async fn untrusted_tls_server(mail: &MailServers) -> u16 {
+    tls_server(mail, "untrusted", |_tls| async {}).await
+}
+
+async fn tls_server<F, Fut>(mail: &MailServers, cert: &str, serve: F) -> u16
+where
+    F: Fn(tokio_rustls::server::TlsStream<TcpStream>) -> Fut + Send + Sync + 'static + Clone,
+    Fut: std::future::Future<Output = ()> + Send,
+{
     let base = std::path::Path::new(&mail.ca_file).parent().unwrap().to_path_buf();
-    let certs: Vec<_> = rustls_pemfile::certs(&mut std::fs::read(base.join("server.pem")).unwrap().as_slice())
+    let certs: Vec<_> = rustls_pemfile::certs(&mut std::fs::read(base.join(format!("{cert}.pem"))).unwrap().as_slice())
         .map(Result::unwrap)
         .collect();
-    let key = rustls_pemfile::private_key(&mut std::fs::read(base.join("server.key")).unwrap().as_slice()).unwrap().unwrap();
+    let key = rustls_pemfile::private_key(&mut std::fs::read(base.join(format!("{cert}.key"))).unwrap().as_slice()).unwrap().unwrap();
     let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
         .with_safe_default_protocol_versions()
         .unwrap()
@@ -177,33 +205,44 @@ pub async fn server_dropping_during_data(mail: &MailServers) -> u16 {
     tokio::spawn(async move {
         while let Ok((socket, _)) = listener.accept().await {
             let acceptor = acceptor.clone();
+            let serve = serve.clone();
             tokio::spawn(async move {
-                let Ok(tls) = acceptor.accept(socket).await else { return };
-                let (read, mut write) = tokio::io::split(tls);
-                let mut lines = BufReader::new(read).lines();
-                let _ = write.write_all(b"220 fake ESMTP\r\n").await;
-                while let Ok(Some(line)) = lines.next_line().await {
-                    let upper = line.to_ascii_uppercase();
-                    let reply: &[u8] = if upper.starts_with("EHLO") {
-                        b"250-fake\r\n250 AUTH PLAIN LOGIN\r\n"
-                    } else if upper.starts_with("AUTH") {
-                        b"235 2.7.0 ok\r\n"
-                    } else if upper.starts_with("MAIL") || upper.starts_with("RCPT") {
-                        b"250 2.1.0 ok\r\n"
-                    } else if upper.starts_with("DATA") {
-                        let _ = write.write_all(b"354 go on\r\n").await;
-                        // Read a little of the message, then vanish.
-                        let _ = lines.next_line().await;
-                        return;
-                    } else {
-                        b"250 ok\r\n"
-                    };
-                    if write.write_all(reply).await.is_err() {
-                        return;
-                    }
+                if let Ok(tls) = acceptor.accept(socket).await {
+                    serve(tls).await;
                 }
             });
         }
     });
     port
+}
+
+/// An SMTP server with implicit TLS (certificate of the test CA) that accepts everything up to
+/// DATA and then drops the connection in the middle of the message.
+pub async fn server_dropping_during_data(mail: &MailServers) -> u16 {
+    tls_server(mail, "server", |tls| async move {
+        let (read, mut write) = tokio::io::split(tls);
+        let mut lines = BufReader::new(read).lines();
+        let _ = write.write_all(b"220 fake ESMTP\r\n").await;
+        while let Ok(Some(line)) = lines.next_line().await {
+            let upper = line.to_ascii_uppercase();
+            let reply: &[u8] = if upper.starts_with("EHLO") {
+                b"250-fake\r\n250 AUTH PLAIN LOGIN\r\n"
+            } else if upper.starts_with("AUTH") {
+                b"235 2.7.0 ok\r\n"
+            } else if upper.starts_with("MAIL") || upper.starts_with("RCPT") {
+                b"250 2.1.0 ok\r\n"
+            } else if upper.starts_with("DATA") {
+                let _ = write.write_all(b"354 go on\r\n").await;
+                // Read a little of the message, then vanish.
+                let _ = lines.next_line().await;
+                return;
+            } else {
+                b"250 ok\r\n"
+            };
+            if write.write_all(reply).await.is_err() {
+                return;
+            }
+        }
+    })
+    .await
 }

@@ -5,6 +5,7 @@ mod helpers;
 
 mod mail_servers;
 
+mod accounts;
 mod first_run;
 mod isolation;
 mod mail_tab;

@@ -9,7 +9,7 @@ use std::process::Command;
 const PASSWORD: &str = "очень надёжный пароль";
 
 async fn stored_envelope(app: &crate::helpers::TestApp) -> (i64, i64, String) {
-    sqlx::query_as("SELECT tenant_id, id, smtp_password FROM email_accounts WHERE smtp_password IS NOT NULL")
+    sqlx::query_as("SELECT tenant_id, id, password FROM email_accounts WHERE password IS NOT NULL")
         .fetch_one(app.state.db.pool())
         .await
         .unwrap()
@@ -41,7 +41,7 @@ async fn rotating_keys_re_encrypts_every_stored_password_and_keeps_it_readable()
     let file = std::fs::read_to_string(app.state.config.data_dir.join("secret-keys")).unwrap();
     let keys = Secrets::parse(&file).unwrap();
     assert_eq!(keys.key_ids(), [new_key.as_str(), old_key.as_str()], "the new key first, the old one kept");
-    let binding = Binding { tenant, account, field: "smtp_password" };
+    let binding = Binding { tenant, account, field: "password" };
     assert_eq!(keys.decrypt(&after, &binding).unwrap().expose_secret(), "пароль-до-ротации");
 
     // Once rotated, the old key is no longer needed for anything stored.

@@ -1,0 +1,81 @@
+// The directory «Учетные записи электронной почты» in the browser: automatic setup against the
+// loopback servers, falling back to manual setup, and «Проверить настройки» with a password that
+// is not stored.
+import { test, expect } from "@playwright/test";
+import { createTenant, failOnPageErrors, hydrated, mail, signIn } from "./helpers";
+
+test.describe.configure({ mode: "serial" });
+
+const token = `acc${Date.now()}`;
+const ADMIN = { email: `accounts-admin-${token}@romashka.test`, password: "пароль администратора" };
+
+test.beforeAll(() => {
+  createTenant(`Ромашка ${token}`, ADMIN.email, ADMIN.password);
+});
+
+async function newAccount(page: import("@playwright/test").Page, user: string, password: string) {
+  await page.goto("/directories/email-accounts/new");
+  await hydrated(page);
+  await page.getByLabel("Адрес электронной почты").fill(`${user}@${mail.domain}`);
+  await page.getByLabel("Пароль", { exact: true }).fill(password);
+  await page.getByLabel("Для получения писем").check();
+  await page.getByLabel("Имя отправителя").fill(`Ящик ${user}`);
+}
+
+test("an account is created automatically and listed with its check", async ({ page }) => {
+  const noErrors = failOnPageErrors(page);
+  await signIn(page, ADMIN.email, ADMIN.password);
+  await page.goto("/directories/email-accounts");
+  await expect(page.locator("#accounts-table")).toContainText("системная");
+  await newAccount(page, "alice", mail.password);
+  await page.getByRole("button", { name: "Создать" }).click();
+  await expect(page.locator("#account-saved")).toBeVisible({ timeout: 30_000 });
+  const row = page.locator("#accounts-table tr", { hasText: `alice@${mail.domain}` });
+  await expect(row).toContainText("Ящик alice");
+  await expect(row).toContainText("Для всех");
+  await expect(row).toContainText("отправка, получение");
+  await expect(row).toContainText("пройдена");
+  noErrors();
+});
+
+test("a failed automatic setup falls back to manual setup with what was found", async ({ page }) => {
+  const noErrors = failOnPageErrors(page);
+  await signIn(page, ADMIN.email, ADMIN.password);
+  await newAccount(page, "bob", "неверный пароль");
+  await page.getByRole("button", { name: "Создать" }).click();
+  const stopped = page.locator("#automatic-stopped");
+  await expect(stopped).toContainText("не прошли проверку", { timeout: 30_000 });
+  await expect(stopped).toContainText("Сервер не принял логин или пароль.");
+  await expect(page.getByLabel("Настроить параметры подключения вручную")).toBeChecked();
+  await expect(page.locator("#smtp-settings").getByLabel("SMTP-сервер")).toHaveValue("localhost");
+  await expect(page.locator("#smtp-settings").getByLabel("Порт")).toHaveValue(mail.smtps);
+  await expect(page.locator("#incoming-settings").getByLabel("Порт")).toHaveValue(mail.imaps);
+
+  await page.getByLabel("Пароль", { exact: true }).fill(mail.password);
+  await page.getByRole("button", { name: "Создать" }).click();
+  await expect(page.locator("#account-saved")).toBeVisible({ timeout: 30_000 });
+  await expect(page.locator("#accounts-table")).toContainText(`bob@${mail.domain}`);
+  noErrors();
+});
+
+test("settings are checked with a password that is not stored", async ({ page }) => {
+  const noErrors = failOnPageErrors(page);
+  await signIn(page, ADMIN.email, ADMIN.password);
+  await newAccount(page, "carol", mail.password);
+  await page.getByLabel("Запомнить пароль").uncheck();
+  await page.getByLabel("Только для меня").check();
+  await page.getByRole("button", { name: "Создать" }).click();
+  await expect(page.locator("#account-saved")).toBeVisible({ timeout: 30_000 });
+
+  await page.getByRole("link", { name: `carol@${mail.domain}` }).click();
+  const check = page.locator("#check-settings");
+  await expect(check.getByLabel("Пароль")).toBeVisible();
+  await check.getByRole("button", { name: "Проверить настройки" }).click();
+  await expect(check.getByText("Введите пароль: он нужен для проверки")).toBeVisible();
+  await check.getByLabel("Пароль").fill(mail.password);
+  await check.getByRole("button", { name: "Проверить настройки" }).click();
+  await expect(check.getByText("Проверка пройдена.")).toBeVisible({ timeout: 30_000 });
+  await expect(check.locator(".report li.ok").filter({ hasText: "Почтовый ящик" })).toHaveCount(1);
+  await expect(check).toContainText("Писем в ящике");
+  noErrors();
+});
