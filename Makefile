@@ -4,7 +4,7 @@ export PATH := $(CURDIR)/.tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
 SSR := --no-default-features --features ssr
 
-.PHONY: run test setup-run setup-test build-test test-rust test-browser bench
+.PHONY: run test setup-run setup-test build-test test-unit test-on-sqlite test-on-postgres bench
 
 ## Install what is missing and start the app on an SQLite file in ./data (http://127.0.0.1:3000).
 run: setup-run
@@ -12,7 +12,7 @@ run: setup-run
 
 ## Install what is missing and run every test (unit, HTTP integration, browser).
 test: setup-test build-test
-	scripts/test-servers.sh run -- $(MAKE) --no-print-directory test-rust test-browser
+	scripts/test-servers.sh run -- $(MAKE) --no-print-directory test-unit test-on-sqlite test-on-postgres
 
 setup-run:
 	scripts/setup.sh run
@@ -26,11 +26,17 @@ build-test:
 	cargo leptos build --frontend-only
 	cargo build $(SSR) --bin pochta
 
-test-rust:
-	cargo test $(SSR)
+test-unit:
+	cargo test $(SSR) --lib
 
-test-browser:
-	cd end2end && npx playwright test
+# The HTTP and browser suites run once on each database (the servers must be up: see `test`).
+test-on-sqlite:
+	POCHTA_TEST_DATABASE=sqlite cargo test $(SSR) --test api
+	cd end2end && POCHTA_TEST_DATABASE=sqlite npx playwright test
+
+test-on-postgres:
+	POCHTA_TEST_DATABASE=postgres cargo test $(SSR) --test api
+	cd end2end && POCHTA_TEST_DATABASE=postgres npx playwright test
 
 ## Figures: build time, bundle sizes, memory, sign-in round trip (see bench/).
 bench: setup-test

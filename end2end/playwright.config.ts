@@ -2,11 +2,28 @@
 // server on a loopback port with a fresh data folder; the test command has built it before.
 import { defineConfig } from "@playwright/test";
 import { writeFileSync, mkdirSync } from "node:fs";
+import { execFileSync } from "node:child_process";
 
 const port = Number(process.env.POCHTA_E2E_PORT ?? 3100);
 const root = `${__dirname}/..`;
 const dataDir = process.env.POCHTA_E2E_DATA ?? `${root}/target/e2e-data`;
 const server = process.env.POCHTA_E2E_SERVER ?? `${root}/target/debug/pochta`;
+
+// The database: SQLite in the data folder, or a fresh database on the PostgreSQL of
+// scripts/postgres.sh (POCHTA_TEST_DATABASE=postgres), reached as the non-owner app role.
+let prepare = `rm -rf '${dataDir}'`;
+let dbArgs: string[] = [];
+if (process.env.POCHTA_TEST_DATABASE === "postgres") {
+  const pg = `127.0.0.1:${process.env.POCHTA_TEST_PG_PORT}/e2e`;
+  // One key for the server and the CLI; workers re-read this file and inherit the variable.
+  process.env.POCHTA_E2E_SECRET_KEY ??= execFileSync(server, ["keys", "generate"]).toString().trim().replace(" ", ":");
+  const key = process.env.POCHTA_E2E_SECRET_KEY;
+  dbArgs = ["--database-url", `postgres://pochta_web@${pg}`, "--migration-database-url", `postgres://pochta_owner@${pg}`, "--secret-keys", key];
+  const admin = process.env.POCHTA_TEST_PG_ADMIN_URL;
+  prepare += ` && psql '${admin}' -qc 'DROP DATABASE IF EXISTS e2e' && psql '${admin}' -qc 'CREATE DATABASE e2e OWNER pochta_owner'`;
+}
+// For the operator's CLI in the tests (helpers.ts).
+process.env.POCHTA_E2E_DB_ARGS = JSON.stringify(dbArgs);
 
 // The real mail servers of scripts/mail-servers.sh: the app may reach them and trusts their CA.
 const mailPorts = [
@@ -32,7 +49,7 @@ if (process.env.POCHTA_TEST_MAIL_CA) {
   }]));
 }
 const mailOptions = process.env.POCHTA_TEST_MAIL_CA
-  ? `--egress-allow '${mailPorts.map((p) => `localhost:${p}`).join(",")}' --ca-file '${process.env.POCHTA_TEST_MAIL_CA}' --presets-file '${presets}' --mail-step-timeout 5`
+  ? `--egress-allow '${mailPorts.map((p) => `localhost:${p}`).join(",")}' --ca-file '${process.env.POCHTA_TEST_MAIL_CA}' --presets-file '${presets}' --mail-step-timeout 5 --dns-server '${process.env.POCHTA_TEST_DNS}'`
   : "";
 
 export default defineConfig({
@@ -60,7 +77,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `rm -rf '${dataDir}' && exec '${server}' --data-dir '${dataDir}' --listen 127.0.0.1:${port} --site-root '${root}/target/site' ${mailOptions}`,
+    command: `${prepare} && exec '${server}' --data-dir '${dataDir}' --listen 127.0.0.1:${port} --site-root '${root}/target/site' ${dbArgs.map((a) => `'${a}'`).join(" ")} ${mailOptions}`,
     url: `http://127.0.0.1:${port}/sign-in`,
     reuseExistingServer: false,
     timeout: 60_000,

@@ -24,7 +24,8 @@ export async function hydrated(page: Page) {
 
 /** A new tenant made with the operator's CLI on the running server's database. */
 export function createTenant(name: string, email: string, password: string) {
-  execFileSync(server, ["--data-dir", dataDir, "tenant", "create", "--name", name, "--admin-email", email, "--admin-name", "Администратор", "--password-stdin"], {
+  const dbArgs: string[] = JSON.parse(process.env.POCHTA_E2E_DB_ARGS ?? "[]");
+  execFileSync(server, ["--data-dir", dataDir, ...dbArgs, "tenant", "create", "--name", name, "--admin-email", email, "--admin-name", "Администратор", "--password-stdin"], {
     input: `${password}\n`,
   });
 }

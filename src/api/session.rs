@@ -26,7 +26,7 @@ pub async fn get_session() -> Result<SessionInfo, AppError> {
     use crate::server::{db, web};
     let state = web::state()?;
     let Some(user) = web::optional_user().await? else {
-        let first_run = !db::users::any_exist(state.db.pool()).await?;
+        let first_run = !db::meta::first_run_done(state.db.pool()).await?;
         return Ok(SessionInfo { me: None, first_run });
     };
     let mut tx = state.db.read(user.tenant).await?;

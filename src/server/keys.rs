@@ -3,7 +3,7 @@
 //! not restarted yet still read everything; it can be removed once all have.
 
 use super::db::accounts::{self, SecretField};
-use super::db::{tenants, Db};
+use super::db::Db;
 use super::secrets::{write_private, Binding, Secrets};
 use crate::error::AppError;
 use std::path::Path;
@@ -32,7 +32,7 @@ pub fn add_key_to_file(path: &Path) -> Result<String, String> {
 /// each tenant in one transaction. Returns how many were re-encrypted.
 pub async fn reencrypt_all(db: &Db, secrets: &Secrets) -> Result<usize, AppError> {
     let mut changed = 0;
-    for tenant in tenants::all_ids(db.pool()).await? {
+    for tenant in db.tenant_ids().await? {
         let mut tx = db.write(tenant).await?;
         for (account, smtp, incoming) in accounts::envelopes(&mut tx, tenant).await? {
             for (field, envelope) in [(SecretField::Main, smtp), (SecretField::Incoming, incoming)] {

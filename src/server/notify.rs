@@ -3,7 +3,7 @@
 //! administrators get «обновление завершено». Each (tenant, version) is claimed in the database
 //! first, so with several app servers starting at once only one sends it.
 
-use super::db::{self, accounts, meta, now_millis, tenants, users};
+use super::db::{self, accounts, meta, now_millis, users};
 use super::mail::letters::{self, Sender};
 use super::mail::smtp::{Errand, Login};
 use super::secrets::Binding;
@@ -59,7 +59,7 @@ pub async fn after_start(state: &AppState, version: &str) -> Result<Vec<(TenantI
     let mut outcomes = Vec::new();
     if let Some(seen) = seen.as_deref().filter(|seen| newer(version, seen)) {
         tracing::info!(from = seen, to = version, "the program was updated; notifying administrators");
-        for tenant in tenants::all_ids(pool).await? {
+        for tenant in state.db.tenant_ids().await.map_err(|_| sqlx::Error::PoolTimedOut)? {
             if !claim(state, tenant, version).await? {
                 continue;
             }
@@ -140,7 +140,7 @@ async fn try_notify(state: &AppState, tenant: TenantId, version: &str) -> Result
     for admin in &admins {
         let Ok(to) = EmailAddress::parse(&admin.email) else { continue };
         let letter = letters::update_completed(admin.lang, &sender, &to, version, now_millis())?;
-        let report = super::mail_tab::run_smtp(state, &server, &login, Errand::Send(&letter)).await;
+        let report = super::mail_tab::run_smtp(state, &server, &login, Errand::Send(&letter), None).await;
         match report.failure {
             None => sent += 1,
             Some(f) => return Err(format!("{}: {}", f.reason.name(), f.server_reply.unwrap_or_default())),

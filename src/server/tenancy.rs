@@ -19,21 +19,14 @@ pub async fn create_tenant(
         Some(p) => Some(auth::hash_password(p.expose()).await?),
         None => None,
     };
-    let mut tx = db.write_global().await?;
-    if only_if_first {
-        // Claims the first run: a second concurrent submission fails on the key, on any database.
-        let claimed = sqlx::query("INSERT INTO app_meta (key, value) VALUES ('first_run_done', '1')")
-            .execute(&mut *tx)
-            .await;
-        match claimed {
-            Err(e) if is_unique_violation(&e) => return Err(AppError::AlreadySetUp),
-            other => {
-                other?;
-            }
-        }
-        if db::users::any_exist_in(&mut tx).await? {
-            return Err(AppError::AlreadySetUp);
-        }
+    // Creating a tenant happens before there is one to be in: the scan capability lets the
+    // insert read back its own new row under row-level security.
+    let mut tx = db.lookup(db::Capability::TenantScan, "on").await?;
+    let marked = db::meta::mark_first_tenant(&mut tx).await?;
+    if only_if_first && !marked {
+        // Someone created a tenant first (the marker is a unique key, so this holds on any
+        // database, also for two first-run forms submitted at once).
+        return Err(AppError::AlreadySetUp);
     }
     let tenant = db::tenants::insert(&mut tx, tenant_name.as_str()).await?;
     db.enter_tenant(&mut tx, tenant).await?;

@@ -24,7 +24,7 @@ async fn the_first_run_creates_the_organisation_its_administrator_and_signs_in()
 
     // The new tenant has its predefined system e-mail account.
     let system_accounts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM email_accounts WHERE is_system = 1")
-        .fetch_one(app.state.db.pool())
+        .fetch_one(app.inspect())
         .await
         .unwrap();
     assert_eq!(system_accounts, 1);
@@ -50,7 +50,7 @@ async fn the_first_run_page_is_gone_once_someone_can_sign_in() {
     assert_eq!(again.unwrap_err(), AppError::AlreadySetUp);
     let page = stranger.get_page("/first-run").await;
     assert_eq!(page.status(), 302, "the first-run page redirects away");
-    let tenants: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tenants").fetch_one(app.state.db.pool()).await.unwrap();
+    let tenants: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tenants").fetch_one(app.inspect()).await.unwrap();
     assert_eq!(tenants, 1);
 }
 
@@ -76,6 +76,6 @@ async fn first_run_input_errors_are_reported_per_field_and_change_nothing() {
     assert_eq!(error.field_problem("email"), Some(Invalid::EmailFormat));
     assert_eq!(error.field_problem("password"), Some(Invalid::PasswordTooShort(8)));
     assert_eq!(error.field_problem("name"), None);
-    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(app.state.db.pool()).await.unwrap();
+    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(app.inspect()).await.unwrap();
     assert_eq!(users, 0);
 }

@@ -7,8 +7,10 @@ mod mail_servers;
 
 mod accounts;
 mod first_run;
+mod instances;
 mod isolation;
 mod mail_tab;
+mod rls;
 mod secrets;
 mod setup;
 mod sign_in;

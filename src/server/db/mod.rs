@@ -83,6 +83,14 @@ impl Db {
         }
     }
 
+    /// Every tenant's id, for jobs that visit each one (the update notification, key rotation).
+    pub async fn tenant_ids(&self) -> Result<Vec<TenantId>, AppError> {
+        let mut tx = self.lookup(Capability::TenantScan, "on").await?;
+        let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM tenants ORDER BY id").fetch_all(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(ids.into_iter().map(TenantId).collect())
+    }
+
     pub fn backend(&self) -> Backend {
         self.backend
     }
@@ -151,6 +159,8 @@ pub enum Capability {
     Session,
     SignIn,
     PasswordLink,
+    /// Jobs that visit every tenant (and creating one): the list of tenants, nothing of theirs.
+    TenantScan,
 }
 
 impl Capability {
@@ -159,6 +169,7 @@ impl Capability {
             Capability::Session => "app.session",
             Capability::SignIn => "app.sign_in",
             Capability::PasswordLink => "app.password_link",
+            Capability::TenantScan => "app.tenant_scan",
         }
     }
 }

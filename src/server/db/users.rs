@@ -46,20 +46,6 @@ impl From<RawUser> for UserRow {
 const COLUMNS: &str = "id, tenant_id, email, name, role, active, lang, \
      CASE WHEN password_hash IS NULL THEN 0 ELSE 1 END AS has_password";
 
-/// Whether anybody can sign in yet: decides if the first-run page is shown.
-pub async fn any_exist(pool: &sqlx::AnyPool) -> Result<bool, sqlx::Error> {
-    let mut conn = pool.acquire().await?;
-    let n: i64 = sqlx::query_scalar(ANY_USER).fetch_one(&mut *conn).await?;
-    Ok(n > 0)
-}
-
-pub async fn any_exist_in(tx: &mut Tx) -> Result<bool, sqlx::Error> {
-    let n: i64 = sqlx::query_scalar(ANY_USER).fetch_one(&mut **tx).await?;
-    Ok(n > 0)
-}
-
-const ANY_USER: &str = "SELECT COUNT(*) FROM (SELECT 1 FROM users LIMIT 1) AS one";
-
 /// What signing in needs, found by e-mail across tenants.
 pub struct Login {
     pub user: UserId,

@@ -1,0 +1,94 @@
+//! Row-level security on PostgreSQL, the second fence behind the tenant filter of every query.
+//! (On SQLite, which has no row-level security, these tests have nothing to check.)
+
+use crate::helpers::spawn_app;
+use pochta::server::db::Backend;
+use serde_json::Value;
+use sqlx::Acquire;
+
+const PASSWORD: &str = "очень надёжный пароль";
+
+#[tokio::test]
+async fn every_tenant_table_has_row_level_security_enabled_and_forced() {
+    let app = spawn_app().await;
+    if app.backend != Backend::Postgres {
+        return;
+    }
+    let tables: Vec<(String, i64, i64)> = sqlx::query_as(
+        "SELECT c.relname::TEXT, c.relrowsecurity::INT::BIGINT, c.relforcerowsecurity::INT::BIGINT FROM pg_class c \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = 'public' AND c.relkind = 'r' \
+           AND (EXISTS (SELECT 1 FROM information_schema.columns col \
+                        WHERE col.table_schema = 'public' AND col.table_name = c.relname AND col.column_name = 'tenant_id') \
+                OR c.relname = 'tenants') \
+         ORDER BY 1",
+    )
+    .fetch_all(app.inspect())
+    .await
+    .unwrap();
+    assert!(tables.len() >= 10, "{tables:?}");
+    let unprotected: Vec<_> = tables.iter().filter(|(_, enabled, forced)| *enabled == 0 || *forced == 0).collect();
+    assert!(unprotected.is_empty(), "tenant tables without forced row-level security: {unprotected:?}");
+}
+
+#[tokio::test]
+async fn the_app_connects_as_a_role_that_owns_nothing_and_cannot_bypass_security() {
+    let app = spawn_app().await;
+    if app.backend != Backend::Postgres {
+        return;
+    }
+    let (user, bypass, superuser): (String, i64, i64) = sqlx::query_as(
+        "SELECT current_user::TEXT, rolbypassrls::INT::BIGINT, rolsuper::INT::BIGINT FROM pg_roles WHERE rolname = current_user",
+    )
+    .fetch_one(app.state.db.pool())
+    .await
+    .unwrap();
+    let owner: String = sqlx::query_scalar("SELECT tableowner::TEXT FROM pg_tables WHERE tablename = 'email_accounts'")
+        .fetch_one(app.state.db.pool())
+        .await
+        .unwrap();
+    assert_ne!(user, owner);
+    assert_eq!((bypass, superuser), (0, 0));
+}
+
+#[tokio::test]
+async fn a_query_that_forgets_its_tenant_filter_still_sees_only_its_tenant() {
+    let app = spawn_app().await;
+    if app.backend != Backend::Postgres {
+        return;
+    }
+    let a = app.first_run("Тенант А", "a@a.test", PASSWORD).await;
+    crate::setup::add_firm(&a, "Фирма А").await;
+    let b = app.new_tenant("Тенант Б", "b@b.test", PASSWORD).await;
+    crate::setup::add_firm(&b, "Фирма Б").await;
+    let session: Value = b.call("session", &[]).await.unwrap();
+    assert_eq!(session["me"]["tenant_name"], "Тенант Б");
+    let b_tenant: i64 = sqlx::query_scalar("SELECT id FROM tenants WHERE name = 'Тенант Б'").fetch_one(app.inspect()).await.unwrap();
+
+    // As the app: inside B's transaction, queries without any tenant filter.
+    let mut conn = app.state.db.pool().acquire().await.unwrap();
+    let mut tx = conn.begin().await.unwrap();
+    sqlx::query("SELECT set_config('app.tenant_id', $1, true)").bind(b_tenant.to_string()).execute(&mut *tx).await.unwrap();
+    let firms: Vec<String> = sqlx::query_scalar("SELECT name FROM firms").fetch_all(&mut *tx).await.unwrap();
+    assert_eq!(firms, ["Фирма Б"]);
+    let users: Vec<String> = sqlx::query_scalar("SELECT email FROM users").fetch_all(&mut *tx).await.unwrap();
+    assert_eq!(users, ["b@b.test"]);
+    let accounts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM email_accounts").fetch_one(&mut *tx).await.unwrap();
+    assert_eq!(accounts, 1, "only B's system account");
+    let tenants: Vec<String> = sqlx::query_scalar("SELECT name FROM tenants").fetch_all(&mut *tx).await.unwrap();
+    assert_eq!(tenants, ["Тенант Б"]);
+    // Writing a row for another tenant is refused too.
+    let a_tenant = b_tenant - 1;
+    let smuggled = sqlx::query("INSERT INTO firms (tenant_id, name, inn) VALUES ($1, 'Чужая', '7707083893')").bind(a_tenant).execute(&mut *tx).await;
+    assert!(smuggled.is_err(), "a row of tenant A cannot be written in B's transaction");
+    tx.rollback().await.unwrap();
+
+    // With no tenant at all, nothing.
+    let mut tx = conn.begin().await.unwrap();
+    let visible: i64 = sqlx::query_scalar("SELECT (SELECT COUNT(*) FROM firms) + (SELECT COUNT(*) FROM users) + (SELECT COUNT(*) FROM email_accounts) + (SELECT COUNT(*) FROM sessions)")
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert_eq!(visible, 0);
+    tx.rollback().await.unwrap();
+}
