@@ -159,9 +159,10 @@ pub async fn submit_account(
     #[server(default)] incoming_login: String,
     #[server(default)] same_credentials: bool,
     #[server(default)] incoming_password: String,
+    #[server(default)] run_id: String,
 ) -> Result<AccountOutcome, AppError> {
     use crate::server::directory::{self, AccountForm};
-    use crate::server::web;
+    use crate::server::{progress::Progress, web};
     let user = web::require_user().await?;
     let form = AccountForm {
         id,
@@ -188,18 +189,27 @@ pub async fn submit_account(
         same_credentials,
         incoming_password: secrecy::SecretString::from(incoming_password),
     };
-    directory::submit(&web::state()?, &user, &intent, form).await
+    let state = web::state()?;
+    let progress = Progress::start(&state.db, &user, &run_id);
+    directory::submit(&state, &user, &intent, form, progress).await
 }
 
 /// «Проверить настройки»: checks a saved account without changing it; the passwords are asked
 /// for when none is stored, and forgotten afterwards.
 #[server(endpoint = "accounts/check")]
-pub async fn check_account(id: i64, #[server(default)] password: String, #[server(default)] incoming_password: String) -> Result<CheckReport, AppError> {
-    use crate::server::{directory, web};
+pub async fn check_account(
+    id: i64,
+    #[server(default)] password: String,
+    #[server(default)] incoming_password: String,
+    #[server(default)] run_id: String,
+) -> Result<CheckReport, AppError> {
+    use crate::server::{directory, progress::Progress, web};
     let user = web::require_user().await?;
+    let state = web::state()?;
     let password = secrecy::SecretString::from(password);
     let incoming_password = secrecy::SecretString::from(incoming_password);
-    directory::check(&web::state()?, &user, id, password, incoming_password).await
+    let progress = Progress::start(&state.db, &user, &run_id);
+    directory::check(&state, &user, id, password, incoming_password, progress).await
 }
 
 #[server(endpoint = "accounts/delete")]

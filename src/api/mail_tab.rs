@@ -62,8 +62,9 @@ pub async fn submit_mail_tab(
     sender_email: String,
     #[server(default)] recipient: String,
     #[server(default)] version: i64,
+    #[server(default)] run_id: String,
 ) -> Result<MailTabOutcome, AppError> {
-    use crate::server::{mail_tab, web};
+    use crate::server::{mail_tab, progress::Progress, web};
     let admin = web::require_admin().await?;
     let state = web::state()?;
     let form = mail_tab::MailTabForm {
@@ -78,7 +79,7 @@ pub async fn submit_mail_tab(
         recipient: &recipient,
     };
     match intent.as_str() {
-        "send" => mail_tab::send_test_letter(&state, &admin, form).await,
+        "send" => mail_tab::send_test_letter(&state, &admin, form, Progress::start(&state.db, &admin, &run_id)).await,
         "save" => mail_tab::save(&state, &admin, form, version).await,
         _ => Err(AppError::BadRequest),
     }

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod mail_tab;
+pub mod progress;
 pub mod session;
 pub mod setup;
 pub mod users;

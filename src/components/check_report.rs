@@ -2,11 +2,17 @@
 //! to do, and the server's own reply underneath.
 
 use crate::i18n::{t, tf, use_lang};
-use crate::mail_check::{CheckReport, Side, StepResult};
+use crate::mail_check::{CheckReport, Fix, Side, StepResult};
+use crate::model::Security;
 use leptos::prelude::*;
 
+/// `on_fix`, when given, gets a button for a correction the server showed would work.
 #[component]
-pub fn CheckReportView(report: CheckReport, #[prop(optional)] success: Option<String>) -> impl IntoView {
+pub fn CheckReportView(
+    report: CheckReport,
+    #[prop(optional)] success: Option<String>,
+    #[prop(optional)] on_fix: Option<Callback<(Side, Fix)>>,
+) -> impl IntoView {
     let lang = use_lang();
     let passed = report.passed();
     let two_sides = report.steps.iter().any(|s| s.side == Side::Incoming) && report.steps.iter().any(|s| s.side == Side::Outgoing);
@@ -22,6 +28,14 @@ pub fn CheckReportView(report: CheckReport, #[prop(optional)] success: Option<St
                 <div class="form-error" role="alert">
                     <p class="reason"><strong>{t(lang, f.reason.text_key())}</strong></p>
                     <p class="advice">{t(lang, f.reason.advice_key())}</p>
+                    {f.fix.zip(on_fix).map(|(fix, on_fix)| {
+                        let security = if fix.security == Security::Ssl { "SSL" } else { "STARTTLS" };
+                        let label = tf(lang, "report.fix", &[("port", &fix.port.to_string()), ("security", security)]);
+                        let side = f.side;
+                        view! {
+                            <p><button type="button" class="button small" id="apply-fix" on:click=move |_| on_fix.run((side, fix))>{label}</button></p>
+                        }
+                    })}
                     {f.server_reply.map(|reply| view! {
                         <p class="muted">{t(lang, "report.server_said")}</p>
                         <pre class="server-reply">{reply}</pre>

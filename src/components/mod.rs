@@ -3,3 +3,4 @@
 pub mod auth_card;
 pub mod check_report;
 pub mod form;
+pub mod live_report;

@@ -50,6 +50,8 @@ const OWN_SCOPE: &[&str] = &[
     "mail_tab/submit",
     "program_settings/crm_email",
     "accounts/list",
+    // Covered below: runs are looked up by tenant and user, so another's id finds nothing.
+    "progress",
 ];
 
 #[tokio::test]
@@ -90,6 +92,30 @@ async fn a_user_of_another_tenant_is_refused_every_server_function_with_tenant_a
         );
     }
 
+    // A's live report of a check (refused at once: a loopback address nobody allowed) is A's alone.
+    let run = "run-of-tenant-a-0001";
+    // The outcome (a failed check, nothing saved) is the directory tests' business.
+    let _ = a
+        .admin
+        .call::<Value>(
+            "accounts/submit",
+            &[("intent", "save"), ("address", "box@a.test"), ("password", "x"), ("use_for_sending", "true"), ("for_whom", "all"), ("sender_name", "A"), ("mode", "manual"), ("smtp_host", "127.0.0.1"), ("smtp_port", "465"), ("smtp_security", "ssl"), ("smtp_login", "box@a.test"), ("run_id", run)],
+        )
+        .await;
+    let mut seen = Vec::new();
+    for _ in 0..50 {
+        seen = a.admin.call::<Vec<Value>>("progress", &[("run_id", run), ("after", "-1")]).await.unwrap();
+        if !seen.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(!seen.is_empty(), "A sees the steps of its own check");
+    let stolen: Vec<Value> = b_admin.call("progress", &[("run_id", run), ("after", "-1")]).await.unwrap();
+    assert!(stolen.is_empty(), "B sees nothing of A's run: {stolen:?}");
+    let other_user: Vec<Value> = a_user_browser(&app, &a).await.call("progress", &[("run_id", run), ("after", "-1")]).await.unwrap();
+    assert!(other_user.is_empty(), "another user of A sees nothing of the administrator's run");
+
     // Lists show only B's own rows.
     let firms: Vec<Value> = b_admin.call("setup/firms", &[]).await.unwrap();
     assert_eq!(firms.iter().map(|f| f["name"].as_str().unwrap()).collect::<Vec<_>>(), ["Фирма Б"]);
@@ -125,16 +151,22 @@ async fn a_user_of_another_tenant_is_refused_every_server_function_with_tenant_a
     assert!(uncovered.is_empty(), "server functions without an isolation check: {uncovered:?}");
 }
 
-#[tokio::test]
-async fn an_ordinary_user_is_refused_what_only_administrators_may_do() {
-    let app = spawn_app().await;
-    let a = tenant_a(&app).await;
+/// Tenant A's ordinary user, signed in through a set-password link.
+async fn a_user_browser(app: &TestApp, a: &TenantA) -> Browser {
     let link: Value = a.admin.call("users/password_link", &[("user", &a.user_id.to_string())]).await.unwrap();
     let token = link["Link"]["path"].as_str().unwrap().split("token=").nth(1).unwrap().to_string();
     let user = app.browser();
     user.call::<Value>("set_password", &[("token", &token), ("password", "пароль пользователя"), ("password_again", "пароль пользователя")])
         .await
         .unwrap();
+    user
+}
+
+#[tokio::test]
+async fn an_ordinary_user_is_refused_what_only_administrators_may_do() {
+    let app = spawn_app().await;
+    let a = tenant_a(&app).await;
+    let user = a_user_browser(&app, &a).await;
     for (endpoint, args) in [
         ("users/list", vec![]),
         ("users/add", vec![("email", "x@a.test"), ("name", "X"), ("role", "admin"), ("first_password", "link")]),

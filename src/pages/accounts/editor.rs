@@ -7,6 +7,8 @@ use super::LastCheck;
 use crate::api::accounts::{get_account, AccountOutcome, AccountView, CheckAccount, ConnectionView, DeleteAccount, SubmitAccount};
 use crate::app::current_me;
 use crate::components::check_report::CheckReportView;
+use crate::components::live_report::{LiveReport, RunIdField};
+use crate::mail_check::{Fix, Side};
 use crate::components::form::{
     action_error, confirm_submit, error_text, on_success, CheckboxField, Field, FieldProblem, FormError, SelectField, Submit,
 };
@@ -136,6 +138,15 @@ fn AccountEditor(account: Option<AccountView>, is_admin: bool, manual: bool) -> 
     let remember = RwSignal::new(account.as_ref().map_or(true, |a| a.has_password || a.is_system));
     let automatic_stopped: RwSignal<Option<Option<CheckReport>>> = RwSignal::new(None);
 
+    let run_id = RwSignal::new(String::new());
+    let apply_fix = Callback::new(move |(side, fix): (Side, Fix)| {
+        let (port, security) = match side {
+            Side::Outgoing => (fields.smtp_port, fields.smtp_security),
+            Side::Incoming => (fields.incoming_port, fields.incoming_security),
+        };
+        port.set(fix.port.to_string());
+        security.set(fix.security.as_str().to_string());
+    });
     let navigate = use_navigate();
     on_success(submit, move |outcome| match outcome {
         AccountOutcome::Saved { .. } => navigate("/directories/email-accounts?saved=1", Default::default()),
@@ -155,6 +166,7 @@ fn AccountEditor(account: Option<AccountView>, is_admin: bool, manual: bool) -> 
 
     view! {
         <ActionForm action=submit attr:class="stack" attr:novalidate=true attr:id="account-form">
+            <RunIdField run_id/>
             <input type="hidden" name="id" value=account.as_ref().map_or(0, |a| a.id).to_string()/>
             <input type="hidden" name="version" value=account.as_ref().map_or(0, |a| a.version).to_string()/>
             <Field name="address" label=tr("accounts.address") kind="email" value=value(|a| a.address.clone()) required=true error/>
@@ -226,7 +238,7 @@ fn AccountEditor(account: Option<AccountView>, is_admin: bool, manual: bool) -> 
             {move || automatic_stopped.get().map(|report| view! {
                 <div class="notice" id="automatic-stopped">
                     <p>{if report.is_some() { t(lang, "accounts.automatic_failed") } else { t(lang, "accounts.automatic_not_found") }}</p>
-                    {report.map(|report| view! { <CheckReportView report/> })}
+                    {report.map(|report| view! { <CheckReportView report on_fix=apply_fix/> })}
                 </div>
             })}
 
@@ -270,7 +282,7 @@ fn AccountEditor(account: Option<AccountView>, is_admin: bool, manual: bool) -> 
             </Show>
 
             <FormError error/>
-            {move || pending.get().then(|| view! { <p class="muted" role="status">{t(lang, "accounts.checking")}</p> })}
+            <LiveReport run_id pending/>
             <div class="actions">
                 {if editing {
                     view! { <Submit label=tr("common.save") name="intent" value="save" pending/> }.into_any()
@@ -287,7 +299,7 @@ fn AccountEditor(account: Option<AccountView>, is_admin: bool, manual: bool) -> 
                 }}
             </div>
             {move || match submit.value().get() {
-                Some(Err(AppError::CheckFailed(report))) => Some(view! { <CheckReportView report/> }),
+                Some(Err(AppError::CheckFailed(report))) => Some(view! { <CheckReportView report on_fix=apply_fix/> }),
                 _ => None,
             }}
         </ActionForm>
@@ -322,11 +334,13 @@ fn CheckSettings(account: AccountView) -> impl IntoView {
     let error = action_error(check);
     let needs_password = !account.has_password && (account.use_for_sending || account.connection.same_credentials);
     let needs_incoming = account.use_for_receiving && !account.connection.same_credentials && !account.has_incoming_password;
+    let run_id = RwSignal::new(String::new());
     view! {
         <section class="panel" id="check-settings">
             <h2>{tr("accounts.check_title")}</h2>
             <p class="muted">{tr("accounts.check_lead")}</p>
             <ActionForm action=check attr:class="stack" attr:novalidate=true>
+                <RunIdField run_id/>
                 <input type="hidden" name="id" value=account.id.to_string()/>
                 {needs_password.then(|| view! {
                     <Field name="password" id="check-password" label=tr("accounts.password_for_check") kind="password" autocomplete="off" hint=tr("accounts.password_not_stored") error/>
@@ -337,6 +351,7 @@ fn CheckSettings(account: AccountView) -> impl IntoView {
                 <FormError error/>
                 <Submit label=tr("accounts.check_settings") pending=check.pending() class="secondary"/>
             </ActionForm>
+            <LiveReport run_id pending=check.pending()/>
             {move || match check.value().get() {
                 Some(Ok(report)) => Some(view! { <CheckReportView report success=t(lang, "accounts.check_passed").to_string()/> }.into_any()),
                 Some(Err(AppError::CheckFailed(report))) => Some(view! { <CheckReportView report/> }.into_any()),

@@ -3,6 +3,8 @@
 
 use crate::api::mail_tab::{load_mail_tab, MailTabOutcome, MailTabView, SubmitMailTab};
 use crate::components::check_report::CheckReportView;
+use crate::components::live_report::{LiveReport, RunIdField};
+use crate::mail_check::{Fix, Side};
 use crate::components::form::{action_error, error_text, on_success, CheckboxField, Field, FieldProblem, FormError, Submit};
 use crate::error::AppError;
 use crate::i18n::{t, tf, tr, use_lang};
@@ -80,6 +82,14 @@ fn MailForm(data: MailTabView, submit: ServerAction<SubmitMailTab>) -> impl Into
         provider.set(id);
     };
 
+    let run_id = RwSignal::new(String::new());
+    // The server's own correction of a port/security mismatch, in one click.
+    let apply_fix = Callback::new(move |(_, fix): (Side, Fix)| {
+        provider.set(OTHER_SERVICE.to_string());
+        port.set(fix.port.to_string());
+        ssl.set(fix.security == Security::Ssl);
+    });
+
     let pending = submit.pending();
     let running = move |intent: &'static str| {
         Signal::derive(move || pending.get() && submit.input().get().is_some_and(|i| i.intent == intent))
@@ -89,6 +99,7 @@ fn MailForm(data: MailTabView, submit: ServerAction<SubmitMailTab>) -> impl Into
     view! {
         <ActionForm action=submit attr:class="stack" attr:novalidate=true attr:id="mail-form">
             <input type="hidden" name="version" value=version.to_string()/>
+            <RunIdField run_id/>
             <div class="field">
                 <label for="field-provider">{tr("mail_tab.service")}</label>
                 <select id="field-provider" name="provider" on:change=move |ev| choose(event_target_value(&ev))>
@@ -137,7 +148,8 @@ fn MailForm(data: MailTabView, submit: ServerAction<SubmitMailTab>) -> impl Into
                 <Submit label=tr("mail_tab.send") name="intent" value="send" class="secondary" pending busy=running("send")/>
                 <Submit label=tr("common.save") name="intent" value="save" pending busy=running("save")/>
             </div>
-            <Outcome submit/>
+            <LiveReport run_id pending=running("send")/>
+            <Outcome submit apply_fix/>
         </ActionForm>
     }
 }
@@ -163,7 +175,7 @@ fn PasswordHint(#[prop(into)] service: Signal<Option<MailService>>) -> impl Into
 
 /// What the last «Отправить» or «Сохранить» did.
 #[component]
-fn Outcome(submit: ServerAction<SubmitMailTab>) -> impl IntoView {
+fn Outcome(submit: ServerAction<SubmitMailTab>, apply_fix: Callback<(Side, Fix)>) -> impl IntoView {
     let lang = use_lang();
     move || match submit.value().get() {
         Some(Ok(MailTabOutcome::TestLetterSent { report, recipient })) => {
@@ -181,7 +193,7 @@ fn Outcome(submit: ServerAction<SubmitMailTab>) -> impl IntoView {
             </div>
         }
         .into_any(),
-        Some(Err(AppError::CheckFailed(report))) => view! { <CheckReportView report/> }.into_any(),
+        Some(Err(AppError::CheckFailed(report))) => view! { <CheckReportView report on_fix=apply_fix/> }.into_any(),
         _ => ().into_any(),
     }
 }

@@ -20,15 +20,17 @@ pub struct Recorder {
 pub struct StepFailure {
     pub reason: Reason,
     pub server_reply: Option<String>,
+    /// A correction the server itself showed would work (see `mail::with_fix`).
+    pub fix: Option<crate::mail_check::Fix>,
 }
 
 impl StepFailure {
     pub fn new(reason: Reason) -> Self {
-        Self { reason, server_reply: None }
+        Self { reason, server_reply: None, fix: None }
     }
 
     pub fn with_reply(reason: Reason, reply: impl Into<String>) -> Self {
-        Self { reason, server_reply: Some(reply.into()) }
+        Self { reason, server_reply: Some(reply.into()), fix: None }
     }
 }
 
@@ -92,7 +94,7 @@ impl Recorder {
     /// Ends the check: with `Err`, the failure is recorded for the side it happened on.
     pub fn finish(mut self, side: Side, outcome: Result<(), StepFailure>) -> CheckReport {
         if let Err(f) = outcome {
-            self.report.failure = Some(Failure { side, reason: f.reason, server_reply: f.server_reply.map(clean_reply) });
+            self.report.failure = Some(Failure { side, reason: f.reason, server_reply: f.server_reply.map(clean_reply), fix: f.fix });
         }
         self.report
     }

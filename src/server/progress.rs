@@ -1,0 +1,105 @@
+//! Live progress of a check or a detection: each step is written to the database as it
+//! finishes, so the browser, polling any app instance, sees it at once instead of waiting for
+//! the slowest step. Writing happens on a separate task; the check never waits for it.
+
+use super::auth::CurrentUser;
+use super::autoconfig::detect::MethodObserver;
+use super::db::{now_millis, Db};
+use super::mail::report::StepObserver;
+use crate::error::AppError;
+use crate::mail_check::ProgressEvent;
+use crate::model::{TenantId, UserId};
+use std::sync::Arc;
+use tokio::sync::mpsc;
+
+/// Events are kept this long; the browser only polls while its request runs.
+const KEEP_MS: i64 = 10 * 60 * 1000;
+
+/// Where a run's events go. Cloning shares the run.
+#[derive(Clone)]
+pub struct Progress {
+    sender: mpsc::UnboundedSender<ProgressEvent>,
+}
+
+/// A run id as the browser makes it: 8–64 letters, digits and dashes.
+fn valid(run_id: &str) -> bool {
+    (8..=64).contains(&run_id.len()) && run_id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+}
+
+impl Progress {
+    /// Starts recording the run `run_id` of `user`; `None` when the browser asked for no live
+    /// report (no JavaScript) or sent an unusable id.
+    pub fn start(db: &Db, user: &CurrentUser, run_id: &str) -> Option<Self> {
+        if !valid(run_id) {
+            return None;
+        }
+        let (sender, receiver) = mpsc::unbounded_channel();
+        tokio::spawn(write(db.clone(), user.tenant, user.id, run_id.to_string(), receiver));
+        Some(Self { sender })
+    }
+
+    pub fn steps(&self) -> StepObserver {
+        let sender = self.sender.clone();
+        Arc::new(move |step| {
+            let _ = sender.send(ProgressEvent::Step(step.clone()));
+        })
+    }
+
+    pub fn methods(&self) -> MethodObserver {
+        let sender = self.sender.clone();
+        Arc::new(move |method| {
+            let _ = sender.send(ProgressEvent::Method(method.clone()));
+        })
+    }
+}
+
+async fn write(db: Db, tenant: TenantId, user: UserId, run_id: String, mut events: mpsc::UnboundedReceiver<ProgressEvent>) {
+    let mut seq: i64 = 0;
+    while let Some(event) = events.recv().await {
+        let outcome = async {
+            let mut tx = db.write(tenant).await?;
+            if seq == 0 {
+                sqlx::query("DELETE FROM check_events WHERE tenant_id = $1 AND at < $2")
+                    .bind(tenant.0)
+                    .bind(now_millis() - KEEP_MS)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            sqlx::query("INSERT INTO check_events (tenant_id, user_id, run_id, seq, at, event) VALUES ($1, $2, $3, $4, $5, $6)")
+                .bind(tenant.0)
+                .bind(user.0)
+                .bind(&run_id)
+                .bind(seq)
+                .bind(now_millis())
+                .bind(serde_json::to_string(&event).unwrap_or_default())
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok::<_, AppError>(())
+        };
+        if outcome.await.is_err() {
+            // Progress is a courtesy: the check itself goes on and returns its report.
+            tracing::warn!(tenant = tenant.0, "a progress event could not be stored");
+        }
+        seq += 1;
+    }
+}
+
+/// The events of `user`'s run after number `after` (exclusive), with their numbers.
+pub async fn events(db: &Db, user: &CurrentUser, run_id: &str, after: i64) -> Result<Vec<(i64, ProgressEvent)>, AppError> {
+    if !valid(run_id) {
+        return Err(AppError::BadRequest);
+    }
+    let mut tx = db.read(user.tenant).await?;
+    let rows: Vec<(i64, String)> = sqlx::query_as(
+        "SELECT seq, event FROM check_events WHERE tenant_id = $1 AND user_id = $2 AND run_id = $3 AND seq > $4 ORDER BY seq",
+    )
+    .bind(user.tenant.0)
+    .bind(user.id.0)
+    .bind(run_id)
+    .bind(after)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(rows.into_iter().filter_map(|(seq, json)| serde_json::from_str(&json).ok().map(|e| (seq, e))).collect())
+}
