@@ -49,7 +49,14 @@ certificates() {
   openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=Pochta Test CA" \
     -keyout "$dir/ca.key" -out "$dir/ca.pem" 2>/dev/null
   openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout "$dir/server.key" -out "$dir/server.csr" 2>/dev/null
-  printf 'subjectAltName=DNS:localhost,DNS:mail.%s,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' "$DOMAIN" >"$dir/ext"
+  # The detection tests name the servers by test domains that the test DNS server maps to
+  # loopback addresses, so the certificate carries those names too.
+  local names="DNS:localhost,DNS:mail.$DOMAIN,IP:127.0.0.1,IP:127.0.0.2,IP:127.0.0.3"
+  local d
+  for d in detect.test auto.detect.test prio.detect.test probe.detect.test slow.detect.test srv.detect.test wellknown.detect.test; do
+    names+=",DNS:$d,DNS:*.$d"
+  done
+  printf 'subjectAltName=%s\nextendedKeyUsage=serverAuth\n' "$names" >"$dir/ext"
   openssl x509 -req -in "$dir/server.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial -days 2 \
     -extfile "$dir/ext" -out "$dir/server.pem" 2>/dev/null
   # A certificate from a company CA Pochta was not told about, for the "untrusted" case.
@@ -58,7 +65,44 @@ certificates() {
   openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout "$dir/untrusted.key" -out "$dir/untrusted.csr" 2>/dev/null
   openssl x509 -req -in "$dir/untrusted.csr" -CA "$dir/other-ca.pem" -CAkey "$dir/other-ca.key" -CAcreateserial -days 2 \
     -extfile "$dir/ext" -out "$dir/untrusted.pem" 2>/dev/null
+  # From the trusted CA, but for another name, and one that expired years ago.
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=other.example" -keyout "$dir/wrongname.key" -out "$dir/wrongname.csr" 2>/dev/null
+  printf 'subjectAltName=DNS:other.example\nextendedKeyUsage=serverAuth\n' >"$dir/wrongname.ext"
+  openssl x509 -req -in "$dir/wrongname.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial -days 2 \
+    -extfile "$dir/wrongname.ext" -out "$dir/wrongname.pem" 2>/dev/null
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout "$dir/expired.key" -out "$dir/expired.csr" 2>/dev/null
+  expired_certificate "$dir"
   chmod 644 "$dir"/*.pem "$dir"/*.key
+}
+
+# `openssl x509` cannot backdate, `openssl ca` can: a one-off CA database signs the CSR with a
+# validity period in 2020.
+expired_certificate() {
+  local dir=$1 db=$1/expired-ca
+  mkdir -p "$db"
+  : >"$db/index.txt"
+  echo 01 >"$db/serial"
+  cat >"$db/ca.cnf" <<EOF
+[ca]
+default_ca = test
+[test]
+database = $db/index.txt
+serial = $db/serial
+new_certs_dir = $db
+certificate = $dir/ca.pem
+private_key = $dir/ca.key
+default_md = sha256
+policy = any
+copy_extensions = none
+x509_extensions = server
+[any]
+commonName = supplied
+[server]
+subjectAltName = DNS:localhost,IP:127.0.0.1
+extendedKeyUsage = serverAuth
+EOF
+  openssl ca -batch -config "$db/ca.cnf" -startdate 20200101000000Z -enddate 20200201000000Z \
+    -in "$dir/expired.csr" -out "$dir/expired.pem" -notext 2>/dev/null
 }
 
 dovecot_config() {

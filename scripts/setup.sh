@@ -38,8 +38,9 @@ if [ ! -x .tools/node_modules/.bin/wasm-opt ]; then
 fi
 
 if [ "$purpose" = test ]; then
-  # Debian packages: the browser, the mail servers, the database, brotli for size figures.
-  packages=(chromium postfix dovecot-imapd dovecot-pop3d dovecot-lmtpd openssl postgresql-15 brotli curl)
+  # Debian packages: the browser, the mail servers, the database, a DNS server for the
+  # detection tests, brotli for size figures.
+  packages=(chromium postfix dovecot-imapd dovecot-pop3d dovecot-lmtpd dnsmasq-base openssl postgresql-15 brotli curl)
   missing=()
   for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -177,6 +177,16 @@ pub struct Failure {
     pub side: Side,
     pub reason: Reason,
     pub server_reply: Option<String>,
+    /// The setting the server showed would work, offered as a one-click correction.
+    #[serde(default)]
+    pub fix: Option<Fix>,
+}
+
+/// A port and security to switch to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fix {
+    pub port: u16,
+    pub security: crate::model::Security,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
@@ -191,4 +201,47 @@ impl CheckReport {
     pub fn passed(&self) -> bool {
         self.failure.is_none() && !self.steps.is_empty()
     }
+}
+
+/// A way of finding an address's settings, in priority order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Method {
+    Preset,
+    Autoconfig,
+    Ispdb,
+    Mx,
+    Srv,
+    Probe,
+}
+
+impl Method {
+    pub const ALL: &'static [Method] = &[Method::Preset, Method::Autoconfig, Method::Ispdb, Method::Mx, Method::Srv, Method::Probe];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Method::Preset => "method.preset",
+            Method::Autoconfig => "method.autoconfig",
+            Method::Ispdb => "method.ispdb",
+            Method::Mx => "method.mx",
+            Method::Srv => "method.srv",
+            Method::Probe => "method.probe",
+        }
+    }
+}
+
+/// How one detection method ended.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MethodResult {
+    pub method: Method,
+    pub found: bool,
+    pub millis: u32,
+    /// What it looked at or found (a URL, an MX host, a server).
+    pub detail: Option<String>,
+}
+
+/// One thing that happened during a check or a detection, as shown live.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum ProgressEvent {
+    Method(MethodResult),
+    Step(StepResult),
 }

@@ -60,7 +60,7 @@ pub fn invalid_text(lang: Lang, problem: crate::model::Invalid) -> String {
 mod tests {
     use super::*;
     use crate::error::AppError;
-    use crate::mail_check::{Reason, Step};
+    use crate::mail_check::{Method, Reason, Step};
     use crate::model::Invalid;
     use std::collections::BTreeSet;
 
@@ -116,6 +116,7 @@ mod tests {
         wanted.extend(Invalid::ALL.iter().map(|i| i.key().to_string()));
         wanted.extend(AppError::examples().iter().map(|e| e.key().to_string()));
         wanted.extend(Step::ALL.iter().map(|s| s.key().to_string()));
+        wanted.extend(Method::ALL.iter().map(|m| m.key().to_string()));
         for r in Reason::ALL {
             wanted.push(r.text_key().to_string());
             wanted.push(r.advice_key().to_string());

@@ -44,6 +44,10 @@ pub struct MailService {
     /// Mail domains served by this provider, for recognising an address.
     #[serde(default)]
     pub domains: Vec<String>,
+    /// Ends of the MX host names of domains this provider hosts (a company domain on Google
+    /// Workspace has MX `aspmx.l.google.com`): recognising the provider behind a domain.
+    #[serde(default)]
+    pub mx: Vec<String>,
     /// What to know about passwords before typing one (app password, access to enable).
     #[serde(default)]
     pub password_hint: Texts,

@@ -32,6 +32,25 @@ enum Command {
     /// Manage the keys that encrypt stored mail passwords.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Mail settings from autoconfig files and automatic detection.
+    #[command(subcommand)]
+    Autoconfig(AutoconfigCommand),
+}
+
+#[derive(Subcommand)]
+enum AutoconfigCommand {
+    /// Print the servers of an ISPDB-format (Thunderbird autoconfig) file as JSON: type, host,
+    /// port, socket type and username template of each.
+    Parse {
+        /// The XML file.
+        file: std::path::PathBuf,
+    },
+    /// Detect the settings of an address as the app does (presets, autoconfig, ISPDB, MX, SRV,
+    /// probing), printing each method as it finishes, then the result as JSON.
+    Detect {
+        /// The e-mail address.
+        address: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -100,6 +119,7 @@ pub async fn run() -> ExitCode {
         Command::Tenant(cmd) => tenant(cli.config, cmd).await,
         Command::User(cmd) => user(cli.config, cmd).await,
         Command::Keys(cmd) => keys(cli.config, cmd).await,
+        Command::Autoconfig(cmd) => autoconfig(cli.config, cmd).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -164,10 +184,11 @@ async fn tenant(config: Config, cmd: TenantCommand) -> Result<(), String> {
             Ok(())
         }
         TenantCommand::List => {
-            let rows: Vec<(i64, String)> =
-                sqlx::query_as("SELECT id, name FROM tenants ORDER BY id").fetch_all(db.pool()).await.map_err(|e| e.to_string())?;
-            for (id, name) in rows {
-                println!("{id}\t{name}");
+            for tenant in db.tenant_ids().await.map_err(explain)? {
+                let mut tx = db.read(tenant).await.map_err(explain)?;
+                let name = super::db::tenants::name(&mut tx, tenant).await.map_err(|e| e.to_string())?.unwrap_or_default();
+                tx.commit().await.map_err(|e| e.to_string())?;
+                println!("{tenant}\t{name}");
             }
             Ok(())
         }
@@ -224,6 +245,56 @@ async fn keys(config: Config, cmd: KeysCommand) -> Result<(), String> {
             println!("{changed} stored passwords re-encrypted under key {}", secrets.current_id());
             println!("restart the app servers so they encrypt with the new key; older keys can then be removed");
             Ok(())
+        }
+    }
+}
+
+async fn autoconfig(config: Config, cmd: AutoconfigCommand) -> Result<(), String> {
+    match cmd {
+        AutoconfigCommand::Parse { file } => {
+            let xml = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
+            let parsed = super::autoconfig::ispdb::parse(&xml).map_err(|e| format!("{}: {e}", file.display()))?;
+            let servers: Vec<_> = parsed.incoming.iter().chain(&parsed.outgoing).collect();
+            println!("{}", serde_json::to_string_pretty(&servers).map_err(|e| e.to_string())?);
+            Ok(())
+        }
+        AutoconfigCommand::Detect { address } => {
+            let address = parse("address", EmailAddress::parse(&address))?;
+            let presets = super::presets::Presets::load(config.presets_file.as_deref()).map_err(|e| e.to_string())?;
+            let dns = match config.dns_server {
+                Some(server) => super::dns::Dns::at(server),
+                None => super::dns::Dns::system(),
+            };
+            let mail = super::startup::mail_context(&config, &dns).map_err(|e| e.to_string())?;
+            let detector = super::autoconfig::detect::Detector {
+                presets: &presets,
+                mail: &mail,
+                dns: &dns,
+                https_port: config.autoconfig_https_port,
+                budget: config.detection_budget(),
+            };
+            let print: super::autoconfig::detect::MethodObserver = std::sync::Arc::new(|m| {
+                let detail = m.detail.as_deref().unwrap_or_default();
+                println!("{:>6} ms  {:<10} {}  {detail}", m.millis, format!("{:?}", m.method), if m.found { "found" } else { "-" });
+            });
+            let outcome = detector.detect(&address, Some(print)).await;
+            println!("finished in {} ms", outcome.millis);
+            match outcome.found {
+                Some((method, found)) => {
+                    let server = |f: &super::autoconfig::Found| {
+                        serde_json::json!({"host": f.server.host.as_str(), "port": f.server.port.get(), "security": f.server.security.as_str(), "login": f.login})
+                    };
+                    let result = serde_json::json!({
+                        "method": format!("{method:?}"),
+                        "provider": found.provider,
+                        "smtp": found.smtp.as_ref().map(server),
+                        "incoming": found.incoming.as_ref().map(|(p, f)| serde_json::json!({"protocol": p.as_str(), "server": server(f)})),
+                    });
+                    println!("{}", serde_json::to_string_pretty(&result).map_err(|e| e.to_string())?);
+                    Ok(())
+                }
+                None => Err("no settings found; set the account up by hand".into()),
+            }
         }
     }
 }

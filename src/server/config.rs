@@ -17,6 +17,12 @@ pub struct Config {
     #[arg(long, env = "DATABASE_URL")]
     pub database_url: Option<String>,
 
+    /// PostgreSQL only: the database owner's URL, used to apply migrations at start, while the
+    /// app itself connects with DATABASE_URL as a non-owner member of the role `pochta_app`
+    /// (so row-level security always applies). Default: DATABASE_URL.
+    #[arg(long, env = "POCHTA_MIGRATION_DATABASE_URL", hide_env_values = true)]
+    pub migration_database_url: Option<String>,
+
     /// Address and port the web server listens on.
     #[arg(long, env = "POCHTA_LISTEN", default_value = "127.0.0.1:3000")]
     pub listen: SocketAddr,
@@ -53,6 +59,19 @@ pub struct Config {
     #[arg(long, env = "POCHTA_PRESETS_FILE")]
     pub presets_file: Option<PathBuf>,
 
+    /// A DNS server (`ip:port`) for every look-up of mail hosts, MX and SRV records, instead
+    /// of the system's resolvers.
+    #[arg(long, env = "POCHTA_DNS_SERVER")]
+    pub dns_server: Option<std::net::SocketAddr>,
+
+    /// The port autoconfig files are fetched from over HTTPS (`https://autoconfig.<domain>`).
+    #[arg(long, env = "POCHTA_AUTOCONFIG_HTTPS_PORT", default_value_t = 443)]
+    pub autoconfig_https_port: u16,
+
+    /// Time in seconds automatic detection may take in all (its methods run in parallel).
+    #[arg(long = "detection-budget", env = "POCHTA_DETECTION_BUDGET", default_value_t = 8)]
+    pub detection_budget_secs: u64,
+
     /// Limit in seconds for each step of a mail dialogue (connect, TLS, one command).
     #[arg(long = "mail-step-timeout", env = "POCHTA_MAIL_STEP_TIMEOUT", default_value_t = 10)]
     pub mail_step_timeout_secs: u64,
@@ -80,6 +99,10 @@ impl Config {
 
     pub fn mail_step_timeout(&self) -> Duration {
         Duration::from_secs(self.mail_step_timeout_secs.max(1))
+    }
+
+    pub fn detection_budget(&self) -> Duration {
+        Duration::from_secs(self.detection_budget_secs.max(1))
     }
 
     pub fn mail_total_timeout(&self) -> Duration {

@@ -3,11 +3,12 @@
 //! automatic setup falling back to manual setup with what was found.
 
 use super::auth::CurrentUser;
-use super::autoconfig::{self, Detected, Found, Source};
+use super::autoconfig::{self, Detected, Found};
 use super::db::accounts::{self, AccountData, AccountRow, Order, SecretField};
 use super::db::{self, Tx};
 use super::fail::{is_foreign_key_violation, is_unique_violation};
 use super::mail::check::{self, AccountCheck, Incoming, Outgoing};
+use super::progress::Progress;
 use super::secrets::Binding;
 use super::state::AppState;
 use crate::api::accounts::{AccountListView, AccountOutcome, AccountRowView, AccountSort, AccountView, ConnectionView, ServerView};
@@ -94,13 +95,6 @@ impl Connection {
     }
 }
 
-fn source_name(source: Source) -> &'static str {
-    match source {
-        Source::Preset => "preset",
-        Source::Ispdb => "ispdb",
-        Source::Defaults => "defaults",
-    }
-}
 
 /// The fields every mode has in common, parsed.
 struct Basics {
@@ -347,7 +341,13 @@ pub async fn get(state: &AppState, user: &CurrentUser, id: i64) -> Result<Accoun
 }
 
 /// «Создать», «Далее», «Сохранить».
-pub async fn submit(state: &AppState, user: &CurrentUser, intent: &str, form: AccountForm<'_>) -> Result<AccountOutcome, AppError> {
+pub async fn submit(
+    state: &AppState,
+    user: &CurrentUser,
+    intent: &str,
+    form: AccountForm<'_>,
+    progress: Option<Progress>,
+) -> Result<AccountOutcome, AppError> {
     let existing = if form.id == 0 { None } else { Some(visible(state, user, form.id).await?) };
     if let Some(account) = &existing {
         if !can_edit(user, account) {
@@ -362,7 +362,7 @@ pub async fn submit(state: &AppState, user: &CurrentUser, intent: &str, form: Ac
         ensure_valid(errors)?;
         let basics = basics.ok_or(AppError::Internal)?;
         let found = autoconfig::recommended(&state.presets, &basics.address);
-        let source = source_name(found.source);
+        let source = found.source.name();
         return Ok(AccountOutcome::Manual { connection: Connection::from_detected(found).view(source), report: None });
     }
 
@@ -370,7 +370,7 @@ pub async fn submit(state: &AppState, user: &CurrentUser, intent: &str, form: Ac
     if automatic {
         ensure_valid(errors)?;
         let basics = basics.ok_or(AppError::Internal)?;
-        return automatic_setup(state, user, &form, basics).await;
+        return automatic_setup(state, user, &form, basics, progress).await;
     }
 
     let connection = basics.as_ref().and_then(|b| parse_connection(&form, b, &mut errors));
@@ -379,7 +379,7 @@ pub async fn submit(state: &AppState, user: &CurrentUser, intent: &str, form: Ac
     let (Some(basics), Some(connection), Some(passwords)) = (basics, connection, passwords) else {
         return Err(AppError::Internal);
     };
-    let report = run_check(state, user, &basics, &connection, &passwords).await?;
+    let report = run_check(state, user, &basics, &connection, &passwords, progress.as_ref()).await?;
     if !report.passed() {
         return Err(AppError::CheckFailed(report));
     }
@@ -389,12 +389,24 @@ pub async fn submit(state: &AppState, user: &CurrentUser, intent: &str, form: Ac
 
 /// Automatic setup: settings found from the address are checked; when nothing is found or the
 /// check fails, the user continues by hand with what was found.
-async fn automatic_setup(state: &AppState, user: &CurrentUser, form: &AccountForm<'_>, basics: Basics) -> Result<AccountOutcome, AppError> {
-    let Some(found) = autoconfig::detect_known(&state.presets, &basics.address) else {
+async fn automatic_setup(
+    state: &AppState,
+    user: &CurrentUser,
+    form: &AccountForm<'_>,
+    basics: Basics,
+    progress: Option<Progress>,
+) -> Result<AccountOutcome, AppError> {
+    if empty(&form.password) {
+        return Err(AppError::field("password", Invalid::PasswordForCheck));
+    }
+    super::rate::mail_operation(&state.db, user).await?;
+    let outcome = state.detector().detect(&basics.address, progress.as_ref().map(Progress::methods)).await;
+    let Some((_, found)) = outcome.found else {
         let defaults = autoconfig::recommended(&state.presets, &basics.address);
-        return Ok(AccountOutcome::Manual { connection: Connection::from_detected(defaults).view("defaults"), report: None });
+        let source = defaults.source.name();
+        return Ok(AccountOutcome::Manual { connection: Connection::from_detected(defaults).view(source), report: None });
     };
-    let source = source_name(found.source);
+    let source = found.source.name();
     let mut connection = Connection::from_detected(found);
     if !basics.use_for_sending {
         connection.smtp = None;
@@ -406,11 +418,8 @@ async fn automatic_setup(state: &AppState, user: &CurrentUser, form: &AccountFor
     if incomplete {
         return Ok(AccountOutcome::Manual { connection: connection.view(source), report: None });
     }
-    if empty(&form.password) {
-        return Err(AppError::field("password", Invalid::PasswordForCheck));
-    }
     let passwords = Passwords { main: Some(form.password.clone()), incoming: None };
-    let report = run_check(state, user, &basics, &connection, &passwords).await?;
+    let report = run_check(state, user, &basics, &connection, &passwords, progress.as_ref()).await?;
     if !report.passed() {
         return Ok(AccountOutcome::Manual { connection: connection.view(source), report: Some(report) });
     }
@@ -418,7 +427,14 @@ async fn automatic_setup(state: &AppState, user: &CurrentUser, form: &AccountFor
     Ok(AccountOutcome::Saved { id: id.0, report })
 }
 
-async fn run_check(state: &AppState, user: &CurrentUser, basics: &Basics, connection: &Connection, passwords: &Passwords) -> Result<CheckReport, AppError> {
+async fn run_check(
+    state: &AppState,
+    user: &CurrentUser,
+    basics: &Basics,
+    connection: &Connection,
+    passwords: &Passwords,
+    progress: Option<&Progress>,
+) -> Result<CheckReport, AppError> {
     super::rate::mail_operation(&state.db, user).await?;
     let main = passwords.main.clone().unwrap_or_else(|| SecretString::from(String::new()));
     let incoming_password = passwords.incoming.clone().unwrap_or_else(|| main.clone());
@@ -435,7 +451,7 @@ async fn run_check(state: &AppState, user: &CurrentUser, basics: &Basics, connec
             since: basics.initial_load_date,
         }),
     };
-    Ok(check::run(&state.mail, &check, None).await)
+    Ok(check::run(&state.mail, &check, progress.map(Progress::steps)).await)
 }
 
 async fn save(
@@ -520,6 +536,7 @@ pub async fn check(
     id: i64,
     password: SecretString,
     incoming_password: SecretString,
+    progress: Option<Progress>,
 ) -> Result<CheckReport, AppError> {
     let account = visible(state, user, id).await?;
     let connection = Connection::of(&account);
@@ -565,7 +582,7 @@ pub async fn check(
             since: account.initial_load_date,
         }),
     };
-    let report = check::run(&state.mail, &check, None).await;
+    let report = check::run(&state.mail, &check, progress.as_ref().map(Progress::steps)).await;
     let mut tx = state.db.write(user.tenant).await?;
     let reason = report.failure.as_ref().map(|f| f.reason.name());
     accounts::record_check(&mut tx, user.tenant, account.id, report.passed(), reason).await?;

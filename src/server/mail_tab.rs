@@ -5,7 +5,8 @@ use super::auth::CurrentUser;
 use super::db::accounts::{self, AccountData, SecretField};
 use super::db::{self, settings, Tx};
 use super::mail::letters::{self, Sender};
-use super::mail::report::Recorder;
+use super::mail::report::{Recorder, StepObserver};
+use super::progress::Progress;
 use super::mail::smtp::{self, Errand, Login};
 use super::secrets::Binding;
 use super::setup::require_mail_tab_open;
@@ -152,7 +153,12 @@ async fn stored_password(state: &AppState, tenant: TenantId, settings: &MailSett
 }
 
 /// «Отправить»: a real letter to «Email получателя» from «Email отправителя». Nothing is saved.
-pub async fn send_test_letter(state: &AppState, admin: &CurrentUser, form: MailTabForm<'_>) -> Result<MailTabOutcome, AppError> {
+pub async fn send_test_letter(
+    state: &AppState,
+    admin: &CurrentUser,
+    form: MailTabForm<'_>,
+    progress: Option<Progress>,
+) -> Result<MailTabOutcome, AppError> {
     admin.require_admin()?;
     let tenant_name = {
         let mut tx = state.db.read(admin.tenant).await?;
@@ -172,7 +178,7 @@ pub async fn send_test_letter(state: &AppState, admin: &CurrentUser, form: MailT
     let letter = letters::test_letter(admin.lang, &sender, &recipient, &tenant_name, db::now_millis())
         .map_err(|e| super::fail::internal("composing the test letter", e))?;
     let login = Login { user: settings.login.as_str(), password: &password };
-    let report = run_smtp(state, &settings.smtp, &login, Errand::Send(&letter)).await;
+    let report = run_smtp(state, &settings.smtp, &login, Errand::Send(&letter), progress.map(|p| p.steps())).await;
     tracing::info!(tenant = admin.tenant.0, passed = report.passed(), "test letter");
     if report.passed() {
         Ok(MailTabOutcome::TestLetterSent { report, recipient: recipient.to_string() })
@@ -182,8 +188,14 @@ pub async fn send_test_letter(state: &AppState, admin: &CurrentUser, form: MailT
 }
 
 /// Runs one SMTP errand within the overall time limit and returns its report.
-pub async fn run_smtp(state: &AppState, server: &ServerAddress, login: &Login<'_>, errand: Errand<'_>) -> CheckReport {
-    let mut rec = Recorder::new(state.mail.step_timeout, None);
+pub async fn run_smtp(
+    state: &AppState,
+    server: &ServerAddress,
+    login: &Login<'_>,
+    errand: Errand<'_>,
+    observer: Option<StepObserver>,
+) -> CheckReport {
+    let mut rec = Recorder::new(state.mail.step_timeout, observer);
     let outcome = tokio::time::timeout(state.mail.total_timeout, smtp::run(&state.mail, server, login, errand, &mut rec)).await;
     let outcome = outcome.unwrap_or_else(|_| Err(super::mail::report::StepFailure::new(Reason::Timeout)));
     rec.finish(Side::Outgoing, outcome)

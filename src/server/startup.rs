@@ -3,6 +3,7 @@
 
 use super::config::Config;
 use super::db::{Backend, Db};
+use super::dns::Dns;
 use super::mail::egress::{Egress, SystemResolver};
 use super::mail::tls::TlsTrust;
 use super::mail::MailContext;
@@ -37,10 +38,18 @@ pub enum StartError {
     Setup(String),
 }
 
-/// Opens the database and brings its schema up to date.
+/// Opens the database and brings its schema up to date (as the owner, if a separate migration
+/// URL is given).
 pub async fn open_database(config: &Config) -> Result<Db, StartError> {
+    if let Some(owner_url) = &config.migration_database_url {
+        let owner = Db::connect(owner_url, 1).await?;
+        owner.migrate().await?;
+        owner.pool().close().await;
+    }
     let db = Db::connect(&config.database_url(), config.db_connections).await?;
-    db.migrate().await?;
+    if config.migration_database_url.is_none() {
+        db.migrate().await?;
+    }
     Ok(db)
 }
 
@@ -48,14 +57,18 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
     let db = open_database(&config).await?;
     let secrets = load_secrets(&config, db.backend())?;
     let presets = Presets::load(config.presets_file.as_deref()).map_err(StartError::Setup)?;
-    let mail = mail_context(&config)?;
+    let dns = match config.dns_server {
+        Some(server) => Dns::at(server),
+        None => Dns::system(),
+    };
+    let mail = mail_context(&config, &dns)?;
     let leptos_options = LeptosOptions::builder()
         .output_name("pochta")
         .site_root(config.site_root.to_string_lossy().to_string())
         .site_pkg_dir("pkg")
         .site_addr(config.listen)
         .build();
-    Ok(AppState { leptos_options, db, config: Arc::new(config), secrets: Arc::new(secrets), presets: Arc::new(presets), mail })
+    Ok(AppState { leptos_options, db, config: Arc::new(config), secrets: Arc::new(secrets), presets: Arc::new(presets), mail, dns })
 }
 
 /// The keys for stored passwords: given by the operator, or for the SQLite default a key file
@@ -83,8 +96,16 @@ pub fn load_secrets(config: &Config, backend: Backend) -> Result<Secrets, StartE
     Ok(secrets)
 }
 
-pub fn mail_context(config: &Config) -> Result<MailContext, StartError> {
-    let egress = Egress::new(Arc::new(SystemResolver), &config.egress_allow, &config.egress_ports).map_err(StartError::Setup)?;
+/// The egress guard resolves through the operator's DNS server when one is set, else through
+/// the system (which also knows /etc/hosts).
+pub fn mail_context(config: &Config, dns: &Dns) -> Result<MailContext, StartError> {
+    let resolver: Arc<dyn super::mail::egress::Resolver> = match config.dns_server {
+        Some(_) => Arc::new(dns.clone()),
+        None => Arc::new(SystemResolver),
+    };
+    let egress = Egress::new(resolver, &config.egress_allow, &config.egress_ports)
+        .map_err(StartError::Setup)?
+        .with_web_port(config.autoconfig_https_port);
     let tls = TlsTrust::load(config.ca_file.as_deref()).map_err(StartError::Setup)?;
     Ok(MailContext {
         egress: Arc::new(egress),

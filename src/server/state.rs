@@ -3,6 +3,7 @@
 
 use super::config::Config;
 use super::db::Db;
+use super::dns::Dns;
 use super::mail::MailContext;
 use super::presets::Presets;
 use super::secrets::Secrets;
@@ -18,6 +19,20 @@ pub struct AppState {
     pub secrets: Arc<Secrets>,
     pub presets: Arc<Presets>,
     pub mail: MailContext,
+    pub dns: Dns,
+}
+
+impl AppState {
+    /// Automatic detection as the operator configured it.
+    pub fn detector(&self) -> super::autoconfig::detect::Detector<'_> {
+        super::autoconfig::detect::Detector {
+            presets: &self.presets,
+            mail: &self.mail,
+            dns: &self.dns,
+            https_port: self.config.autoconfig_https_port,
+            budget: self.config.detection_budget(),
+        }
+    }
 }
 
 impl FromRef<AppState> for LeptosOptions {

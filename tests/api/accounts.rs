@@ -2,8 +2,8 @@
 //! and manual setup, the check before saving, «Проверить настройки» over IMAP and POP3, the
 //! system account, visibility, and the update notification.
 
-use crate::helpers::{browser_for, spawn_app_in, Browser, TestApp};
-use crate::mail_servers::{find_message, mail_args, silent_server, spawn_app_with_mail, untrusted_tls_server, wait_for_message, MailServers};
+use crate::helpers::{browser_for, Browser, TestApp};
+use crate::mail_servers::{find_message, silent_server, spawn_app_with_mail, untrusted_tls_server, wait_for_message, MailServers};
 use pochta::error::AppError;
 use pochta::mail_check::{CheckReport, Reason, Side, Step};
 use pochta::model::Invalid;
@@ -13,27 +13,27 @@ const PASSWORD: &str = "очень надёжный пароль";
 
 /// The account form, with the fields a test changes.
 #[derive(Clone)]
-struct Account {
-    intent: &'static str,
-    id: i64,
-    version: i64,
-    address: String,
-    password: String,
-    remember: bool,
-    sending: bool,
-    receiving: bool,
-    for_whom: &'static str,
-    sender_name: String,
-    mode: &'static str,
-    initial_load_date: String,
-    smtp: (String, u16, &'static str, String),
-    incoming: (&'static str, String, u16, &'static str, String),
-    same_credentials: bool,
-    incoming_password: String,
+pub struct Account {
+    pub intent: &'static str,
+    pub id: i64,
+    pub version: i64,
+    pub address: String,
+    pub password: String,
+    pub remember: bool,
+    pub sending: bool,
+    pub receiving: bool,
+    pub for_whom: &'static str,
+    pub sender_name: String,
+    pub mode: &'static str,
+    pub initial_load_date: String,
+    pub smtp: (String, u16, &'static str, String),
+    pub incoming: (&'static str, String, u16, &'static str, String),
+    pub same_credentials: bool,
+    pub incoming_password: String,
 }
 
 impl Account {
-    fn automatic(mail: &MailServers, user: &str) -> Self {
+    pub fn automatic(mail: &MailServers, user: &str) -> Self {
         Self {
             intent: "create",
             id: 0,
@@ -54,7 +54,7 @@ impl Account {
         }
     }
 
-    fn manual(mail: &MailServers, user: &str) -> Self {
+    pub fn manual(mail: &MailServers, user: &str) -> Self {
         Self {
             mode: "manual",
             smtp: ("localhost".into(), mail.smtps, "ssl", mail.address(user)),
@@ -72,7 +72,7 @@ impl Account {
         self
     }
 
-    async fn submit(&self, browser: &Browser) -> Result<Value, AppError> {
+    pub async fn submit(&self, browser: &Browser) -> Result<Value, AppError> {
         let (id, version) = (self.id.to_string(), self.version.to_string());
         let (smtp_port, incoming_port) = (self.smtp.1.to_string(), self.incoming.2.to_string());
         let mut args = vec![
@@ -119,7 +119,7 @@ fn failed(error: AppError) -> CheckReport {
 async fn accounts_named(app: &TestApp, address: &str) -> i64 {
     sqlx::query_scalar("SELECT COUNT(*) FROM email_accounts WHERE address_key = $1")
         .bind(address)
-        .fetch_one(app.state.db.pool())
+        .fetch_one(app.inspect())
         .await
         .unwrap()
 }
@@ -303,21 +303,21 @@ async fn a_password_that_is_not_stored_is_asked_for_and_forgotten() {
     let mut account = Account::manual(&mail, "frank");
     account.remember = false;
     let id = saved_id(&account.submit(&admin).await.unwrap()).await;
-    let stored: Option<String> = sqlx::query_scalar("SELECT password FROM email_accounts WHERE id = $1").bind(id).fetch_one(app.state.db.pool()).await.unwrap();
+    let stored: Option<String> = sqlx::query_scalar("SELECT password FROM email_accounts WHERE id = $1").bind(id).fetch_one(app.inspect()).await.unwrap();
     assert_eq!(stored, None, "«Запомнить пароль» off: nothing stored");
 
     assert_eq!(check(&admin, id, "").await.unwrap_err().field_problem("password"), Some(Invalid::PasswordForCheck));
     let report = check(&admin, id, &mail.password).await.unwrap();
     assert!(report.passed());
-    let stored: Option<String> = sqlx::query_scalar("SELECT password FROM email_accounts WHERE id = $1").bind(id).fetch_one(app.state.db.pool()).await.unwrap();
+    let stored: Option<String> = sqlx::query_scalar("SELECT password FROM email_accounts WHERE id = $1").bind(id).fetch_one(app.inspect()).await.unwrap();
     assert_eq!(stored, None, "the typed password was forgotten");
-    let checked: Option<i64> = sqlx::query_scalar("SELECT last_check_ok FROM email_accounts WHERE id = $1").bind(id).fetch_one(app.state.db.pool()).await.unwrap();
+    let checked: Option<i64> = sqlx::query_scalar("SELECT last_check_ok FROM email_accounts WHERE id = $1").bind(id).fetch_one(app.inspect()).await.unwrap();
     assert_eq!(checked, Some(1));
 
     // A failing check is recorded with its reason.
     let _ = check(&admin, id, "не тот").await.unwrap_err();
     let (ok, reason): (Option<i64>, Option<String>) =
-        sqlx::query_as("SELECT last_check_ok, last_check_reason FROM email_accounts WHERE id = $1").bind(id).fetch_one(app.state.db.pool()).await.unwrap();
+        sqlx::query_as("SELECT last_check_ok, last_check_reason FROM email_accounts WHERE id = $1").bind(id).fetch_one(app.inspect()).await.unwrap();
     assert_eq!((ok, reason.as_deref()), (Some(0), Some("wrong_login_or_password")));
 }
 
@@ -386,27 +386,26 @@ async fn after_an_update_the_administrators_are_told_through_the_system_account(
     account.submit(&admin).await.unwrap();
 
     // The database last saw an older version; the app starts again on this one.
-    sqlx::query("UPDATE app_meta SET value = '0.0.1' WHERE key = 'app_version'").execute(app.state.db.pool()).await.unwrap();
-    let args = mail_args(&mail, &[]);
-    let (_, second) = spawn_app_in(&app.state.config.data_dir, &args.iter().map(String::as_str).collect::<Vec<_>>()).await;
+    sqlx::query("UPDATE app_meta SET value = '0.0.1' WHERE key = 'app_version'").execute(app.inspect()).await.unwrap();
+    app.another_instance().await;
     let version = env!("CARGO_PKG_VERSION");
     let letter = wait_for_message(&mail, "bob", &account.sender_name).await;
     assert!(letter.from.contains("alice@pochta.test"), "sent by the system account: {letter:?}");
     assert!(letter.subject.contains("обновление завершено"), "{letter:?}");
     assert!(letter.subject.contains(version), "{letter:?}");
-    assert_eq!(notification_outcome(&second).await, "sent");
+    assert_eq!(notification_outcome(&app).await, "sent");
 
     // Started again on the same version: nobody is told twice.
-    let (third_address, _) = spawn_app_in(&app.state.config.data_dir, &args.iter().map(String::as_str).collect::<Vec<_>>()).await;
+    let (third_address, _) = app.another_instance().await;
     drop(browser_for(&third_address));
-    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notifications").fetch_one(app.state.db.pool()).await.unwrap();
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notifications").fetch_one(app.inspect()).await.unwrap();
     assert_eq!(count, 1);
 }
 
 /// The recorded outcome of the update notification, once the sending instance has finished.
-async fn notification_outcome(state: &pochta::server::state::AppState) -> String {
+pub async fn notification_outcome(app: &TestApp) -> String {
     for _ in 0..100 {
-        let outcome: Option<String> = sqlx::query_scalar("SELECT outcome FROM notifications").fetch_optional(state.db.pool()).await.unwrap();
+        let outcome: Option<String> = sqlx::query_scalar("SELECT outcome FROM notifications").fetch_optional(app.inspect()).await.unwrap();
         match outcome {
             Some(o) if o != "sending" => return o,
             _ => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
@@ -419,10 +418,9 @@ async fn notification_outcome(state: &pochta::server::state::AppState) -> String
 async fn without_a_stored_password_the_system_account_cannot_notify_and_says_so() {
     let (app, mail) = spawn_app_with_mail(&[]).await;
     admin_of_new_tenant(&app, &mail.address("carol")).await;
-    sqlx::query("UPDATE app_meta SET value = '0.0.1' WHERE key = 'app_version'").execute(app.state.db.pool()).await.unwrap();
-    let args = mail_args(&mail, &[]);
-    let (_, second) = spawn_app_in(&app.state.config.data_dir, &args.iter().map(String::as_str).collect::<Vec<_>>()).await;
-    assert_eq!(notification_outcome(&second).await, "not_configured");
+    sqlx::query("UPDATE app_meta SET value = '0.0.1' WHERE key = 'app_version'").execute(app.inspect()).await.unwrap();
+    app.another_instance().await;
+    assert_eq!(notification_outcome(&app).await, "not_configured");
     assert!(find_message(&mail, "carol", "обновление завершено").await.is_none());
 }
 
@@ -473,7 +471,7 @@ async fn the_list_is_searchable_sorted_and_paged() {
     let (app, _mail) = spawn_app_with_mail(&[]).await;
     let admin = admin_of_new_tenant(&app, "anna@romashka.test").await;
     // Many accounts at once, written directly: each would otherwise need a mail check.
-    let tenant: i64 = sqlx::query_scalar("SELECT id FROM tenants").fetch_one(app.state.db.pool()).await.unwrap();
+    let tenant: i64 = sqlx::query_scalar("SELECT id FROM tenants").fetch_one(app.inspect()).await.unwrap();
     for i in 0..120 {
         sqlx::query(
             "INSERT INTO email_accounts (tenant_id, name, address, address_key, sender_name, use_for_sending, created_at, updated_at) \
@@ -483,7 +481,7 @@ async fn the_list_is_searchable_sorted_and_paged() {
         .bind(format!("Ящик {i:03}"))
         .bind(format!("box{i:03}@example.com"))
         .bind(if i % 2 == 0 { "Чётный" } else { "Нечётный" })
-        .execute(app.state.db.pool())
+        .execute(app.inspect())
         .await
         .unwrap();
     }

@@ -94,6 +94,8 @@ pub fn mail_args(mail: &MailServers, extra_ports: &[u16]) -> Vec<String> {
         "5".into(),
         "--mail-total-timeout".into(),
         "20".into(),
+        "--dns-server".into(),
+        var("POCHTA_TEST_DNS"),
     ]
 }
 
@@ -142,20 +144,28 @@ pub async fn wait_for_message(mail: &MailServers, user: &str, needle: &str) -> R
 
 /// The letter in `user`'s INBOX whose sender, subject or text contains `needle`, if any.
 pub async fn find_message(mail: &MailServers, user: &str, needle: &str) -> Option<Received> {
+    matching_messages(mail, user, needle).await.into_iter().next()
+}
+
+/// How many letters in `user`'s INBOX have `needle` in their sender, subject or text.
+pub async fn count_messages(mail: &MailServers, user: &str, needle: &str) -> usize {
+    matching_messages(mail, user, needle).await.len()
+}
+
+async fn matching_messages(mail: &MailServers, user: &str, needle: &str) -> Vec<Received> {
     let tcp = TcpStream::connect(("127.0.0.1", mail.imaps)).await.unwrap();
     let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
     let tls = tls_connector(&mail.ca_file).connect(name, tcp).await.unwrap();
     let client = async_imap::Client::new(tls);
     let mut session = client.login(mail.address(user), &mail.password).await.map_err(|(e, _)| e).unwrap();
     session.select("INBOX").await.unwrap();
-    let mut found = None;
+    let mut found = Vec::new();
     {
         let mut fetched = session.fetch("1:*", "RFC822").await.unwrap();
         while let Some(message) = fetched.next().await {
-            let message = message.unwrap();
-            if let Some(letter) = decode(message.body().unwrap_or_default()) {
+            if let Some(letter) = decode(message.unwrap().body().unwrap_or_default()) {
                 if letter.from.contains(needle) || letter.subject.contains(needle) || letter.body.contains(needle) {
-                    found = Some(letter);
+                    found.push(letter);
                 }
             }
         }

@@ -7,6 +7,7 @@ use crate::setup::open_mail_tab;
 use pochta::error::AppError;
 use pochta::mail_check::{CheckReport, Reason, Step};
 use pochta::model::Invalid;
+use pochta::server::db::Backend;
 use serde_json::Value;
 use std::time::{Duration, Instant};
 
@@ -84,7 +85,7 @@ fn failure_of(error: AppError) -> (Reason, CheckReport) {
 }
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar(sql).fetch_one(app.state.db.pool()).await.unwrap()
+    sqlx::query_scalar(sql).fetch_one(app.inspect()).await.unwrap()
 }
 
 async fn nothing_saved(app: &TestApp) {
@@ -144,7 +145,7 @@ async fn saving_writes_the_crm_settings_and_one_shared_sending_account_with_an_a
 
     let (owner, sending, envelope): (Option<i64>, i64, Option<String>) =
         sqlx::query_as("SELECT owner_user_id, use_for_sending, password FROM email_accounts WHERE address_key = 'alice@pochta.test'")
-            .fetch_one(app.state.db.pool())
+            .fetch_one(app.inspect())
             .await
             .unwrap();
     assert_eq!((owner, sending), (None, 1), "«для всех», for sending");
@@ -175,13 +176,33 @@ async fn the_database_holds_no_password_in_clear() {
     form.password = "Уникальный-Пароль-7731".into();
     // The server accepts any password on save (no network); the point is what lands on disk.
     form.submit(&admin).await.unwrap();
-    sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(app.state.db.pool()).await.unwrap();
-    let mut raw = Vec::new();
-    for entry in std::fs::read_dir(&app.state.config.data_dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.file_name().unwrap().to_string_lossy().starts_with("pochta.db") {
-            raw.extend(std::fs::read(path).unwrap());
+    let files: Vec<std::path::PathBuf> = match app.backend {
+        Backend::Sqlite => {
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(app.inspect()).await.unwrap();
+            std::fs::read_dir(&app.state.config.data_dir)
+                .unwrap()
+                .map(|e| e.unwrap().path())
+                .filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("pochta.db"))
+                .collect()
         }
+        Backend::Postgres => {
+            // Every file of this database, and the write-ahead log, after a checkpoint.
+            sqlx::query("CHECKPOINT").execute(app.inspect()).await.unwrap();
+            let oid: i64 = sqlx::query_scalar("SELECT oid::BIGINT FROM pg_database WHERE datname = current_database()")
+                .fetch_one(app.inspect())
+                .await
+                .unwrap();
+            let data = std::path::PathBuf::from(std::env::var("POCHTA_TEST_PG_DATA").unwrap());
+            [data.join("base").join(oid.to_string()), data.join("pg_wal")]
+                .iter()
+                .flat_map(|dir| std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().path()))
+                .filter(|p| p.is_file())
+                .collect()
+        }
+    };
+    let mut raw = Vec::new();
+    for path in files {
+        raw.extend(std::fs::read(path).unwrap());
     }
     assert!(!raw.is_empty());
     let haystack = String::from_utf8_lossy(&raw);
@@ -236,13 +257,18 @@ async fn when_any_write_of_the_save_fails_neither_place_changes() {
     let (app, mail) = spawn_app_with_mail(&[]).await;
     let admin = tenant_with_open_tab(&app, "Ромашка").await;
     // Make the last write of the save (the audit row) fail inside the transaction.
-    sqlx::query(
-        "CREATE TRIGGER fail_audit BEFORE INSERT ON audit_log WHEN NEW.object = 'crm_email_settings' \
-         BEGIN SELECT RAISE(ABORT, 'disk full'); END",
-    )
-    .execute(app.state.db.pool())
-    .await
-    .unwrap();
+    let triggers: &[&str] = match app.backend {
+        Backend::Sqlite => &["CREATE TRIGGER fail_audit BEFORE INSERT ON audit_log WHEN NEW.object = 'crm_email_settings' \
+             BEGIN SELECT RAISE(ABORT, 'disk full'); END"],
+        Backend::Postgres => &[
+            "CREATE FUNCTION fail_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
+             IF NEW.object = 'crm_email_settings' THEN RAISE EXCEPTION 'disk full'; END IF; RETURN NEW; END $$",
+            "CREATE TRIGGER fail_audit BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION fail_audit()",
+        ],
+    };
+    for sql in triggers {
+        sqlx::query(sql).execute(app.inspect()).await.unwrap();
+    }
     let mut form = Form::new(&mail, mail.smtps, true);
     form.intent = "save";
     assert_eq!(form.submit(&admin).await.unwrap_err(), AppError::Internal, "a plain message, not the database's");

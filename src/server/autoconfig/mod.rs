@@ -3,7 +3,10 @@
 //! recommended defaults that suit most servers (smtp.<domain> 465 SSL, imap.<domain> 993 SSL,
 //! the full address as login).
 
+pub mod detect;
+pub mod http;
 pub mod ispdb;
+pub mod probe;
 
 use super::presets::Presets;
 use crate::model::{EmailAddress, Host, Port, Protocol, Security, ServerAddress};
@@ -19,9 +22,27 @@ mod embedded {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Source {
     Preset,
+    Autoconfig,
     Ispdb,
+    Mx,
+    Srv,
+    Probe,
     /// Nothing known: the recommended defaults.
     Defaults,
+}
+
+impl Source {
+    pub fn name(self) -> &'static str {
+        match self {
+            Source::Preset => "preset",
+            Source::Autoconfig => "autoconfig",
+            Source::Ispdb => "ispdb",
+            Source::Mx => "mx",
+            Source::Srv => "srv",
+            Source::Probe => "probe",
+            Source::Defaults => "defaults",
+        }
+    }
 }
 
 /// A server found for an address, with the login to use.
@@ -41,7 +62,7 @@ pub struct Detected {
 }
 
 /// The shipped ISPDB files, parsed once, by domain.
-fn ispdb_by_domain() -> &'static HashMap<String, ProviderConfig> {
+pub(crate) fn ispdb_by_domain() -> &'static HashMap<String, ProviderConfig> {
     static INDEX: OnceLock<HashMap<String, ProviderConfig>> = OnceLock::new();
     INDEX.get_or_init(|| {
         let mut index = HashMap::new();
@@ -86,7 +107,7 @@ fn best(entries: &[ServerEntry], kind: &str, address: &EmailAddress) -> Option<F
     })
 }
 
-fn from_config(config: &ProviderConfig, address: &EmailAddress) -> (Option<Found>, Option<(Protocol, Found)>) {
+pub(crate) fn from_config(config: &ProviderConfig, address: &EmailAddress) -> (Option<Found>, Option<(Protocol, Found)>) {
     let smtp = best(&config.outgoing, "smtp", address);
     let incoming = best(&config.incoming, "imap", address)
         .map(|f| (Protocol::Imap, f))
@@ -94,8 +115,8 @@ fn from_config(config: &ProviderConfig, address: &EmailAddress) -> (Option<Found
     (smtp, incoming)
 }
 
-fn from_preset(presets: &Presets, address: &EmailAddress) -> Option<Detected> {
-    let service = presets.for_domain(address.domain())?;
+/// The settings of a mail service's preset, for an address.
+pub(crate) fn from_service(service: &crate::model::MailService, address: &EmailAddress) -> Option<Detected> {
     let found = |p: &Option<crate::model::ServerPreset>| {
         p.as_ref().and_then(|p| {
             Some(Found {
@@ -107,6 +128,10 @@ fn from_preset(presets: &Presets, address: &EmailAddress) -> Option<Detected> {
     let smtp = found(&service.smtp);
     let incoming = found(&service.imap).map(|f| (Protocol::Imap, f)).or_else(|| found(&service.pop3).map(|f| (Protocol::Pop3, f)));
     (smtp.is_some() || incoming.is_some()).then(|| Detected { source: Source::Preset, provider: Some(service.id.clone()), smtp, incoming })
+}
+
+pub(crate) fn from_preset(presets: &Presets, address: &EmailAddress) -> Option<Detected> {
+    from_service(presets.for_domain(address.domain())?, address)
 }
 
 /// Settings known without asking the network: presets first, then the shipped ISPDB files.

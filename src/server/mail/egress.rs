@@ -50,7 +50,10 @@ pub struct Egress {
     resolver: Arc<dyn Resolver>,
     /// `host:port` pairs (host lower-case) that may be private or loopback.
     allow: HashSet<(String, u16)>,
+    /// Ports of mail servers.
     ports: HashSet<u16>,
+    /// Ports of web servers (autoconfig files over HTTPS).
+    web_ports: HashSet<u16>,
 }
 
 impl Egress {
@@ -62,17 +65,32 @@ impl Egress {
             let port = Port::parse(port).map_err(|_| format!("allow-list entry with a bad port: {entry}"))?;
             allowed.insert((host.as_str().to_string(), port.get()));
         }
-        Ok(Self { resolver, allow: allowed, ports: ports.iter().copied().collect() })
+        Ok(Self { resolver, allow: allowed, ports: ports.iter().copied().collect(), web_ports: HashSet::from([443]) })
+    }
+
+    /// Also allows this web port (an operator's or a test's autoconfig server).
+    pub fn with_web_port(mut self, port: u16) -> Self {
+        self.web_ports.insert(port);
+        self
     }
 
     fn allow_listed(&self, host: &Host, port: Port) -> bool {
         self.allow.contains(&(host.as_str().to_string(), port.get()))
     }
 
-    /// Resolves and checks a destination; nothing is connected.
+    /// Resolves and checks a mail server's address; nothing is connected.
     pub async fn vet(&self, host: &Host, port: Port) -> Result<Vetted, Refusal> {
+        self.vet_among(host, port, &self.ports).await
+    }
+
+    /// Resolves and checks a web server's address (autoconfig over HTTPS).
+    pub async fn vet_web(&self, host: &Host, port: Port) -> Result<Vetted, Refusal> {
+        self.vet_among(host, port, &self.web_ports).await
+    }
+
+    async fn vet_among(&self, host: &Host, port: Port, ports: &HashSet<u16>) -> Result<Vetted, Refusal> {
         let allow_listed = self.allow_listed(host, port);
-        if !allow_listed && !self.ports.contains(&port.get()) {
+        if !allow_listed && !ports.contains(&port.get()) {
             return Err(Refusal::Blocked);
         }
         let ips = match host.as_str().parse::<IpAddr>() {
@@ -306,6 +324,14 @@ mod tests {
         assert!(guard.vet(&host("127.0.0.1"), port(10465)).await.is_ok());
         assert_eq!(guard.vet(&host("mail.corp.local"), port(10465)).await, Err(Refusal::Blocked));
         assert_eq!(guard.vet(&host("other.corp.local"), port(10587)).await, Err(Refusal::Blocked));
+    }
+
+    #[tokio::test]
+    async fn web_ports_are_separate_from_mail_ports() {
+        let guard = egress(&["8.8.8.8"], &[]);
+        assert!(guard.vet_web(&host("autoconfig.example.com"), port(443)).await.is_ok());
+        assert_eq!(guard.vet_web(&host("autoconfig.example.com"), port(465)).await, Err(Refusal::Blocked));
+        assert_eq!(guard.vet(&host("smtp.example.com"), port(443)).await, Err(Refusal::Blocked));
     }
 
     #[tokio::test]

@@ -26,10 +26,11 @@ pub async fn check(
     since: Option<Date>,
     rec: &mut Recorder,
 ) -> Result<u32, StepFailure> {
-    match protocol {
+    let outcome = match protocol {
         Protocol::Pop3 => pop3(ctx, server, login, rec).await,
         _ => imap(ctx, server, login, since, rec).await,
-    }
+    };
+    outcome.map_err(|f| super::with_fix(f, server))
 }
 
 fn imap_failure(error: async_imap::error::Error) -> StepFailure {

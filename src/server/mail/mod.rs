@@ -69,7 +69,22 @@ pub fn refusal(refusal: Refusal) -> StepFailure {
 }
 
 pub fn tls_failure(error: &(dyn std::error::Error + 'static)) -> StepFailure {
-    StepFailure::with_reply(tls::classify(error), tls::describe_failure(error))
+    let text = match error.downcast_ref::<tls::TlsError>() {
+        Some(tls_error) => tls_error.to_string(),
+        None => tls::describe_failure(error),
+    };
+    StepFailure::with_reply(tls::classify(error), text)
+}
+
+/// For a security setting that contradicts what the server speaks on its port, the fix: the
+/// other mode on the same port (the server showed it speaks that one).
+pub fn with_fix(mut failure: StepFailure, server: &ServerAddress) -> StepFailure {
+    failure.fix = match failure.reason {
+        Reason::SslOnStartTlsPort => Some(crate::mail_check::Fix { port: server.port.get(), security: crate::model::Security::StartTls }),
+        Reason::StartTlsOnSslPort => Some(crate::mail_check::Fix { port: server.port.get(), security: crate::model::Security::Ssl }),
+        _ => None,
+    };
+    failure
 }
 
 /// Whether a server that stayed silent on a plain connection answers a TLS handshake instead:

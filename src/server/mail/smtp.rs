@@ -51,6 +51,16 @@ pub async fn run(
     errand: Errand<'_>,
     rec: &mut Recorder,
 ) -> Result<(), StepFailure> {
+    dialogue(ctx, server, login, errand, rec).await.map_err(|f| super::with_fix(f, server))
+}
+
+async fn dialogue(
+    ctx: &MailContext,
+    server: &ServerAddress,
+    login: &Login<'_>,
+    errand: Errand<'_>,
+    rec: &mut Recorder,
+) -> Result<(), StepFailure> {
     let hello = ClientId::Domain(HELLO_NAME.to_string());
     let host = server.host.as_str().to_string();
 

@@ -3,19 +3,89 @@
 //! to), and TLS failures sorted into reasons a person can act on.
 
 use crate::mail_check::Reason;
-use rustls::pki_types::{CertificateDer, ServerName};
-use rustls::{ClientConfig, RootCertStore};
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::WebPkiServerVerifier;
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 use std::error::Error as StdError;
+use std::fmt;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 use tokio_rustls::TlsConnector;
 
 pub struct TlsTrust {
-    config: Arc<ClientConfig>,
+    roots: Arc<RootCertStore>,
+    provider: Arc<CryptoProvider>,
     /// The operator's extra authorities, also handed to lettre for STARTTLS.
     extra_roots: Vec<CertificateDer<'static>>,
+}
+
+/// A failed handshake, with the certificate the server presented (if it got that far).
+#[derive(Debug)]
+pub struct TlsError {
+    pub error: std::io::Error,
+    pub certificate: Option<String>,
+}
+
+impl fmt::Display for TlsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.certificate {
+            Some(certificate) => write!(f, "{}; {certificate}", describe_failure(&self.error)),
+            None => write!(f, "{}", describe_failure(&self.error)),
+        }
+    }
+}
+
+impl StdError for TlsError {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
+        Some(&self.error)
+    }
+}
+
+/// The standard verification, remembering which certificate it was shown, so a refusal can say
+/// whose certificate it was.
+#[derive(Debug)]
+struct Remembering {
+    inner: Arc<WebPkiServerVerifier>,
+    seen: Mutex<Option<CertificateDer<'static>>>,
+}
+
+impl ServerCertVerifier for Remembering {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        if let Ok(mut seen) = self.seen.lock() {
+            *seen = Some(end_entity.clone().into_owned());
+        }
+        self.inner.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+    }
+
+    fn verify_tls12_signature(&self, message: &[u8], cert: &CertificateDer<'_>, dss: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(&self, message: &[u8], cert: &CertificateDer<'_>, dss: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.inner.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.inner.supported_verify_schemes()
+    }
+}
+
+/// `CN=mail.example.com, issued by CN=R11, valid until 2027-01-31` from a DER certificate.
+pub fn certificate_summary(der: &[u8]) -> Option<String> {
+    let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
+    let until = cert.validity().not_after.to_rfc2822().unwrap_or_default();
+    Some(format!("{}, issued by {}, valid until {until}", cert.subject(), cert.issuer()))
 }
 
 impl TlsTrust {
@@ -36,19 +106,28 @@ impl TlsTrust {
             }
         }
         let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let config = ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|e| e.to_string())?
-            .with_root_certificates(roots)
-            .with_no_client_auth();
-        Ok(Self { config: Arc::new(config), extra_roots })
+        Ok(Self { roots: Arc::new(roots), provider, extra_roots })
     }
 
     /// Starts TLS on a connected socket, verifying the certificate against `host`.
-    pub async fn wrap(&self, tcp: TcpStream, host: &str) -> Result<TlsStream<TcpStream>, std::io::Error> {
+    pub async fn wrap(&self, tcp: TcpStream, host: &str) -> Result<TlsStream<TcpStream>, TlsError> {
+        let fail = |error: std::io::Error| TlsError { error, certificate: None };
         let name = ServerName::try_from(host.to_string())
-            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()))?;
-        TlsConnector::from(self.config.clone()).connect(name, tcp).await
+            .map_err(|e| fail(std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string())))?;
+        let inner = WebPkiServerVerifier::builder_with_provider(self.roots.clone(), self.provider.clone())
+            .build()
+            .map_err(|e| fail(std::io::Error::other(e.to_string())))?;
+        let verifier = Arc::new(Remembering { inner, seen: Mutex::new(None) });
+        let config = ClientConfig::builder_with_provider(self.provider.clone())
+            .with_safe_default_protocol_versions()
+            .map_err(|e| fail(std::io::Error::other(e.to_string())))?
+            .dangerous()
+            .with_custom_certificate_verifier(verifier.clone())
+            .with_no_client_auth();
+        TlsConnector::from(Arc::new(config)).connect(name, tcp).await.map_err(|error| {
+            let certificate = verifier.seen.lock().ok().and_then(|seen| seen.as_ref().and_then(|der| certificate_summary(der)));
+            TlsError { error, certificate }
+        })
     }
 
     /// The same trust for lettre's STARTTLS upgrade.
@@ -62,12 +141,15 @@ impl TlsTrust {
     }
 }
 
-/// The protocol version and cipher of an established connection, for the report.
+/// The protocol version and the server's certificate of an established connection.
 pub fn describe(stream: &TlsStream<TcpStream>) -> String {
     let (_, session) = stream.get_ref();
     let version = session.protocol_version().map(|v| format!("{v:?}").replace("TLSv1_", "TLS 1.")).unwrap_or_default();
-    let suite = session.negotiated_cipher_suite().map(|s| format!("{:?}", s.suite())).unwrap_or_default();
-    format!("{version} {suite}").trim().to_string()
+    let certificate = session.peer_certificates().and_then(|chain| chain.first()).and_then(|der| certificate_summary(der));
+    match certificate {
+        Some(certificate) => format!("{version} · {certificate}"),
+        None => version,
+    }
 }
 
 /// Finds the rustls error in an error chain (tokio-rustls and lettre wrap it in io::Error).

@@ -22,6 +22,7 @@ struct OperatorEntry {
     imap: Option<ServerPreset>,
     pop3: Option<ServerPreset>,
     domains: Option<Vec<String>>,
+    mx: Option<Vec<String>>,
     password_hint: Option<Texts>,
     guide_url: Option<String>,
     notice: Option<Texts>,
@@ -51,6 +52,12 @@ impl Presets {
         self.services.iter().find(|s| s.id == id)
     }
 
+    /// The service hosting a domain whose mail exchanger is `mx_host`.
+    pub fn for_mx(&self, mx_host: &str) -> Option<&MailService> {
+        let host = mx_host.trim_end_matches('.').to_ascii_lowercase();
+        self.services.iter().find(|s| s.mx.iter().any(|end| host == *end || host.ends_with(&format!(".{end}"))))
+    }
+
     /// The service whose domain list contains the address's domain.
     pub fn for_domain(&self, domain: &str) -> Option<&MailService> {
         let domain = domain.to_ascii_lowercase();
@@ -70,6 +77,7 @@ fn merge(services: &mut Vec<MailService>, entry: OperatorEntry) -> Result<(), St
                 imap: None,
                 pop3: None,
                 domains: Vec::new(),
+                mx: Vec::new(),
                 password_hint: Texts::default(),
                 guide_url: None,
                 notice: None,
@@ -92,6 +100,9 @@ fn merge(services: &mut Vec<MailService>, entry: OperatorEntry) -> Result<(), St
     }
     if let Some(domains) = entry.domains {
         service.domains = domains.into_iter().map(|d| d.to_ascii_lowercase()).collect();
+    }
+    if let Some(mx) = entry.mx {
+        service.mx = mx.into_iter().map(|d| d.to_ascii_lowercase()).collect();
     }
     if let Some(hint) = entry.password_hint {
         service.password_hint = hint;
@@ -136,6 +147,9 @@ mod tests {
         assert_eq!((google.host.as_str(), google.port), ("smtp.gmail.com", 465));
         assert!(presets.get("tradesoft").unwrap().smtp.is_none(), "Tradesoft publishes no servers");
         assert_eq!(presets.for_domain("Inbox.ru").unwrap().id, "mailru");
+        assert_eq!(presets.for_mx("aspmx.l.google.com").unwrap().id, "google");
+        assert_eq!(presets.for_mx("mx.yandex.net.").unwrap().id, "yandex");
+        assert!(presets.for_mx("notgoogle.com").is_none(), "whole labels only");
         for s in presets.all() {
             assert!(!s.password_hint.ru.is_empty() && !s.password_hint.en.is_empty(), "{} has a hint", s.id);
         }
