@@ -54,6 +54,8 @@ address=/autoconfig.slow.detect.test/127.0.0.3
 srv-host=_submissions._tcp.srv.detect.test,localhost,$POCHTA_TEST_SMTPS_PORT,0,1
 srv-host=_imaps._tcp.srv.detect.test,localhost,$POCHTA_TEST_IMAPS_PORT,0,1
 srv-host=_submission._tcp.prio.detect.test,localhost,$POCHTA_TEST_SMTP_STARTTLS_PORT,0,1
+# A domain whose higher-ranked methods never answer (the budget test) but whose SRV record does.
+srv-host=_submissions._tcp.slow.detect.test,localhost,$POCHTA_TEST_SMTPS_PORT,0,1
 # A domain whose mail is hosted by Google.
 mx-host=mx.detect.test,aspmx.l.google.com,10
 # Likely hosts that answer (the probe test listens on 127.0.0.2) or stay silent (127.0.0.3).

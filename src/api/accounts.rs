@@ -81,7 +81,8 @@ pub struct ConnectionView {
     pub incoming_protocol: Protocol,
     pub incoming: Option<ServerView>,
     pub same_credentials: bool,
-    /// Where they came from: `preset`, `ispdb`, `defaults`, or `saved`.
+    /// Where they came from: `preset`, `autoconfig`, `ispdb`, `mx`, `srv`, `probe`, `defaults`,
+    /// or `saved`.
     pub source: String,
 }
 

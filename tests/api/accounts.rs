@@ -30,6 +30,8 @@ pub struct Account {
     pub incoming: (&'static str, String, u16, &'static str, String),
     pub same_credentials: bool,
     pub incoming_password: String,
+    /// The live report's run id (empty: no live report).
+    pub run_id: String,
 }
 
 impl Account {
@@ -51,6 +53,7 @@ impl Account {
             incoming: ("imap", String::new(), 0, "ssl", String::new()),
             same_credentials: true,
             incoming_password: String::new(),
+            run_id: String::new(),
         }
     }
 
@@ -95,6 +98,7 @@ impl Account {
             ("incoming_security", self.incoming.3),
             ("incoming_login", &self.incoming.4),
             ("incoming_password", &self.incoming_password),
+            ("run_id", &self.run_id),
         ];
         for (flag, name) in [(self.remember, "remember_password"), (self.sending, "use_for_sending"), (self.receiving, "use_for_receiving"), (self.same_credentials, "same_credentials")] {
             if flag {

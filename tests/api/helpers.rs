@@ -128,6 +128,8 @@ pub fn browser_for(address: &str) -> Browser {
 }
 
 /// One browser: its own cookie jar, and it does not follow redirects so tests can see them.
+/// A clone is another tab of the same browser.
+#[derive(Clone)]
 pub struct Browser {
     pub client: reqwest::Client,
     pub base: String,

@@ -193,7 +193,17 @@ pub async fn untrusted_tls_server(mail: &MailServers) -> u16 {
     tls_server(mail, "untrusted", |_tls| async {}).await
 }
 
-async fn tls_server<F, Fut>(mail: &MailServers, cert: &str, serve: F) -> u16
+/// A TLS server whose certificate, from the trusted test CA, expired in 2020.
+pub async fn expired_tls_server(mail: &MailServers) -> u16 {
+    tls_server(mail, "expired", |_tls| async {}).await
+}
+
+/// A TLS server whose certificate, from the trusted test CA, names another host.
+pub async fn wrong_name_tls_server(mail: &MailServers) -> u16 {
+    tls_server(mail, "wrongname", |_tls| async {}).await
+}
+
+pub async fn tls_server<F, Fut>(mail: &MailServers, cert: &str, serve: F) -> u16
 where
     F: Fn(tokio_rustls::server::TlsStream<TcpStream>) -> Fut + Send + Sync + 'static + Clone,
     Fut: std::future::Future<Output = ()> + Send,

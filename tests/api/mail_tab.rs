@@ -2,11 +2,11 @@
 //! save into both places, and every failure a user can run into, each explained and none saving.
 
 use crate::helpers::{Browser, TestApp};
-use crate::mail_servers::{server_dropping_during_data, silent_server, spawn_app_with_mail, wait_for_message, MailServers};
+use crate::mail_servers::{expired_tls_server, server_dropping_during_data, silent_server, wrong_name_tls_server, spawn_app_with_mail, wait_for_message, MailServers};
 use crate::setup::open_mail_tab;
 use pochta::error::AppError;
-use pochta::mail_check::{CheckReport, Reason, Step};
-use pochta::model::Invalid;
+use pochta::mail_check::{CheckReport, Fix, Reason, Step};
+use pochta::model::{Invalid, Security};
 use pochta::server::db::Backend;
 use serde_json::Value;
 use std::time::{Duration, Instant};
@@ -349,7 +349,10 @@ async fn a_sender_the_login_does_not_own_is_refused_by_the_server_and_explained(
 #[tokio::test]
 async fn network_and_tls_failures_are_explained() {
     let silent = silent_server().await;
-    let (app, mail) = spawn_app_with_mail(&[silent]).await;
+    let servers = MailServers::from_env();
+    let expired = expired_tls_server(&servers).await;
+    let wrong_name = wrong_name_tls_server(&servers).await;
+    let (app, mail) = spawn_app_with_mail(&[silent, expired, wrong_name]).await;
     let admin = tenant_with_open_tab(&app, "Ромашка").await;
 
     let mut form = Form::new(&mail, 465, true);
@@ -357,8 +360,17 @@ async fn network_and_tls_failures_are_explained() {
     fails_with(form, Reason::HostNotFound, &app, &admin).await;
 
     fails_with(Form::new(&mail, mail.closed, true), Reason::Unreachable, &app, &admin).await;
-    fails_with(Form::new(&mail, mail.smtp_starttls, true), Reason::SslOnStartTlsPort, &app, &admin).await;
-    fails_with(Form::new(&mail, mail.smtps, false), Reason::StartTlsOnSslPort, &app, &admin).await;
+    // The wrong security mode for the port: explained, with the one-click fix the server showed.
+    let report = fails_with(Form::new(&mail, mail.smtp_starttls, true), Reason::SslOnStartTlsPort, &app, &admin).await;
+    assert_eq!(report.failure.unwrap().fix, Some(Fix { port: mail.smtp_starttls, security: Security::StartTls }));
+    let report = fails_with(Form::new(&mail, mail.smtps, false), Reason::StartTlsOnSslPort, &app, &admin).await;
+    assert_eq!(report.failure.unwrap().fix, Some(Fix { port: mail.smtps, security: Security::Ssl }));
+    // Following the fix works.
+    assert!(Form::new(&mail, mail.smtps, true).submit(&admin).await.is_ok());
+
+    let report = fails_with(Form::new(&mail, expired, true), Reason::CertificateExpired, &app, &admin).await;
+    assert_eq!(report.steps.last().unwrap().step, Step::Tls);
+    fails_with(Form::new(&mail, wrong_name, true), Reason::CertificateWrongHost, &app, &admin).await;
     let report = fails_with(Form::new(&mail, mail.smtps_untrusted, true), Reason::CertificateUntrusted, &app, &admin).await;
     let why = report.failure.unwrap().server_reply.unwrap();
     assert!(why.to_lowercase().contains("unknown"), "why the certificate failed: {why}");

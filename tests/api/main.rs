@@ -6,6 +6,7 @@ mod helpers;
 mod mail_servers;
 
 mod accounts;
+mod detection;
 mod first_run;
 mod instances;
 mod isolation;

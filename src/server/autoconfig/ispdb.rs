@@ -128,6 +128,73 @@ mod tests {
         assert_eq!(fill(&config.incoming[0].username, &address), "anna");
     }
 
+    /// The servers of a file read a second, independent way: plain text search for each
+    /// server element (comments removed), taking its hostname, port, socketType and username.
+    fn servers_by_text(xml: &str, element: &str, types: &[&str]) -> Vec<(String, String, u16, String, String)> {
+        let mut text = xml.to_string();
+        while let Some(start) = text.find("<!--") {
+            let end = text[start..].find("-->").map_or(text.len(), |e| start + e + 3);
+            text.replace_range(start..end, "");
+        }
+        let value = |block: &str, tag: &str| -> Option<String> {
+            let open = format!("<{tag}>");
+            let start = block.find(&open)? + open.len();
+            let end = block[start..].find(&format!("</{tag}>"))? + start;
+            Some(block[start..end].trim().to_string())
+        };
+        let mut found = Vec::new();
+        let mut rest = text.as_str();
+        while let Some(start) = rest.find(&format!("<{element} ")) {
+            let block_end = rest[start..].find(&format!("</{element}>")).expect("a closed element") + start;
+            let block = &rest[start..block_end];
+            let tag_end = block.find('>').unwrap();
+            let kind = block[..tag_end].split("type=").nth(1).unwrap().trim_matches(|c| c == '"' || c == '\'' || c == ' ' || c == '/').to_string();
+            if types.contains(&kind.as_str()) {
+                let port = value(block, "port").expect("a port").parse().expect("a numeric port");
+                let socket = value(block, "socketType").unwrap_or_else(|| "plain".into());
+                let username = value(block, "username").unwrap_or_else(|| "%EMAILADDRESS%".into());
+                found.push((kind, value(block, "hostname").expect("a hostname"), port, socket, username));
+            }
+            rest = &rest[block_end..];
+        }
+        found
+    }
+
+    fn as_tuples(entries: &[ServerEntry]) -> Vec<(String, String, u16, String, String)> {
+        entries
+            .iter()
+            .map(|e| {
+                let socket = match e.socket_type {
+                    SocketType::Ssl => "SSL",
+                    SocketType::StartTls => "STARTTLS",
+                    SocketType::Plain => "plain",
+                };
+                (e.kind.clone(), e.host.clone(), e.port, socket.to_string(), e.username.clone())
+            })
+            .collect()
+    }
+
+    /// Every shipped provider file (a copy of `shared/data/ispdb`) parses, and the parsed
+    /// servers are exactly those the file lists.
+    #[test]
+    fn every_shipped_file_parses_into_exactly_its_servers() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/server/autoconfig/ispdb");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|x| x != "xml") {
+                continue;
+            }
+            let xml = std::fs::read_to_string(&path).unwrap();
+            let config = parse(&xml).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            assert_eq!(as_tuples(&config.incoming), servers_by_text(&xml, "incomingServer", &["imap", "pop3"]), "{}", path.display());
+            assert_eq!(as_tuples(&config.outgoing), servers_by_text(&xml, "outgoingServer", &["smtp"]), "{}", path.display());
+            assert!(!config.outgoing.is_empty() || !config.incoming.is_empty(), "{}: no servers", path.display());
+            checked += 1;
+        }
+        assert_eq!(checked, 128, "every file of the ISPDB copy");
+    }
+
     #[test]
     fn broken_files_are_refused_with_a_reason() {
         assert!(parse("not xml").is_err());
