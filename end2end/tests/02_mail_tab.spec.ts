@@ -91,6 +91,30 @@ test("a test letter through the loopback Postfix arrives; a wrong password is ex
   noErrors();
 });
 
+test("SSL on a STARTTLS port is explained, and the offered fix works with one click", async ({ page }) => {
+  const noErrors = failOnPageErrors(page);
+  await signIn(page, ADMIN.email, ADMIN.password);
+  await page.goto("/setup/mail");
+  await hydrated(page);
+  await page.getByLabel("Почтовый сервис").selectOption("other");
+  await page.getByLabel("SMTP-сервер").fill("localhost");
+  await page.getByLabel("Порт").fill(mail.smtpStarttls);
+  await page.getByLabel("Использовать SSL").check();
+  await page.getByLabel("Адрес", { exact: true }).fill(`alice@${mail.domain}`);
+  await page.getByLabel("Пароль").fill(mail.password);
+  await page.getByLabel("Email отправителя").fill(`alice@${mail.domain}`);
+  await page.getByLabel("Email получателя").fill(`bob@${mail.domain}`);
+  await page.getByRole("button", { name: "Отправить" }).click();
+  await expect(page.locator(".check-report .reason")).toHaveText("Включён SSL, а сервер на этом порту ждёт обычное соединение с STARTTLS.");
+
+  await page.getByRole("button", { name: `Исправить: порт ${mail.smtpStarttls}, STARTTLS` }).click();
+  await expect(page.getByLabel("Использовать SSL")).not.toBeChecked();
+  await expect(page.getByLabel("Порт")).toHaveValue(mail.smtpStarttls);
+  await page.getByRole("button", { name: "Отправить" }).click();
+  await expect(page.getByText(`Тестовое письмо отправлено на bob@${mail.domain}`)).toBeVisible();
+  noErrors();
+});
+
 test.describe("without JavaScript", () => {
   test.use({ javaScriptEnabled: false });
 
