@@ -38,6 +38,8 @@ test-on-postgres:
 	POCHTA_TEST_DATABASE=postgres cargo test $(SSR) --test api
 	cd end2end && POCHTA_TEST_DATABASE=postgres npx playwright test
 
-## Figures: build time, bundle sizes, memory, sign-in round trip (see bench/).
+## Figures (not tests): page size, first paint and hydration, throughput against a bare axum
+## floor on SQLite and PostgreSQL, memory, mail round trip vs curl, detection, load and faults.
+## Appends to bench/results.md.
 bench: setup-test
-	bench/foundation.sh
+	scripts/test-servers.sh run -- bench/suite.sh
