@@ -83,6 +83,13 @@ start_app sqlite
 out "- idle server memory (RSS, SQLite, after start-up and one tenant): $(rss_mb "$app_pid") MiB"
 out "- $(node bench/page.mjs "$base" admin@t0.bench.test 'пароль для нагрузки' 10)"
 
+signin_ms=$(for _ in $(seq 1 10); do
+  s=$(date +%s%N)
+  curl -s -o /dev/null -H 'accept: application/json' --data-urlencode email=admin@t0.bench.test --data-urlencode 'password=пароль для нагрузки' "$base/api/sign_in"
+  echo $(( ($(date +%s%N) - s) / 1000 ))
+done | awk '{ print $1 / 1000 }' | sort -n | awk '{ a[NR] = $1 } END { printf "%.1f", a[int((NR + 1) / 2)] }')
+out "- sign-in round trip (argon2id verify included), median of 10: $signin_ms ms"
+
 out ""
 out "### Mail: test-letter round trip, the app vs curl to the same Postfix (median of 15)"
 jar="$work/jar"

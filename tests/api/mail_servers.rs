@@ -236,6 +236,56 @@ where
     port
 }
 
+/// An SMTP dialogue as a scripted server plays it: the reply to AUTH, and the reply at the end
+/// of the message. Anything else is accepted.
+async fn scripted_smtp<S: tokio::io::AsyncRead + tokio::io::AsyncWrite>(stream: S, ehlo: &'static [u8], auth: &'static str, end_of_data: &'static str) {
+    let (read, mut write) = tokio::io::split(stream);
+    let mut lines = BufReader::new(read).lines();
+    let _ = write.write_all(b"220 scripted ESMTP\r\n").await;
+    while let Ok(Some(line)) = lines.next_line().await {
+        let upper = line.to_ascii_uppercase();
+        let reply = if upper.starts_with("EHLO") {
+            String::from_utf8_lossy(ehlo).to_string()
+        } else if upper.starts_with("AUTH") {
+            format!("{auth}\r\n")
+        } else if upper.starts_with("DATA") {
+            let _ = write.write_all(b"354 go on\r\n").await;
+            while let Ok(Some(line)) = lines.next_line().await {
+                if line == "." {
+                    break;
+                }
+            }
+            format!("{end_of_data}\r\n")
+        } else if upper.starts_with("QUIT") {
+            let _ = write.write_all(b"221 bye\r\n").await;
+            return;
+        } else {
+            "250 2.0.0 ok\r\n".to_string()
+        };
+        if write.write_all(reply.as_bytes()).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// A plain SMTP server that does not offer STARTTLS.
+pub async fn smtp_without_starttls() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            tokio::spawn(scripted_smtp(socket, b"250-scripted\r\n250 AUTH PLAIN LOGIN\r\n", "235 2.7.0 ok", "250 2.0.0 queued"));
+        }
+    });
+    port
+}
+
+/// An SMTP server with implicit TLS (certificate of the test CA) answering AUTH and the end of
+/// the message as a provider would.
+pub async fn scripted_smtps(mail: &MailServers, auth: &'static str, end_of_data: &'static str) -> u16 {
+    tls_server(mail, "server", move |tls| scripted_smtp(tls, b"250-scripted\r\n250 AUTH PLAIN LOGIN\r\n", auth, end_of_data)).await
+}
+
 /// An SMTP server with implicit TLS (certificate of the test CA) that accepts everything up to
 /// DATA and then drops the connection in the middle of the message.
 pub async fn server_dropping_during_data(mail: &MailServers) -> u16 {

@@ -2,7 +2,7 @@
 //! save into both places, and every failure a user can run into, each explained and none saving.
 
 use crate::helpers::{Browser, TestApp};
-use crate::mail_servers::{expired_tls_server, server_dropping_during_data, silent_server, wrong_name_tls_server, spawn_app_with_mail, wait_for_message, MailServers};
+use crate::mail_servers::{expired_tls_server, scripted_smtps, server_dropping_during_data, silent_server, smtp_without_starttls, wrong_name_tls_server, spawn_app_with_mail, wait_for_message, MailServers};
 use crate::setup::open_mail_tab;
 use pochta::error::AppError;
 use pochta::mail_check::{CheckReport, Fix, Reason, Step};
@@ -380,6 +380,30 @@ async fn network_and_tls_failures_are_explained() {
     let mut form = Form::new(&mail, 465, true);
     form.host = "127.0.0.1".into();
     fails_with(form, Reason::Unreachable, &app, &admin).await;
+}
+
+#[tokio::test]
+async fn provider_answers_are_explained_with_their_own_words() {
+    let servers = MailServers::from_env();
+    let no_starttls = smtp_without_starttls().await;
+    let google = scripted_smtps(
+        &servers,
+        "534-5.7.9 Application-specific password required. For more information, go to\r\n534 5.7.9  https://support.google.com/mail/?p=InvalidSecondFactor",
+        "250 ok",
+    )
+    .await;
+    let microsoft = scripted_smtps(&servers, "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant.", "250 ok").await;
+    let too_large = scripted_smtps(&servers, "235 2.7.0 ok", "552 5.3.4 Message size exceeds fixed limit").await;
+    let (app, mail) = spawn_app_with_mail(&[no_starttls, google, microsoft, too_large]).await;
+    let admin = tenant_with_open_tab(&app, "Ромашка").await;
+
+    let report = fails_with(Form::new(&mail, no_starttls, false), Reason::StartTlsNotOffered, &app, &admin).await;
+    assert_eq!(report.steps.last().unwrap().step, Step::Tls, "no password was sent in the clear");
+    let report = fails_with(Form::new(&mail, google, true), Reason::AppPasswordRequired, &app, &admin).await;
+    assert!(report.failure.unwrap().server_reply.unwrap().contains("5.7.9"));
+    fails_with(Form::new(&mail, microsoft, true), Reason::PasswordLoginDisabled, &app, &admin).await;
+    let report = fails_with(Form::new(&mail, too_large, true), Reason::MessageTooLarge, &app, &admin).await;
+    assert_eq!(report.steps.last().unwrap().step, Step::Data);
 }
 
 #[tokio::test]
