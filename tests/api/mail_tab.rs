@@ -369,7 +369,10 @@ async fn network_and_tls_failures_are_explained() {
     assert!(Form::new(&mail, mail.smtps, true).submit(&admin).await.is_ok());
 
     let report = fails_with(Form::new(&mail, expired, true), Reason::CertificateExpired, &app, &admin).await;
-    assert_eq!(report.steps.last().unwrap().step, Step::Tls);
+    let tls = report.steps.last().unwrap();
+    assert_eq!(tls.step, Step::Tls);
+    let shown = format!("{:?} {:?}", tls.detail, report.failure.as_ref().unwrap().server_reply);
+    assert!(shown.contains("CN=localhost") && shown.contains("2020"), "the certificate's subject and dates are shown: {shown}");
     fails_with(Form::new(&mail, wrong_name, true), Reason::CertificateWrongHost, &app, &admin).await;
     let report = fails_with(Form::new(&mail, mail.smtps_untrusted, true), Reason::CertificateUntrusted, &app, &admin).await;
     let why = report.failure.unwrap().server_reply.unwrap();
