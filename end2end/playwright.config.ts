@@ -34,6 +34,9 @@ const mailPorts = [
   "POCHTA_TEST_POP3_PORT",
   "POCHTA_TEST_POP3S_PORT",
 ].map((name) => process.env[name]).filter(Boolean);
+// A port the app may reach where a test runs a server that never answers (the live report).
+process.env.POCHTA_E2E_SILENT_PORT ??= String(port + 1);
+mailPorts.push(process.env.POCHTA_E2E_SILENT_PORT);
 // The test domain as a known mail service on those servers, for automatic setup.
 const presets = `${root}/target/e2e-presets.json`;
 if (process.env.POCHTA_TEST_MAIL_CA) {

@@ -2,6 +2,7 @@
 // firm and a warehouse, a real test letter that arrives, an explained failure, the save, and the
 // same save without JavaScript.
 import { test, expect } from "@playwright/test";
+import { createServer, Socket } from "node:net";
 import { createTenant, failOnPageErrors, hydrated, mail, mailboxHas, signIn } from "./helpers";
 
 test.describe.configure({ mode: "serial" });
@@ -113,6 +114,40 @@ test("SSL on a STARTTLS port is explained, and the offered fix works with one cl
   await page.getByRole("button", { name: "Отправить" }).click();
   await expect(page.getByText(`Тестовое письмо отправлено на bob@${mail.domain}`)).toBeVisible();
   noErrors();
+});
+
+test("the report shows each step as it happens, not one spinner for the slowest", async ({ page }) => {
+  // A server that accepts the connection and never says a word: TLS waits for its time-out.
+  const held: Socket[] = [];
+  const silent = createServer((socket) => held.push(socket));
+  await new Promise<void>((resolve) => silent.listen(Number(mail.silent), "127.0.0.1", resolve));
+  try {
+    const noErrors = failOnPageErrors(page);
+    await signIn(page, ADMIN.email, ADMIN.password);
+    await page.goto("/setup/mail");
+    await hydrated(page);
+    await page.getByLabel("Почтовый сервис").selectOption("other");
+    await page.getByLabel("SMTP-сервер").fill("localhost");
+    await page.getByLabel("Порт").fill(mail.silent);
+    await page.getByLabel("Использовать SSL").check();
+    await page.getByLabel("Адрес", { exact: true }).fill(`alice@${mail.domain}`);
+    await page.getByLabel("Пароль").fill(mail.password);
+    await page.getByLabel("Email отправителя").fill(`alice@${mail.domain}`);
+    await page.getByLabel("Email получателя").fill(`bob@${mail.domain}`);
+    await page.getByRole("button", { name: "Отправить" }).click();
+
+    // While the check still waits on TLS, the finished steps are already there, with times.
+    const live = page.locator(".live-report");
+    await expect(live.locator("li.ok", { hasText: "Соединение" })).toBeVisible({ timeout: 4_000 });
+    await expect(live.locator("li.ok", { hasText: "Поиск сервера" })).toBeVisible();
+    await expect(live.locator("li.ok .time").first()).toContainText("мс");
+    await expect(page.locator(".check-report .reason")).toHaveText("Сервер не ответил вовремя.", { timeout: 15_000 });
+    await expect(live).toHaveCount(0);
+    noErrors();
+  } finally {
+    held.forEach((s) => s.destroy());
+    silent.close();
+  }
 });
 
 test.describe("without JavaScript", () => {

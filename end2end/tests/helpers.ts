@@ -47,6 +47,8 @@ export const mail = {
   imaps: process.env.POCHTA_TEST_IMAPS_PORT ?? "",
   imap: process.env.POCHTA_TEST_IMAP_PORT ?? "",
   pop3s: process.env.POCHTA_TEST_POP3S_PORT ?? "",
+  /** Allowed for the app; a test listens there and never answers. */
+  silent: process.env.POCHTA_E2E_SILENT_PORT ?? "",
 };
 
 /** Whether a letter containing `needle` is in the user's INBOX, asked over IMAP with curl. */
