@@ -150,6 +150,12 @@ throughput() {
   done
 }
 
+# Straight from PostgreSQL (as the superuser): saves that reached one place and not the other.
+half_written() {
+  psql "${db_args[3]/pochta_web/postgres}" -tAc "SELECT count(*) FROM crm_email_settings s JOIN email_accounts a
+    ON a.tenant_id = s.tenant_id AND a.id = s.account_id WHERE a.sender_name <> s.sender_name"
+}
+
 # 10,000 tenants × 50 accounts: the 256 bench tenants and 9,744 more, each with 50 shared
 # accounts, written straight into the database (as its owner; the app's role could not).
 seed_scale() {
@@ -191,6 +197,7 @@ for db in sqlite postgres; do
     line=$("$load" --base "$base" --tenants 256 run --scenario mixed --clients 200 --seconds "$load_seconds" --acked "$work/acked")
     out "- 200 users, ${load_seconds} s, 4 lists to 1 save: $line"
     out "- $("$load" --base "$base" --tenants 256 verify --acked "$work/acked")"
+    out "- in the database: $(half_written) tenants whose setting and directory account differ"
     # SIGKILL in the middle of saves, then every save complete or absent.
     port=${base##*:}
     "$load" --base "$base" --tenants 64 run --scenario save --clients 64 --seconds 6 --acked "$work/acked-kill" >"$work/kill-run" &
@@ -201,6 +208,7 @@ for db in sqlite postgres; do
     restart_app "$port"
     out "- SIGKILL during saves: $(head -1 "$work/kill-run" | sed 's/errors=/errors (after the kill)=/')"
     out "- after restart: $("$load" --base "$base" --tenants 64 verify --acked "$work/acked-kill")"
+    out "- in the database: $(half_written) tenants whose setting and directory account differ"
     # The database away for 4 s: users are told to try again; the app recovers by itself.
     "$load" --base "$base" --tenants 32 run --scenario list --clients 32 --seconds 10 >"$work/down-run" &
     runner=$!

@@ -315,6 +315,20 @@ async fn events(browser: &Browser, run: &str) -> Vec<Value> {
     events.into_iter().map(|(_, e)| e).collect()
 }
 
+/// The events of a run once `step` is among them (they are stored on their own task, so the
+/// last may land just after the answer), or after 5 s.
+async fn events_until(browser: &Browser, run: &str, step: &str) -> Vec<Value> {
+    let mut seen = Vec::new();
+    for _ in 0..50 {
+        seen = events(browser, run).await;
+        if seen.iter().any(|e| e["Step"]["step"] == step) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    seen
+}
+
 #[tokio::test]
 async fn the_report_shows_each_step_while_the_check_is_still_running() {
     let silent = silent_server().await;
@@ -342,7 +356,7 @@ async fn the_report_shows_each_step_while_the_check_is_still_running() {
     assert_eq!(connect["Step"]["ok"], true);
     assert!(seen.iter().any(|e| e["Step"]["step"] == "Resolve"));
     assert!(submit.await.unwrap().is_err(), "the check failed in the end");
-    let all = events(&admin, "live-report-0001").await;
+    let all = events_until(&admin, "live-report-0001", "Tls").await;
     let tls = all.iter().find(|e| e["Step"]["step"] == "Tls").expect("the failed step is reported too");
     assert_eq!(tls["Step"]["ok"], false);
 }
@@ -360,7 +374,7 @@ async fn automatic_setup_reports_each_method_and_continues_by_hand_with_what_srv
     assert_eq!(manual["connection"]["source"], "srv", "{outcome}");
     assert_eq!(manual["connection"]["smtp"]["port"], mail.smtps);
     assert_eq!(manual["report"]["failure"]["reason"], "WrongLoginOrPassword", "{outcome}");
-    let seen = events(&admin, "automatic-setup-0001").await;
+    let seen = events_until(&admin, "automatic-setup-0001", "Login").await;
     let methods: Vec<&Value> = seen.iter().filter_map(|e| e.get("Method")).collect();
     assert!(methods.iter().any(|m| m["method"] == "Srv" && m["found"] == true), "{seen:?}");
     assert!(methods.iter().any(|m| m["method"] == "Preset" && m["found"] == false), "{seen:?}");
