@@ -200,9 +200,9 @@ for db in sqlite postgres; do
     out "- in the database: $(half_written) tenants whose setting and directory account differ"
     # SIGKILL in the middle of saves, then every save complete or absent.
     port=${base##*:}
-    "$load" --base "$base" --tenants 64 run --scenario save --clients 64 --seconds 6 --acked "$work/acked-kill" >"$work/kill-run" &
+    "$load" --base "$base" --tenants 64 run --scenario save --clients 64 --seconds 10 --acked "$work/acked-kill" >"$work/kill-run" &
     runner=$!
-    sleep 3
+    sleep 6
     kill -9 "$app_pid"
     wait "$runner" || true
     restart_app "$port"

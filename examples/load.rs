@@ -46,8 +46,8 @@ enum Command {
         #[arg(long)]
         acked: Option<String>,
     },
-    /// Every tenant's settings and its directory account agree, and hold the last acknowledged
-    /// save or the one in flight when the server died.
+    /// Every tenant of a run's `--acked` file: its settings and its directory account agree,
+    /// and hold the last acknowledged save or the one in flight when the server died.
     Verify {
         #[arg(long)]
         acked: String,
@@ -226,13 +226,16 @@ async fn run(base: &str, tenants: usize, scenario: &str, clients: usize, seconds
         println!("first error: {}", e.chars().take(300).collect::<String>());
     }
     if let Some(path) = acked {
-        let acked = last_acked.lock().unwrap().iter().map(u64::to_string).collect::<Vec<_>>().join("\n");
+        // Tenants 0..n had a client; the others were not touched by this run.
+        let used = clients.min(tenants);
+        let acked = last_acked.lock().unwrap()[..used].iter().map(u64::to_string).collect::<Vec<_>>().join("\n");
         std::fs::write(path, acked).unwrap();
     }
 }
 
-async fn verify(base: &str, tenants: usize, acked: &str) {
+async fn verify(base: &str, acked: &str) {
     let acked: Vec<u64> = std::fs::read_to_string(acked).unwrap().lines().map(|l| l.parse().unwrap()).collect();
+    let tenants = acked.len();
     let (mut complete, mut in_flight, mut bad) = (0, 0, Vec::new());
     for i in 0..tenants {
         let c = signed_in(base, i).await;
@@ -241,7 +244,7 @@ async fn verify(base: &str, tenants: usize, acked: &str) {
         let account = list["rows"].as_array().unwrap().iter().find(|r| r["address"] == format!("mail@t{i}.bench.test")).cloned();
         let account_name = account.as_ref().and_then(|a| a["sender_name"].as_str()).unwrap_or("(none)").to_string();
         let saved: u64 = setting.trim_start_matches("save ").parse().unwrap_or(u64::MAX);
-        let last = acked.get(i).copied().unwrap_or(0);
+        let last = acked[i];
         if setting != account_name {
             bad.push(format!("tenant {i}: setting «{setting}» but account «{account_name}» (half-written)"));
         } else if saved == last {
@@ -267,6 +270,6 @@ async fn main() {
     match args.command {
         Command::Setup { cli } => setup(&args.base, args.tenants, &cli).await,
         Command::Run { scenario, clients, seconds, acked } => run(&args.base, args.tenants, &scenario, clients, seconds, acked.as_deref()).await,
-        Command::Verify { acked } => verify(&args.base, args.tenants, &acked).await,
+        Command::Verify { acked } => verify(&args.base, &acked).await,
     }
 }
