@@ -1,8 +1,9 @@
 //! The directory «Учетные записи электронной почты». Visibility: a user sees the tenant's shared
 //! accounts (no owner) and their own personal ones, never another user's.
 
-use super::{flag, now_millis, Tx};
+use super::{flag, now_millis, AnyQuery, Tx};
 use crate::model::{AccountId, Date, Host, Port, Protocol, Security, ServerAddress, TenantId, UserId};
+use sqlx::Row;
 
 /// The name the predefined system account is created with (shown translated in the list).
 pub const SYSTEM_ACCOUNT_NAME: &str = "Системная учетная запись";
@@ -231,6 +232,31 @@ pub struct AccountData<'a> {
     pub initial_load_date: Option<Date>,
 }
 
+/// Binds an account's columns from `name` to `initial_load_date`, in the order both the insert
+/// and the update list them.
+fn bind_data<'q>(query: AnyQuery<'q>, a: &AccountData<'q>) -> AnyQuery<'q> {
+    query
+        .bind(a.name)
+        .bind(a.address)
+        .bind(a.address.to_lowercase())
+        .bind(a.sender_name)
+        .bind(a.owner.map(|u| u.0))
+        .bind(flag(a.use_for_sending))
+        .bind(flag(a.use_for_receiving))
+        .bind(a.provider)
+        .bind(host(a.smtp))
+        .bind(port(a.smtp))
+        .bind(security(a.smtp))
+        .bind(a.smtp_login)
+        .bind(a.incoming_protocol.map(Protocol::as_str))
+        .bind(host(a.incoming))
+        .bind(port(a.incoming))
+        .bind(security(a.incoming))
+        .bind(a.incoming_login)
+        .bind(flag(a.same_credentials))
+        .bind(a.initial_load_date.map(|d| d.to_string()))
+}
+
 fn host(s: Option<&ServerAddress>) -> Option<String> {
     s.map(|s| s.host.as_str().to_string())
 }
@@ -245,41 +271,20 @@ fn security(s: Option<&ServerAddress>) -> Option<&'static str> {
 
 pub async fn insert(tx: &mut Tx, tenant: TenantId, a: &AccountData<'_>) -> Result<AccountId, sqlx::Error> {
     let now = now_millis();
-    let id: i64 = sqlx::query_scalar(
+    let query = sqlx::query(
         "INSERT INTO email_accounts (tenant_id, name, address, address_key, sender_name, owner_user_id, use_for_sending, \
          use_for_receiving, provider, smtp_host, smtp_port, smtp_security, smtp_login, incoming_protocol, incoming_host, \
          incoming_port, incoming_security, incoming_login, same_credentials, initial_load_date, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $21) RETURNING id",
     )
-    .bind(tenant.0)
-    .bind(a.name)
-    .bind(a.address)
-    .bind(a.address.to_lowercase())
-    .bind(a.sender_name)
-    .bind(a.owner.map(|u| u.0))
-    .bind(flag(a.use_for_sending))
-    .bind(flag(a.use_for_receiving))
-    .bind(a.provider)
-    .bind(host(a.smtp))
-    .bind(port(a.smtp))
-    .bind(security(a.smtp))
-    .bind(a.smtp_login)
-    .bind(a.incoming_protocol.map(Protocol::as_str))
-    .bind(host(a.incoming))
-    .bind(port(a.incoming))
-    .bind(security(a.incoming))
-    .bind(a.incoming_login)
-    .bind(flag(a.same_credentials))
-    .bind(a.initial_load_date.map(|d| d.to_string()))
-    .bind(now)
-    .fetch_one(&mut **tx)
-    .await?;
-    Ok(AccountId(id))
+    .bind(tenant.0);
+    let row = bind_data(query, a).bind(now).fetch_one(&mut **tx).await?;
+    Ok(AccountId(row.try_get(0)?))
 }
 
 /// Updates an account if it still has `version` (optimistic locking); `false` otherwise.
 pub async fn update(tx: &mut Tx, tenant: TenantId, id: AccountId, version: i64, a: &AccountData<'_>) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
+    let query = sqlx::query(
         "UPDATE email_accounts SET name = $4, address = $5, address_key = $6, sender_name = $7, owner_user_id = $8, \
          use_for_sending = $9, use_for_receiving = $10, provider = $11, smtp_host = $12, smtp_port = $13, smtp_security = $14, \
          smtp_login = $15, incoming_protocol = $16, incoming_host = $17, incoming_port = $18, incoming_security = $19, \
@@ -288,29 +293,8 @@ pub async fn update(tx: &mut Tx, tenant: TenantId, id: AccountId, version: i64, 
     )
     .bind(tenant.0)
     .bind(id.0)
-    .bind(version)
-    .bind(a.name)
-    .bind(a.address)
-    .bind(a.address.to_lowercase())
-    .bind(a.sender_name)
-    .bind(a.owner.map(|u| u.0))
-    .bind(flag(a.use_for_sending))
-    .bind(flag(a.use_for_receiving))
-    .bind(a.provider)
-    .bind(host(a.smtp))
-    .bind(port(a.smtp))
-    .bind(security(a.smtp))
-    .bind(a.smtp_login)
-    .bind(a.incoming_protocol.map(Protocol::as_str))
-    .bind(host(a.incoming))
-    .bind(port(a.incoming))
-    .bind(security(a.incoming))
-    .bind(a.incoming_login)
-    .bind(flag(a.same_credentials))
-    .bind(a.initial_load_date.map(|d| d.to_string()))
-    .bind(now_millis())
-    .execute(&mut **tx)
-    .await?;
+    .bind(version);
+    let done = bind_data(query, a).bind(now_millis()).execute(&mut **tx).await?;
     Ok(done.rows_affected() == 1)
 }
 

@@ -193,6 +193,9 @@ pub fn now_millis() -> i64 {
 }
 
 /// Flags are stored as 0/1 integers: the `Any` driver has no boolean that works on both backends.
+/// A statement with its arguments, as the record modules build them up.
+pub type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
 pub fn flag(value: bool) -> i64 {
     i64::from(value)
 }

@@ -45,27 +45,13 @@ pub async fn get(tx: &mut Tx, tenant: TenantId) -> Result<Option<CrmEmailRow>, s
 /// or `None` when someone else saved first.
 pub async fn save(tx: &mut Tx, tenant: TenantId, by: UserId, version: i64, d: &CrmEmailData<'_>) -> Result<Option<i64>, sqlx::Error> {
     let now = now_millis();
-    let affected = if version == 0 {
+    let query = if version == 0 {
         sqlx::query(
             "INSERT INTO crm_email_settings (tenant_id, account_id, provider, smtp_host, smtp_port, use_ssl, login, sender_name, \
              sender_email, test_recipient, updated_at, updated_by, version) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 1) ON CONFLICT (tenant_id) DO NOTHING",
         )
         .bind(tenant.0)
-        .bind(d.account.0)
-        .bind(d.provider)
-        .bind(d.smtp_host)
-        .bind(i64::from(d.smtp_port))
-        .bind(flag(d.use_ssl))
-        .bind(d.login)
-        .bind(d.sender_name)
-        .bind(d.sender_email)
-        .bind(d.test_recipient)
-        .bind(now)
-        .bind(by.0)
-        .execute(&mut **tx)
-        .await?
-        .rows_affected()
     } else {
         sqlx::query(
             "UPDATE crm_email_settings SET account_id = $3, provider = $4, smtp_host = $5, smtp_port = $6, use_ssl = $7, login = $8, \
@@ -74,6 +60,9 @@ pub async fn save(tx: &mut Tx, tenant: TenantId, by: UserId, version: i64, d: &C
         )
         .bind(tenant.0)
         .bind(version)
+    };
+    // Both statements list the same columns after their keys, in the same order.
+    let affected = query
         .bind(d.account.0)
         .bind(d.provider)
         .bind(d.smtp_host)
@@ -87,7 +76,6 @@ pub async fn save(tx: &mut Tx, tenant: TenantId, by: UserId, version: i64, d: &C
         .bind(by.0)
         .execute(&mut **tx)
         .await?
-        .rows_affected()
-    };
+        .rows_affected();
     Ok((affected == 1).then_some(version + 1))
 }
