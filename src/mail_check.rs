@@ -227,6 +227,11 @@ impl Method {
             Method::Probe => "method.probe",
         }
     }
+
+    /// The stored and reported name: `preset`, `autoconfig`, `ispdb`, `mx`, `srv`, `probe`.
+    pub fn name(self) -> &'static str {
+        self.key().trim_start_matches("method.")
+    }
 }
 
 /// How one detection method ended.

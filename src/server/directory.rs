@@ -362,7 +362,7 @@ pub async fn submit(
         ensure_valid(errors)?;
         let basics = basics.ok_or(AppError::Internal)?;
         let found = autoconfig::recommended(&state.presets, &basics.address);
-        let source = found.source.name();
+        let source = found.source_name();
         return Ok(AccountOutcome::Manual { connection: Connection::from_detected(found).view(source), report: None });
     }
 
@@ -403,10 +403,10 @@ async fn automatic_setup(
     let outcome = state.detector().detect(&basics.address, progress.as_ref().map(Progress::methods)).await;
     let Some((_, found)) = outcome.found else {
         let defaults = autoconfig::recommended(&state.presets, &basics.address);
-        let source = defaults.source.name();
+        let source = defaults.source_name();
         return Ok(AccountOutcome::Manual { connection: Connection::from_detected(defaults).view(source), report: None });
     };
-    let source = found.source.name();
+    let source = found.source_name();
     let mut connection = Connection::from_detected(found);
     if !basics.use_for_sending {
         connection.smtp = None;

@@ -8,7 +8,7 @@ use super::super::dns::Dns;
 use super::super::mail::MailContext;
 use super::super::presets::Presets;
 use super::ispdb::{self, ProviderConfig};
-use super::{from_config, from_preset, from_service, ispdb_by_domain, probe, Detected, Found, Source};
+use super::{from_config, from_preset, from_service, ispdb_by_domain, probe, Detected, Found};
 use crate::mail_check::{Method, MethodResult};
 use crate::model::{EmailAddress, Host, Port, Protocol, Security, ServerAddress};
 use futures::future::BoxFuture;
@@ -91,7 +91,7 @@ impl Detector<'_> {
                 None => Answer::none(domain),
             },
             Method::Ispdb => match ispdb_by_domain().get(domain) {
-                Some(config) => self.answer_from(config, address, Source::Ispdb, &config.id),
+                Some(config) => self.answer_from(config, address, Method::Ispdb, &config.id),
                 None => Answer::none(domain),
             },
             Method::Autoconfig => self.autoconfig(address).await,
@@ -101,12 +101,12 @@ impl Detector<'_> {
         }
     }
 
-    fn answer_from(&self, config: &ProviderConfig, address: &EmailAddress, source: Source, detail: &str) -> Answer {
+    fn answer_from(&self, config: &ProviderConfig, address: &EmailAddress, source: Method, detail: &str) -> Answer {
         let (smtp, incoming) = from_config(config, address);
         if smtp.is_none() && incoming.is_none() {
             return Answer::none(detail);
         }
-        Answer { found: Some(Detected { source, provider: None, smtp, incoming }), detail: Some(detail.to_string()) }
+        Answer { found: Some(Detected { source: Some(source), provider: None, smtp, incoming }), detail: Some(detail.to_string()) }
     }
 
     /// `https://autoconfig.<domain>/mail/config-v1.1.xml` and the domain's `.well-known` file,
@@ -125,7 +125,7 @@ impl Detector<'_> {
             if let Ok(xml) = result {
                 if let Ok(config) = ispdb::parse(&xml) {
                     let url = format!("https://{host}{}", path.split('?').next().unwrap_or_default());
-                    let answer = self.answer_from(&config, address, Source::Autoconfig, &url);
+                    let answer = self.answer_from(&config, address, Method::Autoconfig, &url);
                     if answer.found.is_some() {
                         return answer;
                     }
@@ -142,7 +142,7 @@ impl Detector<'_> {
         for host in &hosts {
             if let Some(service) = self.presets.for_mx(host) {
                 if let Some(mut found) = from_service(service, address) {
-                    found.source = Source::Mx;
+                    found.source = Some(Method::Mx);
                     return Answer { found: Some(found), detail: Some(format!("{host} → {}", service.name)) };
                 }
             }
@@ -151,7 +151,7 @@ impl Detector<'_> {
                 if labels.len() >= take {
                     let base = labels[labels.len() - take..].join(".");
                     if let Some(config) = ispdb_by_domain().get(&base) {
-                        let answer = self.answer_from(config, address, Source::Mx, &format!("{host} → {}", config.id));
+                        let answer = self.answer_from(config, address, Method::Mx, &format!("{host} → {}", config.id));
                         if answer.found.is_some() {
                             return answer;
                         }
@@ -191,7 +191,7 @@ impl Detector<'_> {
             return Answer::none(format!("_submissions._tcp.{domain}"));
         }
         let detail = smtp.as_ref().map(|f| format!("{}:{}", f.server.host, f.server.port));
-        Answer { found: Some(Detected { source: Source::Srv, provider: None, smtp, incoming }), detail }
+        Answer { found: Some(Detected { source: Some(Method::Srv), provider: None, smtp, incoming }), detail }
     }
 
     /// Likely hosts on the standard ports, all at once.
@@ -213,7 +213,7 @@ impl Detector<'_> {
             return Answer::none(format!("smtp.{domain}"));
         }
         let detail = smtp.as_ref().map(|f| format!("{}:{} {}", f.server.host, f.server.port, f.server.security.as_str()));
-        Answer { found: Some(Detected { source: Source::Probe, provider: None, smtp, incoming }), detail }
+        Answer { found: Some(Detected { source: Some(Method::Probe), provider: None, smtp, incoming }), detail }
     }
 }
 
@@ -245,7 +245,7 @@ mod tests {
 
     fn found(host: &str) -> Option<Detected> {
         Some(Detected {
-            source: Source::Probe,
+            source: Some(Method::Probe),
             provider: None,
             smtp: Some(Found {
                 server: ServerAddress { host: Host::parse(host).unwrap(), port: Port::new(465).unwrap(), security: Security::Ssl },

@@ -9,6 +9,7 @@ pub mod ispdb;
 pub mod probe;
 
 use super::presets::Presets;
+use crate::mail_check::Method;
 use crate::model::{EmailAddress, Host, Port, Protocol, Security, ServerAddress};
 use ispdb::{fill, ProviderConfig, ServerEntry, SocketType};
 use std::collections::HashMap;
@@ -16,33 +17,6 @@ use std::sync::OnceLock;
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/ispdb.rs"));
-}
-
-/// Where detected settings came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum Source {
-    Preset,
-    Autoconfig,
-    Ispdb,
-    Mx,
-    Srv,
-    Probe,
-    /// Nothing known: the recommended defaults.
-    Defaults,
-}
-
-impl Source {
-    pub fn name(self) -> &'static str {
-        match self {
-            Source::Preset => "preset",
-            Source::Autoconfig => "autoconfig",
-            Source::Ispdb => "ispdb",
-            Source::Mx => "mx",
-            Source::Srv => "srv",
-            Source::Probe => "probe",
-            Source::Defaults => "defaults",
-        }
-    }
 }
 
 /// A server found for an address, with the login to use.
@@ -54,11 +28,19 @@ pub struct Found {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Detected {
-    pub source: Source,
+    /// The method that found them; `None`: nothing was known, these are the recommended defaults.
+    pub source: Option<Method>,
     /// The preset's id when a mail service was recognised.
     pub provider: Option<String>,
     pub smtp: Option<Found>,
     pub incoming: Option<(Protocol, Found)>,
+}
+
+impl Detected {
+    /// Where the settings came from, as the form shows it: a method's name, or `defaults`.
+    pub fn source_name(&self) -> &'static str {
+        self.source.map_or("defaults", Method::name)
+    }
 }
 
 /// The shipped ISPDB files, parsed once, by domain.
@@ -127,7 +109,7 @@ pub(crate) fn from_service(service: &crate::model::MailService, address: &EmailA
     };
     let smtp = found(&service.smtp);
     let incoming = found(&service.imap).map(|f| (Protocol::Imap, f)).or_else(|| found(&service.pop3).map(|f| (Protocol::Pop3, f)));
-    (smtp.is_some() || incoming.is_some()).then(|| Detected { source: Source::Preset, provider: Some(service.id.clone()), smtp, incoming })
+    (smtp.is_some() || incoming.is_some()).then(|| Detected { source: Some(Method::Preset), provider: Some(service.id.clone()), smtp, incoming })
 }
 
 pub(crate) fn from_preset(presets: &Presets, address: &EmailAddress) -> Option<Detected> {
@@ -141,7 +123,7 @@ pub fn detect_known(presets: &Presets, address: &EmailAddress) -> Option<Detecte
     }
     let config = ispdb_by_domain().get(address.domain())?;
     let (smtp, incoming) = from_config(config, address);
-    (smtp.is_some() || incoming.is_some()).then(|| Detected { source: Source::Ispdb, provider: None, smtp, incoming })
+    (smtp.is_some() || incoming.is_some()).then(|| Detected { source: Some(Method::Ispdb), provider: None, smtp, incoming })
 }
 
 /// What «Далее» fills in for manual setup: the known settings, or the recommended defaults.
@@ -156,7 +138,7 @@ pub fn recommended(presets: &Presets, address: &EmailAddress) -> Detected {
             login: address.to_string(),
         })
     };
-    Detected { source: Source::Defaults, provider: None, smtp: server("smtp", 465), incoming: server("imap", 993).map(|f| (Protocol::Imap, f)) }
+    Detected { source: None, provider: None, smtp: server("smtp", 465), incoming: server("imap", 993).map(|f| (Protocol::Imap, f)) }
 }
 
 #[cfg(test)]
@@ -171,7 +153,7 @@ mod tests {
     fn a_preset_domain_is_recognised_first() {
         let presets = Presets::load(None).unwrap();
         let found = detect_known(&presets, &address("ivan@yandex.ru")).unwrap();
-        assert_eq!(found.source, Source::Preset);
+        assert_eq!(found.source, Some(Method::Preset));
         assert_eq!(found.provider.as_deref(), Some("yandex"));
         assert_eq!(found.smtp.unwrap().server.host.as_str(), "smtp.yandex.ru");
         let (protocol, imap) = found.incoming.unwrap();
@@ -182,7 +164,7 @@ mod tests {
     fn the_shipped_ispdb_files_answer_for_other_providers() {
         let presets = Presets::load(None).unwrap();
         let found = detect_known(&presets, &address("someone@gmx.net")).unwrap();
-        assert_eq!(found.source, Source::Ispdb);
+        assert_eq!(found.source, Some(Method::Ispdb));
         let smtp = found.smtp.unwrap();
         assert!(smtp.server.host.as_str().contains("gmx"), "{smtp:?}");
         assert_ne!(smtp.server.security, Security::StartTls, "implicit TLS preferred when offered");
@@ -193,7 +175,7 @@ mod tests {
         let presets = Presets::load(None).unwrap();
         assert!(detect_known(&presets, &address("a@company-nobody-knows.example")).is_none());
         let defaults = recommended(&presets, &address("a@company-nobody-knows.example"));
-        assert_eq!(defaults.source, Source::Defaults);
+        assert_eq!(defaults.source, None);
         let smtp = defaults.smtp.unwrap();
         assert_eq!((smtp.server.host.as_str(), smtp.server.port.get(), smtp.server.security), ("smtp.company-nobody-knows.example", 465, Security::Ssl));
         assert_eq!(smtp.login, "a@company-nobody-knows.example");
