@@ -1,7 +1,7 @@
 // The «Почта» tab as an administrator meets it on a fresh tenant: locked and why, opened by a
 // firm and a warehouse, a real test letter that arrives, an explained failure, the save, and the
 // same save without JavaScript.
-import { test, expect } from "@playwright/test";
+import { test, expect, Page } from "@playwright/test";
 import { createServer, Socket } from "node:net";
 import { createTenant, failOnPageErrors, hydrated, mail, mailboxHas, signIn } from "./helpers";
 
@@ -92,20 +92,25 @@ test("a test letter through the loopback Postfix arrives; a wrong password is ex
   noErrors();
 });
 
-test("SSL on a STARTTLS port is explained, and the offered fix works with one click", async ({ page }) => {
-  const noErrors = failOnPageErrors(page);
+/** Signs in, fills the tab for alice on localhost:`port` with SSL on, and presses «Отправить». */
+async function sendWithSsl(page: Page, port: string) {
   await signIn(page, ADMIN.email, ADMIN.password);
   await page.goto("/setup/mail");
   await hydrated(page);
   await page.getByLabel("Почтовый сервис").selectOption("other");
   await page.getByLabel("SMTP-сервер").fill("localhost");
-  await page.getByLabel("Порт").fill(mail.smtpStarttls);
+  await page.getByLabel("Порт").fill(port);
   await page.getByLabel("Использовать SSL").check();
   await page.getByLabel("Адрес", { exact: true }).fill(`alice@${mail.domain}`);
   await page.getByLabel("Пароль").fill(mail.password);
   await page.getByLabel("Email отправителя").fill(`alice@${mail.domain}`);
   await page.getByLabel("Email получателя").fill(`bob@${mail.domain}`);
   await page.getByRole("button", { name: "Отправить" }).click();
+}
+
+test("SSL on a STARTTLS port is explained, and the offered fix works with one click", async ({ page }) => {
+  const noErrors = failOnPageErrors(page);
+  await sendWithSsl(page, mail.smtpStarttls);
   await expect(page.locator(".check-report .reason")).toHaveText("Включён SSL, а сервер на этом порту ждёт обычное соединение с STARTTLS.");
 
   await page.getByRole("button", { name: `Исправить: порт ${mail.smtpStarttls}, STARTTLS` }).click();
@@ -123,18 +128,7 @@ test("the report shows each step as it happens, not one spinner for the slowest"
   await new Promise<void>((resolve) => silent.listen(Number(mail.silent), "127.0.0.1", resolve));
   try {
     const noErrors = failOnPageErrors(page);
-    await signIn(page, ADMIN.email, ADMIN.password);
-    await page.goto("/setup/mail");
-    await hydrated(page);
-    await page.getByLabel("Почтовый сервис").selectOption("other");
-    await page.getByLabel("SMTP-сервер").fill("localhost");
-    await page.getByLabel("Порт").fill(mail.silent);
-    await page.getByLabel("Использовать SSL").check();
-    await page.getByLabel("Адрес", { exact: true }).fill(`alice@${mail.domain}`);
-    await page.getByLabel("Пароль").fill(mail.password);
-    await page.getByLabel("Email отправителя").fill(`alice@${mail.domain}`);
-    await page.getByLabel("Email получателя").fill(`bob@${mail.domain}`);
-    await page.getByRole("button", { name: "Отправить" }).click();
+    await sendWithSsl(page, mail.silent);
 
     // While the check still waits on TLS, the finished steps are already there, with times.
     const live = page.locator(".live-report");
