@@ -25,6 +25,7 @@ trap cleanup EXIT
 out() { printf '%s\n' "$*" | tee -a "$work/figures"; }
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 rss_mb() { awk '/VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
+median_ms() { sort -n | awk '{ a[NR] = $1 } END { printf "%.1f", a[int((NR + 1) / 2)] }'; }
 wait_up() { for _ in $(seq 1 300); do curl -fso /dev/null "$1" && return 0; sleep 0.1; done; echo "not up: $1" >&2; return 1; }
 
 # ---------------------------------------------------------------------------------------------
@@ -87,7 +88,7 @@ signin_ms=$(for _ in $(seq 1 10); do
   s=$(date +%s%N)
   curl -s -o /dev/null -H 'accept: application/json' --data-urlencode email=admin@t0.bench.test --data-urlencode 'password=пароль для нагрузки' "$base/api/sign_in"
   echo $(( ($(date +%s%N) - s) / 1000 ))
-done | awk '{ print $1 / 1000 }' | sort -n | awk '{ a[NR] = $1 } END { printf "%.1f", a[int((NR + 1) / 2)] }')
+done | awk '{ print $1 / 1000 }' | median_ms)
 out "- sign-in round trip (argon2id verify included), median of 10: $signin_ms ms"
 
 out ""
@@ -99,7 +100,6 @@ send_args=(-s -b "$jar" -o /dev/null -w '%{http_code}' -H 'accept: application/j
   -d sender_email=alice@pochta.test -d recipient=bob@pochta.test)
 [ "$(curl "${send_args[@]}" "$base/api/mail_tab/submit")" = 200 ] || { echo "the app's test letter failed" >&2; tail "$work/app.log"; exit 1; }
 printf 'From: alice@pochta.test\r\nTo: bob@pochta.test\r\nSubject: bench\r\n\r\nbench\r\n' >"$work/letter.eml"
-median_ms() { sort -n | awk '{ a[NR] = $1 } END { printf "%.1f", a[int((NR + 1) / 2)] }'; }
 for _ in $(seq 1 15); do
   s=$(date +%s%N); curl "${send_args[@]}" "$base/api/mail_tab/submit" >/dev/null; echo $(( ($(date +%s%N) - s) / 1000 ))
 done | awk '{ print $1 / 1000 }' | median_ms >"$work/app_ms"
