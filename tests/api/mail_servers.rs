@@ -68,21 +68,27 @@ pub async fn spawn_app_with_mail(extra_ports: &[u16]) -> (TestApp, MailServers) 
 pub fn mail_args(mail: &MailServers, extra_ports: &[u16]) -> Vec<String> {
     let ports = [mail.smtp_starttls, mail.smtps, mail.smtps_untrusted, mail.imap, mail.imaps, mail.pop3, mail.pop3s, mail.closed];
     let allow: Vec<String> = ports.iter().chain(extra_ports).map(|p| format!("localhost:{p}")).collect();
-    let presets = std::env::temp_dir().join(format!("pochta-test-presets-{}.json", std::process::id()));
-    std::fs::write(
-        &presets,
-        format!(
-            r#"[{{"id":"pochta-test","name":"Pochta Test","domains":["{domain}"],
-                "smtp":{{"host":"localhost","port":{smtps},"security":"Ssl"}},
-                "imap":{{"host":"localhost","port":{imaps},"security":"Ssl"}},
-                "pop3":{{"host":"localhost","port":{pop3s},"security":"Ssl"}}}}]"#,
-            domain = mail.domain,
-            smtps = mail.smtps,
-            imaps = mail.imaps,
-            pop3s = mail.pop3s
-        ),
-    )
-    .unwrap();
+    // Written once per test process: tests run in parallel, and a file rewritten while another
+    // test's app reads it reads as empty.
+    static PRESETS: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+    let presets = PRESETS.get_or_init(|| {
+        let path = std::env::temp_dir().join(format!("pochta-test-presets-{}.json", std::process::id()));
+        std::fs::write(
+            &path,
+            format!(
+                r#"[{{"id":"pochta-test","name":"Pochta Test","domains":["{domain}"],
+                    "smtp":{{"host":"localhost","port":{smtps},"security":"Ssl"}},
+                    "imap":{{"host":"localhost","port":{imaps},"security":"Ssl"}},
+                    "pop3":{{"host":"localhost","port":{pop3s},"security":"Ssl"}}}}]"#,
+                domain = mail.domain,
+                smtps = mail.smtps,
+                imaps = mail.imaps,
+                pop3s = mail.pop3s
+            ),
+        )
+        .unwrap();
+        path
+    });
     vec![
         "--egress-allow".into(),
         allow.join(","),
