@@ -81,7 +81,9 @@ async fn call(client: &Client, base: &str, endpoint: &str, args: &[(&str, &str)]
 
 async fn signed_in(base: &str, i: usize) -> Client {
     let c = client();
-    call(&c, base, "sign_in", &[("email", &admin(i)), ("password", PASSWORD)]).await.unwrap_or_else(|e| panic!("sign in {}: {e}", admin(i)));
+    call(&c, base, "sign_in", &[("email", &admin(i)), ("password", PASSWORD)])
+        .await
+        .unwrap_or_else(|e| panic!("sign in {}: {e}", admin(i)));
     c
 }
 
@@ -119,18 +121,56 @@ async fn version_of(c: &Client, base: &str) -> Result<(i64, String), String> {
 async fn setup(base: &str, tenants: usize, cli: &[String]) {
     for i in 0..tenants {
         let mut command = tokio::process::Command::new(&cli[0]);
-        command.args(&cli[1..]).args(["tenant", "create", "--name", &format!("Нагрузка {i}"), "--admin-email", &admin(i), "--admin-name", "Администратор", "--password-stdin"]);
+        command.args(&cli[1..]).args([
+            "tenant",
+            "create",
+            "--name",
+            &format!("Нагрузка {i}"),
+            "--admin-email",
+            &admin(i),
+            "--admin-name",
+            "Администратор",
+            "--password-stdin",
+        ]);
         command.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::null());
         let mut child = command.spawn().expect("the CLI runs");
         use tokio::io::AsyncWriteExt;
         child.stdin.take().unwrap().write_all(format!("{PASSWORD}\n").as_bytes()).await.unwrap();
         assert!(child.wait().await.unwrap().success(), "tenant {i} created");
         let c = signed_in(base, i).await;
-        let firm = call(&c, base, "setup/save_firm", &[("id", "0"), ("version", "0"), ("name", "ООО «Нагрузка»"), ("inn", "7707083893"), ("kpp", ""), ("address", ""), ("phone", ""), ("email", "")])
-            .await
-            .unwrap();
+        let firm = call(
+            &c,
+            base,
+            "setup/save_firm",
+            &[
+                ("id", "0"),
+                ("version", "0"),
+                ("name", "ООО «Нагрузка»"),
+                ("inn", "7707083893"),
+                ("kpp", ""),
+                ("address", ""),
+                ("phone", ""),
+                ("email", ""),
+            ],
+        )
+        .await
+        .unwrap();
         let firm = firm.as_i64().unwrap().to_string();
-        call(&c, base, "setup/save_outlet", &[("id", "0"), ("version", "0"), ("kind", "warehouse"), ("name", "Склад"), ("firm", &firm), ("address", "")]).await.unwrap();
+        call(
+            &c,
+            base,
+            "setup/save_outlet",
+            &[
+                ("id", "0"),
+                ("version", "0"),
+                ("kind", "warehouse"),
+                ("name", "Склад"),
+                ("firm", &firm),
+                ("address", ""),
+            ],
+        )
+        .await
+        .unwrap();
         save(&c, base, i, 0, "save 0").await.unwrap();
     }
     println!("{tenants} tenants ready");
@@ -146,7 +186,9 @@ struct Figures {
 impl Figures {
     fn record(&self, started: Instant, outcome: Result<(), String>) {
         match outcome {
-            Ok(()) => self.latencies.lock().unwrap().push(started.elapsed().as_micros().min(u128::from(u32::MAX)) as u32),
+            Ok(()) => {
+                self.latencies.lock().unwrap().push(started.elapsed().as_micros().min(u128::from(u32::MAX)) as u32)
+            }
             Err(e) => {
                 self.errors.fetch_add(1, Ordering::Relaxed);
                 self.first_error.lock().unwrap().get_or_insert(e);
@@ -169,7 +211,8 @@ async fn run(base: &str, tenants: usize, scenario: &str, clients: usize, seconds
     let started = Instant::now();
     let mut tasks = Vec::new();
     for (k, c) in sessions.into_iter().enumerate() {
-        let (base, scenario, figures, stop, last_acked) = (base.to_string(), scenario.to_string(), figures.clone(), stop.clone(), last_acked.clone());
+        let (base, scenario, figures, stop, last_acked) =
+            (base.to_string(), scenario.to_string(), figures.clone(), stop.clone(), last_acked.clone());
         tasks.push(tokio::spawn(async move {
             let tenant = k % tenants;
             let (mut version, mut counter) = match scenario.as_str() {
@@ -187,7 +230,13 @@ async fn run(base: &str, tenants: usize, scenario: &str, clients: usize, seconds
                 let t = Instant::now();
                 let do_save = scenario == "save" || (scenario == "mixed" && n % 5 == 0);
                 let outcome = if scenario == "floor" {
-                    c.get(format!("{base}/")).send().await.map_err(|e| e.to_string()).and_then(|r| if r.status().is_success() { Ok(()) } else { Err(r.status().to_string()) })
+                    c.get(format!("{base}/")).send().await.map_err(|e| e.to_string()).and_then(|r| {
+                        if r.status().is_success() {
+                            Ok(())
+                        } else {
+                            Err(r.status().to_string())
+                        }
+                    })
                 } else if do_save {
                     counter += 1;
                     match save(&c, &base, tenant, version, &format!("save {counter}")).await {
@@ -213,7 +262,11 @@ async fn run(base: &str, tenants: usize, scenario: &str, clients: usize, seconds
     let elapsed = started.elapsed().as_secs_f64();
     let mut latencies = std::mem::take(&mut *figures.latencies.lock().unwrap());
     latencies.sort_unstable();
-    let pct = |p: f64| latencies.get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1))).map_or(0.0, |us| *us as f64 / 1000.0);
+    let pct = |p: f64| {
+        latencies
+            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
+            .map_or(0.0, |us| *us as f64 / 1000.0)
+    };
     let errors = figures.errors.load(Ordering::Relaxed);
     println!(
         "scenario={scenario} clients={clients} requests={} rps={:.0} p50_ms={:.2} p99_ms={:.2} errors={errors}",
@@ -241,7 +294,8 @@ async fn verify(base: &str, acked: &str) {
         let c = signed_in(base, i).await;
         let (_, setting) = version_of(&c, base).await.unwrap();
         let list = call(&c, base, "accounts/list", &[("q", &format!("mail@t{i}.bench.test"))]).await.unwrap();
-        let account = list["rows"].as_array().unwrap().iter().find(|r| r["address"] == format!("mail@t{i}.bench.test")).cloned();
+        let account =
+            list["rows"].as_array().unwrap().iter().find(|r| r["address"] == format!("mail@t{i}.bench.test")).cloned();
         let account_name = account.as_ref().and_then(|a| a["sender_name"].as_str()).unwrap_or("(none)").to_string();
         let saved: u64 = setting.trim_start_matches("save ").parse().unwrap_or(u64::MAX);
         let last = acked[i];
@@ -255,7 +309,10 @@ async fn verify(base: &str, acked: &str) {
             bad.push(format!("tenant {i}: holds «{setting}», last acknowledged save {last} (lost)"));
         }
     }
-    println!("verify tenants={tenants} last_acknowledged={complete} in_flight_completed={in_flight} lost_or_half_written={}", bad.len());
+    println!(
+        "verify tenants={tenants} last_acknowledged={complete} in_flight_completed={in_flight} lost_or_half_written={}",
+        bad.len()
+    );
     for b in &bad {
         println!("  {b}");
     }
@@ -269,7 +326,9 @@ async fn main() {
     let args = Args::parse();
     match args.command {
         Command::Setup { cli } => setup(&args.base, args.tenants, &cli).await,
-        Command::Run { scenario, clients, seconds, acked } => run(&args.base, args.tenants, &scenario, clients, seconds, acked.as_deref()).await,
+        Command::Run { scenario, clients, seconds, acked } => {
+            run(&args.base, args.tenants, &scenario, clients, seconds, acked.as_deref()).await
+        }
         Command::Verify { acked } => verify(&args.base, &acked).await,
     }
 }

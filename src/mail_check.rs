@@ -215,7 +215,8 @@ pub enum Method {
 }
 
 impl Method {
-    pub const ALL: &'static [Method] = &[Method::Preset, Method::Autoconfig, Method::Ispdb, Method::Mx, Method::Srv, Method::Probe];
+    pub const ALL: &'static [Method] =
+        &[Method::Preset, Method::Autoconfig, Method::Ispdb, Method::Mx, Method::Srv, Method::Probe];
 
     pub fn key(self) -> &'static str {
         match self {

@@ -118,7 +118,11 @@ pub enum AccountOutcome {
 }
 
 #[server(endpoint = "accounts/list")]
-pub async fn list_accounts(#[server(default)] q: String, #[server(default)] sort: String, #[server(default)] page: u32) -> Result<AccountListView, AppError> {
+pub async fn list_accounts(
+    #[server(default)] q: String,
+    #[server(default)] sort: String,
+    #[server(default)] page: u32,
+) -> Result<AccountListView, AppError> {
     use crate::server::{directory, web};
     let user = web::require_user().await?;
     directory::list(&web::state()?, &user, &q, AccountSort::parse(&sort), page).await

@@ -107,7 +107,8 @@ pub async fn first_run(
         return Err(AppError::Internal);
     };
     let lang = web::request_lang();
-    let admin = tenancy::NewMember { email: &email, name: &name, lang, password: Some(&password), temporary_password: false };
+    let admin =
+        tenancy::NewMember { email: &email, name: &name, lang, password: Some(&password), temporary_password: false };
     let (tenant, user) = tenancy::create_tenant(&state.db, &organisation, admin, true).await?;
     let token = auth::start_session(&state.db, tenant, user).await?;
     web::set_session_cookie(&token)?;

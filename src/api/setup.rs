@@ -113,7 +113,14 @@ pub async fn list_outlets() -> Result<Vec<OutletView>, AppError> {
 
 /// Creates (`id` 0) or updates an outlet or warehouse.
 #[server(endpoint = "setup/save_outlet")]
-pub async fn save_outlet(id: i64, version: i64, kind: String, name: String, firm: i64, address: String) -> Result<i64, AppError> {
+pub async fn save_outlet(
+    id: i64,
+    version: i64,
+    kind: String,
+    name: String,
+    firm: i64,
+    address: String,
+) -> Result<i64, AppError> {
     use crate::server::{setup, web};
     let admin = web::require_admin().await?;
     let outlet = setup::OutletInput::parse(&kind, &name, firm, &address)?;

@@ -19,9 +19,15 @@ pub struct UserView {
 /// What the administrator hands to a new user, shown once and never stored in clear.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum Invitation {
-    OneTimePassword { user: UserId, password: String },
+    OneTimePassword {
+        user: UserId,
+        password: String,
+    },
     /// A path on this site (`/set-password?token=…`); the page prefixes its own origin.
-    Link { user: UserId, path: String },
+    Link {
+        user: UserId,
+        path: String,
+    },
 }
 
 #[server(endpoint = "users/list")]
@@ -32,7 +38,12 @@ pub async fn list_users() -> Result<Vec<UserView>, AppError> {
 }
 
 #[server(endpoint = "users/add")]
-pub async fn add_user(email: String, name: String, role: String, first_password: String) -> Result<Invitation, AppError> {
+pub async fn add_user(
+    email: String,
+    name: String,
+    role: String,
+    first_password: String,
+) -> Result<Invitation, AppError> {
     use crate::error::ensure_valid;
     use crate::model::{EmailAddress, FieldErrors, Invalid, Name};
     use crate::server::members::{self, FirstPassword};

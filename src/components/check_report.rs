@@ -15,7 +15,8 @@ pub fn CheckReportView(
 ) -> impl IntoView {
     let lang = use_lang();
     let passed = report.passed();
-    let two_sides = report.steps.iter().any(|s| s.side == Side::Incoming) && report.steps.iter().any(|s| s.side == Side::Outgoing);
+    let two_sides =
+        report.steps.iter().any(|s| s.side == Side::Incoming) && report.steps.iter().any(|s| s.side == Side::Outgoing);
     let steps = report.steps.clone();
     view! {
         <div class="check-report" class:passed=passed role="status" aria-live="polite">

@@ -22,7 +22,9 @@ pub fn error_text(lang: Lang, error: &AppError) -> String {
         AppError::TooManyAttempts { retry_after_secs } => {
             tf(lang, "error.too_many_attempts", &[("n", &retry_after_secs.to_string())])
         }
-        AppError::RateLimited { retry_after_secs } => tf(lang, "error.rate_limited", &[("n", &retry_after_secs.to_string())]),
+        AppError::RateLimited { retry_after_secs } => {
+            tf(lang, "error.rate_limited", &[("n", &retry_after_secs.to_string())])
+        }
         AppError::MailTabLocked { missing_firm, missing_outlet } => {
             let mut text = t(lang, "error.mail_tab_locked").to_string();
             if *missing_firm {
@@ -156,7 +158,9 @@ pub fn Field(
 #[component]
 pub fn FieldProblem(name: &'static str, #[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
     let lang = use_lang();
-    move || error.get().and_then(|e| field_message(lang, &e, name)).map(|text| view! { <p class="field-error">{text}</p> })
+    move || {
+        error.get().and_then(|e| field_message(lang, &e, name)).map(|text| view! { <p class="field-error">{text}</p> })
+    }
 }
 
 /// A submit button that shows progress and cannot be pressed twice while its action runs.

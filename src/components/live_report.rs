@@ -11,7 +11,10 @@ use leptos::prelude::*;
 fn new_run_id() -> String {
     #[cfg(feature = "hydrate")]
     {
-        (0..4).map(|_| format!("{:08x}", (js_sys::Math::random() * f64::from(u32::MAX)) as u32)).collect::<Vec<_>>().join("-")
+        (0..4)
+            .map(|_| format!("{:08x}", (js_sys::Math::random() * f64::from(u32::MAX)) as u32))
+            .collect::<Vec<_>>()
+            .join("-")
     }
     #[cfg(not(feature = "hydrate"))]
     {

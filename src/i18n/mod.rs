@@ -147,7 +147,9 @@ mod tests {
                 let after = &rest[at + opener.len()..];
                 if let Some(end) = after.find('"') {
                     let key = &after[..end];
-                    if key.contains('.') && key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.') {
+                    if key.contains('.')
+                        && key.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_' || c == '.')
+                    {
                         found.push(key.to_string());
                     }
                 }

@@ -30,7 +30,8 @@ impl Date {
         let year: i32 = y.parse().map_err(|_| Invalid::DateFormat)?;
         let month: u8 = m.parse().map_err(|_| Invalid::DateFormat)?;
         let day: u8 = d.parse().map_err(|_| Invalid::DateFormat)?;
-        if !(1970..=9999).contains(&year) || !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
+        if !(1970..=9999).contains(&year) || !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month)
+        {
             return Err(Invalid::DateFormat);
         }
         Ok(Self { year, month, day })
@@ -89,14 +90,7 @@ pub fn format_timestamp(millis: i64) -> String {
     let secs = millis.div_euclid(1000);
     let date = Date::from_days_since_epoch(secs.div_euclid(86_400));
     let in_day = secs.rem_euclid(86_400);
-    format!(
-        "{:02}.{:02}.{:04} {:02}:{:02} UTC",
-        date.day,
-        date.month,
-        date.year,
-        in_day / 3600,
-        in_day % 3600 / 60
-    )
+    format!("{:02}.{:02}.{:04} {:02}:{:02} UTC", date.day, date.month, date.year, in_day / 3600, in_day % 3600 / 60)
 }
 
 #[cfg(test)]

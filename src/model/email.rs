@@ -92,9 +92,19 @@ mod tests {
     #[test]
     fn what_is_not_an_address_is_refused() {
         for bad in [
-            "user", "user@", "@example.com", "user@@example.com", "us er@example.com",
-            "user.@example.com", ".user@example.com", "a..b@example.com", "user@exa_mple.com",
-            "user@-example.com", "user@[127.0.0.1]", "user@127.0.0.1", "\"q\"@example.com",
+            "user",
+            "user@",
+            "@example.com",
+            "user@@example.com",
+            "us er@example.com",
+            "user.@example.com",
+            ".user@example.com",
+            "a..b@example.com",
+            "user@exa_mple.com",
+            "user@-example.com",
+            "user@[127.0.0.1]",
+            "user@127.0.0.1",
+            "\"q\"@example.com",
             "user@example..com",
         ] {
             assert_eq!(EmailAddress::parse(bad), Err(Invalid::EmailFormat), "{bad}");

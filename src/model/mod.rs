@@ -15,8 +15,8 @@ pub use email::EmailAddress;
 pub use invalid::{FieldError, FieldErrors, Invalid};
 pub use people::{Lang, NewPassword, Role};
 pub use requisites::{Inn, Kpp, Phone};
-pub use services::{MailService, ServerPreset, Texts, APP_PASSWORD_GUIDE, OTHER_SERVICE};
 pub use server::{coherent_security, Host, Port, Protocol, Security, ServerAddress};
+pub use services::{MailService, ServerPreset, Texts, APP_PASSWORD_GUIDE, OTHER_SERVICE};
 pub use text::{Name, SenderName};
 
 /// Identifiers are plain integers in the database; the newtypes keep a firm's id from being

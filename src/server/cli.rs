@@ -115,7 +115,9 @@ pub async fn run() -> ExitCode {
     init_logging();
     let outcome = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(cli.config).await,
-        Command::Migrate => open_database(&cli.config).await.map(|_| println!("migrations applied")).map_err(|e| e.to_string()),
+        Command::Migrate => {
+            open_database(&cli.config).await.map(|_| println!("migrations applied")).map_err(|e| e.to_string())
+        }
         Command::Tenant(cmd) => tenant(cli.config, cmd).await,
         Command::User(cmd) => user(cli.config, cmd).await,
         Command::Keys(cmd) => keys(cli.config, cmd).await,
@@ -186,7 +188,8 @@ async fn tenant(config: Config, cmd: TenantCommand) -> Result<(), String> {
         TenantCommand::List => {
             for tenant in db.tenant_ids().await.map_err(explain)? {
                 let mut tx = db.read(tenant).await.map_err(explain)?;
-                let name = super::db::tenants::name(&mut tx, tenant).await.map_err(|e| e.to_string())?.unwrap_or_default();
+                let name =
+                    super::db::tenants::name(&mut tx, tenant).await.map_err(|e| e.to_string())?.unwrap_or_default();
                 tx.commit().await.map_err(|e| e.to_string())?;
                 println!("{tenant}\t{name}");
             }
@@ -208,8 +211,13 @@ async fn user(config: Config, cmd: UserCommand) -> Result<(), String> {
         return Err(format!("there is no tenant {tenant} (see `pochta tenant list`)"));
     }
     let (password, one_time) = initial_password(password_stdin)?;
-    let member =
-        NewMember { email: &email, name: &name, lang: Lang::Ru, password: Some(&password), temporary_password: one_time.is_some() };
+    let member = NewMember {
+        email: &email,
+        name: &name,
+        lang: Lang::Ru,
+        password: Some(&password),
+        temporary_password: one_time.is_some(),
+    };
     let user = tenancy::add_member(&db, TenantId(tenant), None, member, role).await.map_err(explain)?;
     println!("user {} created in tenant {tenant}", user.0);
     if let Some(p) = one_time {
@@ -275,15 +283,18 @@ async fn autoconfig(config: Config, cmd: AutoconfigCommand) -> Result<(), String
             };
             let print: super::autoconfig::detect::MethodObserver = std::sync::Arc::new(|m| {
                 let detail = m.detail.as_deref().unwrap_or_default();
-                println!("{:>6} ms  {:<10} {}  {detail}", m.millis, format!("{:?}", m.method), if m.found { "found" } else { "-" });
+                println!(
+                    "{:>6} ms  {:<10} {}  {detail}",
+                    m.millis,
+                    format!("{:?}", m.method),
+                    if m.found { "found" } else { "-" }
+                );
             });
             let outcome = detector.detect(&address, Some(print)).await;
             println!("finished in {} ms", outcome.millis);
             match outcome.found {
                 Some((method, found)) => {
-                    let server = |f: &super::autoconfig::Found| {
-                        serde_json::json!({"host": f.server.host.as_str(), "port": f.server.port.get(), "security": f.server.security.as_str(), "login": f.login})
-                    };
+                    let server = |f: &super::autoconfig::Found| serde_json::json!({"host": f.server.host.as_str(), "port": f.server.port.get(), "security": f.server.security.as_str(), "login": f.login});
                     let result = serde_json::json!({
                         "method": format!("{method:?}"),
                         "provider": found.provider,

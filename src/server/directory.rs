@@ -11,13 +11,15 @@ use super::mail::check::{self, AccountCheck, Incoming, Outgoing};
 use super::progress::Progress;
 use super::secrets::Binding;
 use super::state::AppState;
-use crate::api::accounts::{AccountListView, AccountOutcome, AccountRowView, AccountSort, AccountView, ConnectionView, ServerView};
+use crate::api::accounts::{
+    AccountListView, AccountOutcome, AccountRowView, AccountSort, AccountView, ConnectionView, ServerView,
+};
 use crate::error::{ensure_valid, AppError};
 use crate::mail_check::CheckReport;
 use crate::model::text::one_line;
 use crate::model::{
-    coherent_security, AccountId, Date, EmailAddress, FieldErrors, Host, Invalid, Name, Port, Protocol, Security, SenderName, ServerAddress,
-    TenantId,
+    coherent_security, AccountId, Date, EmailAddress, FieldErrors, Host, Invalid, Name, Port, Protocol, Security,
+    SenderName, ServerAddress, TenantId,
 };
 use secrecy::{ExposeSecret, SecretString};
 
@@ -84,7 +86,9 @@ impl Connection {
 
     fn of(account: &AccountRow) -> Self {
         let found = |server: &Option<ServerAddress>, login: &Option<String>| {
-            server.clone().map(|server| Found { server, login: login.clone().unwrap_or_else(|| account.address.clone()) })
+            server
+                .clone()
+                .map(|server| Found { server, login: login.clone().unwrap_or_else(|| account.address.clone()) })
         };
         Self {
             provider: account.provider.clone(),
@@ -94,7 +98,6 @@ impl Connection {
         }
     }
 }
-
 
 /// The fields every mode has in common, parsed.
 struct Basics {
@@ -108,10 +111,16 @@ struct Basics {
     initial_load_date: Option<Date>,
 }
 
-fn parse_basics(form: &AccountForm<'_>, user: &CurrentUser, existing: Option<&AccountRow>, errors: &mut FieldErrors) -> Option<Basics> {
+fn parse_basics(
+    form: &AccountForm<'_>,
+    user: &CurrentUser,
+    existing: Option<&AccountRow>,
+    errors: &mut FieldErrors,
+) -> Option<Basics> {
     let is_system = existing.is_some_and(|a| a.is_system);
     let address = errors.check("address", EmailAddress::parse(form.address));
-    let name = if form.name.trim().is_empty() { Some(None) } else { errors.check("name", Name::parse(form.name)).map(Some) };
+    let name =
+        if form.name.trim().is_empty() { Some(None) } else { errors.check("name", Name::parse(form.name)).map(Some) };
     let sender_name = if form.sender_name.trim().is_empty() && !form.use_for_sending {
         address.as_ref().and_then(|a| SenderName::parse(a.local_part()).ok())
     } else {
@@ -166,7 +175,15 @@ fn parse_server(
 
 fn parse_connection(form: &AccountForm<'_>, basics: &Basics, errors: &mut FieldErrors) -> Option<Connection> {
     let smtp = if basics.use_for_sending {
-        Some(parse_server(errors, "smtp", Protocol::Smtp, form.smtp_host, form.smtp_port, form.smtp_security, form.smtp_login)?)
+        Some(parse_server(
+            errors,
+            "smtp",
+            Protocol::Smtp,
+            form.smtp_host,
+            form.smtp_port,
+            form.smtp_security,
+            form.smtp_login,
+        )?)
     } else {
         None
     };
@@ -185,7 +202,12 @@ fn parse_connection(form: &AccountForm<'_>, basics: &Basics, errors: &mut FieldE
     } else {
         None
     };
-    Some(Connection { provider: None, smtp, incoming, same_credentials: form.same_credentials || !basics.use_for_sending })
+    Some(Connection {
+        provider: None,
+        smtp,
+        incoming,
+        same_credentials: form.same_credentials || !basics.use_for_sending,
+    })
 }
 
 fn empty(secret: &SecretString) -> bool {
@@ -233,7 +255,8 @@ fn resolve_passwords(
         Some(form.password.clone())
     } else {
         // A stored password goes only to the servers it was saved for.
-        let unchanged = (connection.smtp.is_none() || same_smtp) && (connection.incoming.is_none() || !connection.same_credentials || same_incoming);
+        let unchanged = (connection.smtp.is_none() || same_smtp)
+            && (connection.incoming.is_none() || !connection.same_credentials || same_incoming);
         match stored(SecretField::Main, unchanged) {
             Ok(Some(p)) => Some(p),
             Ok(None) => {
@@ -298,7 +321,13 @@ fn row_view(a: AccountRow) -> AccountRowView {
     }
 }
 
-pub async fn list(state: &AppState, user: &CurrentUser, search: &str, sort: AccountSort, page: u32) -> Result<AccountListView, AppError> {
+pub async fn list(
+    state: &AppState,
+    user: &CurrentUser,
+    search: &str,
+    sort: AccountSort,
+    page: u32,
+) -> Result<AccountListView, AppError> {
     let order = match sort {
         AccountSort::Name => Order::Name,
         AccountSort::Sender => Order::Sender,
@@ -307,13 +336,27 @@ pub async fn list(state: &AppState, user: &CurrentUser, search: &str, sort: Acco
     };
     let search = Some(search.trim()).filter(|s| !s.is_empty());
     let mut tx = state.db.read(user.tenant).await?;
-    let mut rows =
-        accounts::list_visible(&mut tx, user.tenant, user.id, search, order, PAGE_SIZE + 1, i64::from(page) * PAGE_SIZE).await?;
+    let mut rows = accounts::list_visible(
+        &mut tx,
+        user.tenant,
+        user.id,
+        search,
+        order,
+        PAGE_SIZE + 1,
+        i64::from(page) * PAGE_SIZE,
+    )
+    .await?;
     let system_id = accounts::system_account(&mut tx, user.tenant).await?.map(|a| a.id.0);
     tx.commit().await?;
     let has_more = rows.len() as i64 > PAGE_SIZE;
     rows.truncate(PAGE_SIZE as usize);
-    Ok(AccountListView { rows: rows.into_iter().map(row_view).collect(), page, has_more, is_admin: user.is_admin(), system_id })
+    Ok(AccountListView {
+        rows: rows.into_iter().map(row_view).collect(),
+        page,
+        has_more,
+        is_admin: user.is_admin(),
+        system_id,
+    })
 }
 
 pub async fn get(state: &AppState, user: &CurrentUser, id: i64) -> Result<AccountView, AppError> {
@@ -404,7 +447,10 @@ async fn automatic_setup(
     let Some((_, found)) = outcome.found else {
         let defaults = autoconfig::recommended(&state.presets, &basics.address);
         let source = defaults.source_name();
-        return Ok(AccountOutcome::Manual { connection: Connection::from_detected(defaults).view(source), report: None });
+        return Ok(AccountOutcome::Manual {
+            connection: Connection::from_detected(defaults).view(source),
+            report: None,
+        });
     };
     let source = found.source_name();
     let mut connection = Connection::from_detected(found);
@@ -414,7 +460,8 @@ async fn automatic_setup(
     if !basics.use_for_receiving {
         connection.incoming = None;
     }
-    let incomplete = (basics.use_for_sending && connection.smtp.is_none()) || (basics.use_for_receiving && connection.incoming.is_none());
+    let incomplete = (basics.use_for_sending && connection.smtp.is_none())
+        || (basics.use_for_receiving && connection.incoming.is_none());
     if incomplete {
         return Ok(AccountOutcome::Manual { connection: connection.view(source), report: None });
     }
@@ -442,7 +489,12 @@ async fn run_check(
         lang: user.lang,
         address: &basics.address,
         sender_name: Some(&basics.sender_name),
-        outgoing: connection.smtp.as_ref().map(|f| Outgoing { server: &f.server, login: &f.login, password: &main, send_to_self: true }),
+        outgoing: connection.smtp.as_ref().map(|f| Outgoing {
+            server: &f.server,
+            login: &f.login,
+            password: &main,
+            send_to_self: true,
+        }),
         incoming: connection.incoming.as_ref().map(|(protocol, f)| Incoming {
             protocol: *protocol,
             server: &f.server,
@@ -489,7 +541,9 @@ async fn save(
     let mut tx = state.db.write(user.tenant).await?;
     let id = match existing {
         Some(account) => {
-            let updated = accounts::update(&mut tx, user.tenant, account.id, form.version, &data).await.map_err(duplicate_address)?;
+            let updated = accounts::update(&mut tx, user.tenant, account.id, form.version, &data)
+                .await
+                .map_err(duplicate_address)?;
             if !updated {
                 return Err(AppError::Conflict);
             }
@@ -515,10 +569,19 @@ fn duplicate_address(e: sqlx::Error) -> AppError {
 }
 
 /// «Запомнить пароль»: encrypt what was used for the check; otherwise forget every stored one.
-async fn store_passwords(state: &AppState, tx: &mut Tx, tenant: TenantId, id: AccountId, remember: bool, passwords: &Passwords) -> Result<(), AppError> {
+async fn store_passwords(
+    state: &AppState,
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: AccountId,
+    remember: bool,
+    passwords: &Passwords,
+) -> Result<(), AppError> {
     for (field, secret) in [(SecretField::Main, &passwords.main), (SecretField::Incoming, &passwords.incoming)] {
         let envelope = match (remember, secret) {
-            (true, Some(secret)) => Some(state.secrets.encrypt(secret, &Binding { tenant: tenant.0, account: id.0, field: field.column() })),
+            (true, Some(secret)) => {
+                Some(state.secrets.encrypt(secret, &Binding { tenant: tenant.0, account: id.0, field: field.column() }))
+            }
             (true, None) if field == SecretField::Incoming => None,
             (true, None) => continue,
             (false, _) => None,
@@ -545,7 +608,10 @@ pub async fn check(
     }
     let stored = |field: SecretField, envelope: &Option<String>| {
         envelope.as_ref().and_then(|e| {
-            state.secrets.decrypt(e, &Binding { tenant: account.tenant.0, account: account.id.0, field: field.column() }).ok()
+            state
+                .secrets
+                .decrypt(e, &Binding { tenant: account.tenant.0, account: account.id.0, field: field.column() })
+                .ok()
         })
     };
     let mut errors = FieldErrors::new();
@@ -555,7 +621,11 @@ pub async fn check(
         errors.add("password", Invalid::PasswordForCheck);
     }
     let separate = account.use_for_receiving && !account.same_credentials;
-    let incoming = if !empty(&incoming_password) { Some(incoming_password) } else { stored(SecretField::Incoming, &account.incoming_password) };
+    let incoming = if !empty(&incoming_password) {
+        Some(incoming_password)
+    } else {
+        stored(SecretField::Incoming, &account.incoming_password)
+    };
     if separate && incoming.is_none() {
         errors.add("incoming_password", Invalid::PasswordForCheck);
     }
@@ -569,11 +639,12 @@ pub async fn check(
         lang: user.lang,
         address: &address,
         sender_name: sender_name.as_ref(),
-        outgoing: connection
-            .smtp
-            .as_ref()
-            .filter(|_| account.use_for_sending)
-            .map(|f| Outgoing { server: &f.server, login: &f.login, password: &main, send_to_self: false }),
+        outgoing: connection.smtp.as_ref().filter(|_| account.use_for_sending).map(|f| Outgoing {
+            server: &f.server,
+            login: &f.login,
+            password: &main,
+            send_to_self: false,
+        }),
         incoming: connection.incoming.as_ref().filter(|_| account.use_for_receiving).map(|(protocol, f)| Incoming {
             protocol: *protocol,
             server: &f.server,

@@ -49,15 +49,18 @@ impl Dns {
         let config = ResolverConfig::from_parts(None, vec![], group);
         let mut opts = options();
         opts.use_hosts_file = hickory_resolver::config::ResolveHosts::Never;
-        let resolver = TokioResolver::builder_with_config(config, TokioConnectionProvider::default()).with_options(opts).build();
+        let resolver =
+            TokioResolver::builder_with_config(config, TokioConnectionProvider::default()).with_options(opts).build();
         Self { resolver }
     }
 
     /// Mail exchangers of a domain, most preferred first (lowercase, without the final dot).
     pub async fn mx(&self, domain: &str) -> Vec<String> {
         let Ok(lookup) = self.resolver.mx_lookup(format!("{domain}.")).await else { return Vec::new() };
-        let mut records: Vec<(u16, String)> =
-            lookup.iter().map(|mx| (mx.preference(), mx.exchange().to_ascii().trim_end_matches('.').to_ascii_lowercase())).collect();
+        let mut records: Vec<(u16, String)> = lookup
+            .iter()
+            .map(|mx| (mx.preference(), mx.exchange().to_ascii().trim_end_matches('.').to_ascii_lowercase()))
+            .collect();
         records.sort();
         records.into_iter().map(|(_, host)| host).filter(|h| !h.is_empty()).collect()
     }
@@ -84,7 +87,11 @@ impl Dns {
 impl Resolver for Dns {
     fn resolve<'a>(&'a self, host: &'a str) -> BoxFuture<'a, io::Result<Vec<IpAddr>>> {
         Box::pin(async move {
-            let lookup = self.resolver.lookup_ip(format!("{host}.")).await.map_err(|e| io::Error::new(io::ErrorKind::NotFound, e.to_string()))?;
+            let lookup = self
+                .resolver
+                .lookup_ip(format!("{host}."))
+                .await
+                .map_err(|e| io::Error::new(io::ErrorKind::NotFound, e.to_string()))?;
             Ok(lookup.iter().collect())
         })
     }

@@ -41,9 +41,9 @@ pub async fn reencrypt_all(db: &Db, secrets: &Secrets) -> Result<usize, AppError
                     continue;
                 }
                 let binding = Binding { tenant: tenant.0, account: account.0, field: field.column() };
-                let plain = secrets
-                    .decrypt(&envelope, &binding)
-                    .map_err(|e| super::fail::internal(&format!("tenant {tenant} account {account}: cannot decrypt"), e))?;
+                let plain = secrets.decrypt(&envelope, &binding).map_err(|e| {
+                    super::fail::internal(&format!("tenant {tenant} account {account}: cannot decrypt"), e)
+                })?;
                 let fresh = secrets.encrypt(&plain, &binding);
                 accounts::set_secret(&mut tx, tenant, account, field, Some(&fresh)).await?;
                 changed += 1;

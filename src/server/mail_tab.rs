@@ -6,8 +6,8 @@ use super::db::accounts::{self, AccountData, SecretField};
 use super::db::{self, settings, Tx};
 use super::mail::letters::{self, Sender};
 use super::mail::report::{Recorder, StepObserver};
-use super::progress::Progress;
 use super::mail::smtp::{self, Errand, Login};
+use super::progress::Progress;
 use super::secrets::Binding;
 use super::setup::require_mail_tab_open;
 use super::state::AppState;
@@ -15,8 +15,8 @@ use crate::api::mail_tab::{CrmEmailView, MailTabOutcome, MailTabView};
 use crate::error::{ensure_valid, AppError};
 use crate::mail_check::{CheckReport, Reason, Side};
 use crate::model::{
-    coherent_security, EmailAddress, FieldErrors, Host, Invalid, Port, Protocol, Security, SenderName, ServerAddress, TenantId,
-    OTHER_SERVICE,
+    coherent_security, EmailAddress, FieldErrors, Host, Invalid, Port, Protocol, Security, SenderName, ServerAddress,
+    TenantId, OTHER_SERVICE,
 };
 use secrecy::{ExposeSecret, SecretString};
 
@@ -87,9 +87,15 @@ fn parse(state: &AppState, form: MailTabForm<'_>, recipient_required: bool) -> R
     }
     ensure_valid(errors)?;
     match (smtp, login, sender_name, sender_email, recipient) {
-        (Some(smtp), Some(login), Some(sender_name), Some(sender_email), Some(recipient)) => {
-            Ok(MailSettings { provider: form.provider.to_string(), smtp, login, password, sender_name, sender_email, recipient })
-        }
+        (Some(smtp), Some(login), Some(sender_name), Some(sender_email), Some(recipient)) => Ok(MailSettings {
+            provider: form.provider.to_string(),
+            smtp,
+            login,
+            password,
+            sender_name,
+            sender_email,
+            recipient,
+        }),
         _ => Err(AppError::Internal),
     }
 }
@@ -133,7 +139,11 @@ async fn view(tx: &mut Tx, tenant: TenantId) -> Result<Option<CrmEmailView>, App
 
 /// The stored password of the saved settings, but only for the very server and login it was
 /// saved for: a changed host must never receive it.
-async fn stored_password(state: &AppState, tenant: TenantId, settings: &MailSettings) -> Result<Option<SecretString>, AppError> {
+async fn stored_password(
+    state: &AppState,
+    tenant: TenantId,
+    settings: &MailSettings,
+) -> Result<Option<SecretString>, AppError> {
     let mut tx = state.db.read(tenant).await?;
     let Some(row) = settings::get(&mut tx, tenant).await? else { return Ok(None) };
     let account = accounts::find_by_id(&mut tx, tenant, crate::model::AccountId(row.account_id)).await?;
@@ -144,7 +154,8 @@ async fn stored_password(state: &AppState, tenant: TenantId, settings: &MailSett
     match (&account.password, same_server) {
         (Some(envelope), true) => {
             let binding = Binding { tenant: tenant.0, account: account.id.0, field: SecretField::Main.column() };
-            let password = state.secrets.decrypt(envelope, &binding).map_err(|e| super::fail::internal("stored password", e))?;
+            let password =
+                state.secrets.decrypt(envelope, &binding).map_err(|e| super::fail::internal("stored password", e))?;
             Ok(Some(password))
         }
         (Some(_), false) => Err(AppError::field("password", Invalid::PasswordRequiredAfterServerChange)),
@@ -171,7 +182,9 @@ pub async fn send_test_letter(
     super::rate::mail_operation(&state.db, admin).await?;
     let password = match settings.password.clone() {
         Some(p) => p,
-        None => stored_password(state, admin.tenant, &settings).await?.ok_or_else(|| AppError::field("password", Invalid::Required))?,
+        None => stored_password(state, admin.tenant, &settings)
+            .await?
+            .ok_or_else(|| AppError::field("password", Invalid::Required))?,
     };
     let recipient = settings.recipient.clone().ok_or(AppError::Internal)?;
     let sender = Sender { name: Some(&settings.sender_name), address: &settings.sender_email };
@@ -196,7 +209,8 @@ pub async fn run_smtp(
     observer: Option<StepObserver>,
 ) -> CheckReport {
     let mut rec = Recorder::new(state.mail.step_timeout, observer);
-    let outcome = tokio::time::timeout(state.mail.total_timeout, smtp::run(&state.mail, server, login, errand, &mut rec)).await;
+    let outcome =
+        tokio::time::timeout(state.mail.total_timeout, smtp::run(&state.mail, server, login, errand, &mut rec)).await;
     let outcome = outcome.unwrap_or_else(|_| Err(super::mail::report::StepFailure::new(Reason::Timeout)));
     rec.finish(Side::Outgoing, outcome)
 }
@@ -205,7 +219,12 @@ pub async fn run_smtp(
 /// sending) with an audit row, in one transaction: either both places change or neither does.
 /// `version` is the settings' version the form was loaded with; a newer one means another
 /// administrator saved meanwhile.
-pub async fn save(state: &AppState, admin: &CurrentUser, form: MailTabForm<'_>, version: i64) -> Result<MailTabOutcome, AppError> {
+pub async fn save(
+    state: &AppState,
+    admin: &CurrentUser,
+    form: MailTabForm<'_>,
+    version: i64,
+) -> Result<MailTabOutcome, AppError> {
     admin.require_admin()?;
     let settings = parse(state, form, false)?;
     let mut tx = state.db.write(admin.tenant).await?;
@@ -217,7 +236,8 @@ pub async fn save(state: &AppState, admin: &CurrentUser, form: MailTabForm<'_>, 
 
     let existing = accounts::find_shared_by_address(&mut tx, admin.tenant, &settings.login.normalized()).await?;
     let server_changed = existing.as_ref().is_some_and(|a| {
-        a.smtp.as_ref() != Some(&settings.smtp) || a.smtp_login.as_deref().map(str::to_lowercase) != Some(settings.login.normalized())
+        a.smtp.as_ref() != Some(&settings.smtp)
+            || a.smtp_login.as_deref().map(str::to_lowercase) != Some(settings.login.normalized())
     });
     let has_stored = existing.as_ref().is_some_and(|a| a.password.is_some());
     if settings.password.is_none() {

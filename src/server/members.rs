@@ -51,13 +51,8 @@ pub async fn add(
         Some(p) => Some(NewPassword::parse(p).map_err(|_| AppError::Internal)?),
         None => None,
     };
-    let member = NewMember {
-        email,
-        name,
-        lang: admin.lang,
-        password: parsed.as_ref(),
-        temporary_password: one_time.is_some(),
-    };
+    let member =
+        NewMember { email, name, lang: admin.lang, password: parsed.as_ref(), temporary_password: one_time.is_some() };
     let user = tenancy::add_member(db, admin.tenant, Some(admin.id), member, role).await?;
     match one_time {
         Some(password) => Ok(Invitation::OneTimePassword { user, password }),
@@ -87,8 +82,15 @@ pub async fn change_role(db: &Db, admin: &CurrentUser, user: UserId, role: Role)
         keep_one_admin(&mut tx, admin).await?;
     }
     db::users::set_role(&mut tx, admin.tenant, user, role).await?;
-    db::audit::record(&mut tx, admin.tenant, Some(admin.id), "change_role", "user", &format!("{user}: {}", role.as_str()))
-        .await?;
+    db::audit::record(
+        &mut tx,
+        admin.tenant,
+        Some(admin.id),
+        "change_role",
+        "user",
+        &format!("{user}: {}", role.as_str()),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -95,14 +95,16 @@ async fn claim(state: &AppState, tenant: TenantId, version: &str) -> Result<bool
 
 async fn record(state: &AppState, tenant: TenantId, version: &str, outcome: &Outcome) -> Result<(), sqlx::Error> {
     let mut tx = state.db.write(tenant).await.map_err(|_| sqlx::Error::PoolTimedOut)?;
-    sqlx::query("UPDATE notifications SET outcome = $4, detail = $5 WHERE tenant_id = $1 AND kind = $2 AND app_version = $3")
-        .bind(tenant.0)
-        .bind(KIND)
-        .bind(version)
-        .bind(outcome.code())
-        .bind(outcome.detail())
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query(
+        "UPDATE notifications SET outcome = $4, detail = $5 WHERE tenant_id = $1 AND kind = $2 AND app_version = $3",
+    )
+    .bind(tenant.0)
+    .bind(KIND)
+    .bind(version)
+    .bind(outcome.code())
+    .bind(outcome.detail())
+    .execute(&mut *tx)
+    .await?;
     db::audit::record(&mut tx, tenant, None, "notify", KIND, &format!("{version}: {}", outcome.code())).await?;
     tx.commit().await
 }

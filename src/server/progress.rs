@@ -53,7 +53,13 @@ impl Progress {
     }
 }
 
-async fn write(db: Db, tenant: TenantId, user: UserId, run_id: String, mut events: mpsc::UnboundedReceiver<ProgressEvent>) {
+async fn write(
+    db: Db,
+    tenant: TenantId,
+    user: UserId,
+    run_id: String,
+    mut events: mpsc::UnboundedReceiver<ProgressEvent>,
+) {
     let mut seq: i64 = 0;
     while let Some(event) = events.recv().await {
         let outcome = async {
@@ -65,15 +71,17 @@ async fn write(db: Db, tenant: TenantId, user: UserId, run_id: String, mut event
                     .execute(&mut *tx)
                     .await?;
             }
-            sqlx::query("INSERT INTO check_events (tenant_id, user_id, run_id, seq, at, event) VALUES ($1, $2, $3, $4, $5, $6)")
-                .bind(tenant.0)
-                .bind(user.0)
-                .bind(&run_id)
-                .bind(seq)
-                .bind(now_millis())
-                .bind(serde_json::to_string(&event).unwrap_or_default())
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO check_events (tenant_id, user_id, run_id, seq, at, event) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(tenant.0)
+            .bind(user.0)
+            .bind(&run_id)
+            .bind(seq)
+            .bind(now_millis())
+            .bind(serde_json::to_string(&event).unwrap_or_default())
+            .execute(&mut *tx)
+            .await?;
             tx.commit().await?;
             Ok::<_, AppError>(())
         };
@@ -86,7 +94,12 @@ async fn write(db: Db, tenant: TenantId, user: UserId, run_id: String, mut event
 }
 
 /// The events of `user`'s run after number `after` (exclusive), with their numbers.
-pub async fn events(db: &Db, user: &CurrentUser, run_id: &str, after: i64) -> Result<Vec<(i64, ProgressEvent)>, AppError> {
+pub async fn events(
+    db: &Db,
+    user: &CurrentUser,
+    run_id: &str,
+    after: i64,
+) -> Result<Vec<(i64, ProgressEvent)>, AppError> {
     if !valid(run_id) {
         return Err(AppError::BadRequest);
     }

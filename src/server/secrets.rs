@@ -61,8 +61,13 @@ impl Secrets {
     pub fn parse(text: &str) -> Result<Self, String> {
         let mut keys = Vec::new();
         for entry in text.split([',', '\n']).map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
-            let (id, encoded) = entry.split_once([' ', ':', '\t']).ok_or_else(|| "a key line needs an id and a key".to_string())?;
-            let bytes = Zeroizing::new(STANDARD_NO_PAD.decode(encoded.trim().trim_end_matches('=')).map_err(|_| format!("key {id}: not base64"))?);
+            let (id, encoded) =
+                entry.split_once([' ', ':', '\t']).ok_or_else(|| "a key line needs an id and a key".to_string())?;
+            let bytes = Zeroizing::new(
+                STANDARD_NO_PAD
+                    .decode(encoded.trim().trim_end_matches('='))
+                    .map_err(|_| format!("key {id}: not base64"))?,
+            );
             if bytes.len() != KEY_BYTES {
                 return Err(format!("key {id}: must be {KEY_BYTES} bytes"));
             }
@@ -99,10 +104,17 @@ impl Secrets {
             if let Some(parent) = path.parent() {
                 std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
             }
-            write_private(path, &format!("# Pochta secret keys: the first line encrypts. Back this file up.\n{}\n", Self::generate_line()))?;
+            write_private(
+                path,
+                &format!(
+                    "# Pochta secret keys: the first line encrypts. Back this file up.\n{}\n",
+                    Self::generate_line()
+                ),
+            )?;
             true
         };
-        let text = Zeroizing::new(std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?);
+        let text =
+            Zeroizing::new(std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?);
         Ok((Self::parse(&text)?, created))
     }
 
@@ -141,7 +153,9 @@ impl Secrets {
         let (nonce, ciphertext) = body.split_at(NONCE_BYTES);
         let aad = binding.associated_data();
         let plain = Zeroizing::new(
-            key.cipher.decrypt(XNonce::from_slice(nonce), Payload { msg: ciphertext, aad: &aad }).map_err(|_| SecretError::Tampered)?,
+            key.cipher
+                .decrypt(XNonce::from_slice(nonce), Payload { msg: ciphertext, aad: &aad })
+                .map_err(|_| SecretError::Tampered)?,
         );
         let text = String::from_utf8(plain.to_vec()).map_err(|_| SecretError::Tampered)?;
         Ok(SecretString::from(text))
@@ -186,7 +200,11 @@ mod tests {
         assert!(envelope.starts_with(&format!("v1:{}:", s.current_id())));
         assert!(!envelope.contains("пароль"));
         assert_eq!(s.decrypt(&envelope, &binding(1)).unwrap().expose_secret(), "пароль приложения");
-        assert_ne!(envelope, s.encrypt(&SecretString::from("пароль приложения"), &binding(1)), "a fresh nonce each time");
+        assert_ne!(
+            envelope,
+            s.encrypt(&SecretString::from("пароль приложения"), &binding(1)),
+            "a fresh nonce each time"
+        );
     }
 
     #[test]
@@ -208,7 +226,10 @@ mod tests {
         let text = format!("{}\n", Secrets::generate_line());
         let rotated = Secrets { keys: Secrets::parse(&text).unwrap().keys.into_iter().chain(old.keys).collect() };
         assert_eq!(rotated.decrypt(&envelope, &binding(1)).unwrap().expose_secret(), "secret");
-        assert_ne!(Secrets::key_of(&rotated.encrypt(&SecretString::from("x"), &binding(1))), Secrets::key_of(&envelope));
+        assert_ne!(
+            Secrets::key_of(&rotated.encrypt(&SecretString::from("x"), &binding(1))),
+            Secrets::key_of(&envelope)
+        );
         let without_old = Secrets::parse(&text).unwrap();
         assert!(matches!(without_old.decrypt(&envelope, &binding(1)), Err(SecretError::UnknownKey(_))));
     }

@@ -39,7 +39,10 @@ impl FirmInput {
     }
 }
 
-fn optional<T>(raw: &str, parse: impl Fn(&str) -> Result<T, crate::model::Invalid>) -> Result<Option<T>, crate::model::Invalid> {
+fn optional<T>(
+    raw: &str,
+    parse: impl Fn(&str) -> Result<T, crate::model::Invalid>,
+) -> Result<Option<T>, crate::model::Invalid> {
     if raw.trim().is_empty() {
         Ok(None)
     } else {
@@ -91,7 +94,13 @@ pub async fn list_firms(db: &Db, admin: &CurrentUser) -> Result<Vec<FirmView>, A
         .collect())
 }
 
-pub async fn save_firm(db: &Db, admin: &CurrentUser, id: i64, version: i64, input: &FirmInput) -> Result<i64, AppError> {
+pub async fn save_firm(
+    db: &Db,
+    admin: &CurrentUser,
+    id: i64,
+    version: i64,
+    input: &FirmInput,
+) -> Result<i64, AppError> {
     admin.require_admin()?;
     let data = firms::FirmData {
         name: input.name.as_str(),
@@ -111,8 +120,15 @@ pub async fn save_firm(db: &Db, admin: &CurrentUser, id: i64, version: i64, inpu
         }
         id
     };
-    db::audit::record(&mut tx, admin.tenant, Some(admin.id), if id == 0 { "create" } else { "update" }, "firm", input.name.as_str())
-        .await?;
+    db::audit::record(
+        &mut tx,
+        admin.tenant,
+        Some(admin.id),
+        if id == 0 { "create" } else { "update" },
+        "firm",
+        input.name.as_str(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(saved.0)
 }
@@ -159,9 +175,20 @@ pub async fn list_outlets(db: &Db, admin: &CurrentUser) -> Result<Vec<OutletView
         .collect())
 }
 
-pub async fn save_outlet(db: &Db, admin: &CurrentUser, id: i64, version: i64, input: &OutletInput) -> Result<i64, AppError> {
+pub async fn save_outlet(
+    db: &Db,
+    admin: &CurrentUser,
+    id: i64,
+    version: i64,
+    input: &OutletInput,
+) -> Result<i64, AppError> {
     admin.require_admin()?;
-    let data = firms::OutletData { kind: input.kind.code(), name: input.name.as_str(), firm: input.firm, address: input.address.as_deref() };
+    let data = firms::OutletData {
+        kind: input.kind.code(),
+        name: input.name.as_str(),
+        firm: input.firm,
+        address: input.address.as_deref(),
+    };
     let mut tx = db.write(admin.tenant).await?;
     // The firm must be one of this tenant's: an id of another tenant's firm is "not chosen".
     if !firms::exists(&mut tx, admin.tenant, input.firm).await? {
@@ -176,8 +203,15 @@ pub async fn save_outlet(db: &Db, admin: &CurrentUser, id: i64, version: i64, in
         }
         id
     };
-    db::audit::record(&mut tx, admin.tenant, Some(admin.id), if id == 0 { "create" } else { "update" }, "outlet", input.name.as_str())
-        .await?;
+    db::audit::record(
+        &mut tx,
+        admin.tenant,
+        Some(admin.id),
+        if id == 0 { "create" } else { "update" },
+        "outlet",
+        input.name.as_str(),
+    )
+    .await?;
     tx.commit().await?;
     Ok(saved.0)
 }

@@ -68,7 +68,15 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
         .site_pkg_dir("pkg")
         .site_addr(config.listen)
         .build();
-    Ok(AppState { leptos_options, db, config: Arc::new(config), secrets: Arc::new(secrets), presets: Arc::new(presets), mail, dns })
+    Ok(AppState {
+        leptos_options,
+        db,
+        config: Arc::new(config),
+        secrets: Arc::new(secrets),
+        presets: Arc::new(presets),
+        mail,
+        dns,
+    })
 }
 
 /// The keys for stored passwords: given by the operator, or for the SQLite default a key file

@@ -111,11 +111,16 @@ pub async fn issue_password_link(db: &Db, tenant: TenantId, user: UserId) -> Res
 }
 
 /// Sets a password through a link; the link is used up. Signs the user out of other sessions.
-pub async fn set_password_by_link(db: &Db, token: &str, password: &NewPassword) -> Result<(TenantId, UserId), AppError> {
+pub async fn set_password_by_link(
+    db: &Db,
+    token: &str,
+    password: &NewPassword,
+) -> Result<(TenantId, UserId), AppError> {
     let hash = auth::hash_password(password.expose()).await?;
     let token_hash = auth::token_hash(token);
     let mut tx = db.lookup(db::Capability::PasswordLink, &token_hash).await?;
-    let (tenant, user) = db::password_links::take(&mut tx, &token_hash, now_millis()).await?.ok_or(AppError::LinkExpired)?;
+    let (tenant, user) =
+        db::password_links::take(&mut tx, &token_hash, now_millis()).await?.ok_or(AppError::LinkExpired)?;
     db.enter_tenant(&mut tx, tenant).await?;
     db::users::set_password_hash(&mut tx, tenant, user, &hash, false).await?;
     db::sessions::delete_for_user(&mut tx, tenant, user).await?;

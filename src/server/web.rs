@@ -46,11 +46,10 @@ pub async fn security_headers(mut request: Request, next: Next) -> Response {
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
     headers.insert("permissions-policy", HeaderValue::from_static("camera=(), microphone=(), geolocation=()"));
-    let is_asset = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|t| t.starts_with("application/wasm") || t.contains("javascript") || t.starts_with("text/css"));
+    let is_asset =
+        response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|t| {
+            t.starts_with("application/wasm") || t.contains("javascript") || t.starts_with("text/css")
+        });
     if !is_asset {
         // Pages and server-function answers carry a user's data: never cache them.
         response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -158,8 +157,7 @@ pub async fn require_admin() -> Result<CurrentUser, AppError> {
 }
 
 fn served_over_https(parts: &Parts, state: &AppState) -> bool {
-    state.config.secure_cookies
-        || parts.headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https")
+    state.config.secure_cookies || parts.headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https")
 }
 
 fn add_cookie(name: &str, value: &str, max_age_secs: i64, http_only: bool) -> Result<(), AppError> {
@@ -172,7 +170,8 @@ fn add_cookie(name: &str, value: &str, max_age_secs: i64, http_only: bool) -> Re
     if served_over_https(&parts, &state) {
         cookie.push_str("; Secure");
     }
-    let response = use_context::<ResponseOptions>().ok_or_else(|| super::fail::internal("no ResponseOptions", "missing"))?;
+    let response =
+        use_context::<ResponseOptions>().ok_or_else(|| super::fail::internal("no ResponseOptions", "missing"))?;
     let value = HeaderValue::from_str(&cookie).map_err(|e| super::fail::internal("bad cookie", e))?;
     response.append_header(header::SET_COOKIE, value);
     Ok(())

@@ -3,7 +3,9 @@
 //! system account, visibility, and the update notification.
 
 use crate::helpers::{browser_for, Browser, TestApp};
-use crate::mail_servers::{find_message, silent_server, spawn_app_with_mail, untrusted_tls_server, wait_for_message, MailServers};
+use crate::mail_servers::{
+    find_message, silent_server, spawn_app_with_mail, untrusted_tls_server, wait_for_message, MailServers,
+};
 use pochta::error::AppError;
 use pochta::mail_check::{CheckReport, Reason, Side, Step};
 use pochta::model::Invalid;
@@ -100,7 +102,12 @@ impl Account {
             ("incoming_password", &self.incoming_password),
             ("run_id", &self.run_id),
         ];
-        for (flag, name) in [(self.remember, "remember_password"), (self.sending, "use_for_sending"), (self.receiving, "use_for_receiving"), (self.same_credentials, "same_credentials")] {
+        for (flag, name) in [
+            (self.remember, "remember_password"),
+            (self.sending, "use_for_sending"),
+            (self.receiving, "use_for_receiving"),
+            (self.same_credentials, "same_credentials"),
+        ] {
             if flag {
                 args.push((name, "true"));
             }
@@ -139,8 +146,14 @@ async fn automatic_setup_finds_the_servers_checks_them_and_saves() {
     let outcome = Account::automatic(&mail, "alice").submit(&admin).await.unwrap();
     let id = saved_id(&outcome).await;
     let report: CheckReport = serde_json::from_value(outcome["Saved"]["report"].clone()).unwrap();
-    assert!(report.steps.iter().any(|s| s.side == Side::Outgoing && s.step == Step::Data), "a sending account sends a message to itself");
-    assert!(report.steps.iter().any(|s| s.side == Side::Incoming && s.step == Step::Mailbox), "a receiving account logs in");
+    assert!(
+        report.steps.iter().any(|s| s.side == Side::Outgoing && s.step == Step::Data),
+        "a sending account sends a message to itself"
+    );
+    assert!(
+        report.steps.iter().any(|s| s.side == Side::Incoming && s.step == Step::Mailbox),
+        "a receiving account logs in"
+    );
     let letter = wait_for_message(&mail, "alice", "Pochta проверила отправку").await;
     assert_eq!(letter.to, "alice@pochta.test");
 
@@ -183,7 +196,10 @@ async fn failed_automatic_setup_offers_manual_setup_with_what_was_found() {
     let outcome = unknown.submit(&admin).await.unwrap();
     let connection = &outcome["Manual"]["connection"];
     assert_eq!(connection["source"], "defaults");
-    assert_eq!(connection["smtp"], serde_json::json!({"host": "smtp.company-nobody-knows.example", "port": 465, "security": "Ssl", "login": "boss@company-nobody-knows.example"}));
+    assert_eq!(
+        connection["smtp"],
+        serde_json::json!({"host": "smtp.company-nobody-knows.example", "port": 465, "security": "Ssl", "login": "boss@company-nobody-knows.example"})
+    );
     assert_eq!(connection["incoming"]["host"], "imap.company-nobody-knows.example");
     assert_eq!(connection["incoming"]["port"], 993);
 }
@@ -259,7 +275,9 @@ async fn imap_and_pop3_work_with_implicit_tls_and_starttls() {
     let (app, mail) = spawn_app_with_mail(&[]).await;
     let admin = admin_of_new_tenant(&app, "anna@romashka.test").await;
     deliver(&mail, "dave", 1, "pop-count").await;
-    for (protocol, port, security) in [("imap", mail.imap, "starttls"), ("pop3", mail.pop3s, "ssl"), ("pop3", mail.pop3, "starttls")] {
+    for (protocol, port, security) in
+        [("imap", mail.imap, "starttls"), ("pop3", mail.pop3s, "ssl"), ("pop3", mail.pop3, "starttls")]
+    {
         let mut account = Account::manual(&mail, "dave").receiving_only(protocol, port, security);
         account.for_whom = "me";
         let outcome = account.submit(&admin).await.unwrap_or_else(|e| panic!("{protocol} {security}: {e:?}"));
@@ -307,21 +325,37 @@ async fn a_password_that_is_not_stored_is_asked_for_and_forgotten() {
     let mut account = Account::manual(&mail, "frank");
     account.remember = false;
     let id = saved_id(&account.submit(&admin).await.unwrap()).await;
-    let stored: Option<String> = sqlx::query_scalar("SELECT password FROM email_accounts WHERE id = $1").bind(id).fetch_one(app.inspect()).await.unwrap();
+    let stored: Option<String> = sqlx::query_scalar("SELECT password FROM email_accounts WHERE id = $1")
+        .bind(id)
+        .fetch_one(app.inspect())
+        .await
+        .unwrap();
     assert_eq!(stored, None, "«Запомнить пароль» off: nothing stored");
 
     assert_eq!(check(&admin, id, "").await.unwrap_err().field_problem("password"), Some(Invalid::PasswordForCheck));
     let report = check(&admin, id, &mail.password).await.unwrap();
     assert!(report.passed());
-    let stored: Option<String> = sqlx::query_scalar("SELECT password FROM email_accounts WHERE id = $1").bind(id).fetch_one(app.inspect()).await.unwrap();
+    let stored: Option<String> = sqlx::query_scalar("SELECT password FROM email_accounts WHERE id = $1")
+        .bind(id)
+        .fetch_one(app.inspect())
+        .await
+        .unwrap();
     assert_eq!(stored, None, "the typed password was forgotten");
-    let checked: Option<i64> = sqlx::query_scalar("SELECT last_check_ok FROM email_accounts WHERE id = $1").bind(id).fetch_one(app.inspect()).await.unwrap();
+    let checked: Option<i64> = sqlx::query_scalar("SELECT last_check_ok FROM email_accounts WHERE id = $1")
+        .bind(id)
+        .fetch_one(app.inspect())
+        .await
+        .unwrap();
     assert_eq!(checked, Some(1));
 
     // A failing check is recorded with its reason.
     let _ = check(&admin, id, "не тот").await.unwrap_err();
     let (ok, reason): (Option<i64>, Option<String>) =
-        sqlx::query_as("SELECT last_check_ok, last_check_reason FROM email_accounts WHERE id = $1").bind(id).fetch_one(app.inspect()).await.unwrap();
+        sqlx::query_as("SELECT last_check_ok, last_check_reason FROM email_accounts WHERE id = $1")
+            .bind(id)
+            .fetch_one(app.inspect())
+            .await
+            .unwrap();
     assert_eq!((ok, reason.as_deref()), (Some(0), Some("wrong_login_or_password")));
 }
 
@@ -340,7 +374,10 @@ async fn changing_the_server_requires_the_password_again() {
     account.version = 2;
     account.smtp.1 = mail.smtp_starttls;
     account.smtp.2 = "starttls";
-    assert_eq!(account.submit(&admin).await.unwrap_err().field_problem("password"), Some(Invalid::PasswordRequiredAfterServerChange));
+    assert_eq!(
+        account.submit(&admin).await.unwrap_err().field_problem("password"),
+        Some(Invalid::PasswordRequiredAfterServerChange)
+    );
     account.password = mail.password.clone();
     account.submit(&admin).await.unwrap();
     // A stale form is a conflict, not a silent overwrite.
@@ -360,7 +397,10 @@ async fn the_system_account_exists_for_every_tenant_cannot_be_deleted_and_keeps_
     }
     let list: Value = admin.call("accounts/list", &[]).await.unwrap();
     let system = list["system_id"].as_i64().unwrap();
-    assert_eq!(admin.call::<Value>("accounts/delete", &[("id", &system.to_string())]).await.unwrap_err(), AppError::Forbidden);
+    assert_eq!(
+        admin.call::<Value>("accounts/delete", &[("id", &system.to_string())]).await.unwrap_err(),
+        AppError::Forbidden
+    );
 
     let mut account = Account::manual(&mail, "alice");
     account.intent = "save";
@@ -368,7 +408,10 @@ async fn the_system_account_exists_for_every_tenant_cannot_be_deleted_and_keeps_
     account.version = 1;
     account.receiving = false;
     account.remember = false;
-    assert_eq!(account.submit(&admin).await.unwrap_err().field_problem("remember_password"), Some(Invalid::PasswordRequiredForAutomaticUse));
+    assert_eq!(
+        account.submit(&admin).await.unwrap_err().field_problem("remember_password"),
+        Some(Invalid::PasswordRequiredForAutomaticUse)
+    );
     account.remember = true;
     account.submit(&admin).await.unwrap();
     let saved: Value = admin.call("accounts/get", &[("id", &system.to_string())]).await.unwrap();
@@ -409,7 +452,8 @@ async fn after_an_update_the_administrators_are_told_through_the_system_account(
 /// The recorded outcome of the update notification, once the sending instance has finished.
 pub async fn notification_outcome(app: &TestApp) -> String {
     for _ in 0..100 {
-        let outcome: Option<String> = sqlx::query_scalar("SELECT outcome FROM notifications").fetch_optional(app.inspect()).await.unwrap();
+        let outcome: Option<String> =
+            sqlx::query_scalar("SELECT outcome FROM notifications").fetch_optional(app.inspect()).await.unwrap();
         match outcome {
             Some(o) if o != "sending" => return o,
             _ => tokio::time::sleep(std::time::Duration::from_millis(100)).await,
@@ -434,22 +478,39 @@ async fn personal_accounts_are_invisible_to_other_users_and_only_administrators_
     let admin = admin_of_new_tenant(&app, "anna@romashka.test").await;
     let mut users = Vec::new();
     for email in ["user1@romashka.test", "user2@romashka.test"] {
-        let invitation: Value = admin.call("users/add", &[("email", email), ("name", "Пользователь"), ("role", "user"), ("first_password", "link")]).await.unwrap();
+        let invitation: Value = admin
+            .call(
+                "users/add",
+                &[("email", email), ("name", "Пользователь"), ("role", "user"), ("first_password", "link")],
+            )
+            .await
+            .unwrap();
         let token = invitation["Link"]["path"].as_str().unwrap().split("token=").nth(1).unwrap().to_string();
         let browser = app.browser();
-        browser.call::<Value>("set_password", &[("token", &token), ("password", "пароль пользователя"), ("password_again", "пароль пользователя")]).await.unwrap();
+        browser
+            .call::<Value>(
+                "set_password",
+                &[("token", &token), ("password", "пароль пользователя"), ("password_again", "пароль пользователя")],
+            )
+            .await
+            .unwrap();
         users.push(browser);
     }
     let (first, second) = (&users[0], &users[1]);
 
     let mut shared = Account::manual(&mail, "bob");
     shared.for_whom = "all";
-    assert_eq!(shared.submit(first).await.unwrap_err().field_problem("for_whom"), Some(Invalid::SharedAccountsAdminOnly));
+    assert_eq!(
+        shared.submit(first).await.unwrap_err().field_problem("for_whom"),
+        Some(Invalid::SharedAccountsAdminOnly)
+    );
     let mut personal = Account::manual(&mail, "bob");
     personal.for_whom = "me";
     let id = saved_id(&personal.submit(first).await.unwrap()).await.to_string();
 
-    let rows = |list: Value| list["rows"].as_array().unwrap().iter().map(|r| r["address"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+    let rows = |list: Value| {
+        list["rows"].as_array().unwrap().iter().map(|r| r["address"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+    };
     assert!(rows(first.call("accounts/list", &[]).await.unwrap()).contains(&"bob@pochta.test".to_string()));
     for other in [second, &admin] {
         assert!(!rows(other.call("accounts/list", &[]).await.unwrap()).contains(&"bob@pochta.test".to_string()));
@@ -467,7 +528,10 @@ async fn personal_accounts_are_invisible_to_other_users_and_only_administrators_
     edit.version = 1;
     edit.for_whom = "me";
     assert_eq!(edit.submit(second).await.unwrap_err(), AppError::Forbidden);
-    assert_eq!(second.call::<Value>("accounts/delete", &[("id", &shared_id.to_string())]).await.unwrap_err(), AppError::Forbidden);
+    assert_eq!(
+        second.call::<Value>("accounts/delete", &[("id", &shared_id.to_string())]).await.unwrap_err(),
+        AppError::Forbidden
+    );
 }
 
 #[tokio::test]
@@ -517,7 +581,17 @@ async fn an_account_used_by_the_crm_settings_cannot_be_deleted() {
     admin
         .call::<Value>(
             "mail_tab/submit",
-            &[("intent", "save"), ("provider", "other"), ("smtp_host", "localhost"), ("smtp_port", &port), ("use_ssl", "true"), ("login", "alice@pochta.test"), ("password", &mail.password), ("sender_name", "Ромашка"), ("sender_email", "alice@pochta.test")],
+            &[
+                ("intent", "save"),
+                ("provider", "other"),
+                ("smtp_host", "localhost"),
+                ("smtp_port", &port),
+                ("use_ssl", "true"),
+                ("login", "alice@pochta.test"),
+                ("password", &mail.password),
+                ("sender_name", "Ромашка"),
+                ("sender_email", "alice@pochta.test"),
+            ],
         )
         .await
         .unwrap();

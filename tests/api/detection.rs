@@ -132,12 +132,23 @@ impl Detection {
 
     fn smtp(&self) -> String {
         let r = self.result.as_ref().expect("settings found");
-        format!("{}:{} {}", r["smtp"]["host"].as_str().unwrap(), r["smtp"]["port"], r["smtp"]["security"].as_str().unwrap())
+        format!(
+            "{}:{} {}",
+            r["smtp"]["host"].as_str().unwrap(),
+            r["smtp"]["port"],
+            r["smtp"]["security"].as_str().unwrap()
+        )
     }
 
     fn incoming(&self) -> String {
         let r = &self.result.as_ref().expect("settings found")["incoming"];
-        format!("{} {}:{} {}", r["protocol"].as_str().unwrap(), r["server"]["host"].as_str().unwrap(), r["server"]["port"], r["server"]["security"].as_str().unwrap())
+        format!(
+            "{} {}:{} {}",
+            r["protocol"].as_str().unwrap(),
+            r["server"]["host"].as_str().unwrap(),
+            r["server"]["port"],
+            r["server"]["security"].as_str().unwrap()
+        )
     }
 
     fn login(&self, side: &str) -> String {
@@ -213,7 +224,9 @@ async fn each_method_finds_the_settings_of_its_domain() {
     assert_eq!(found.incoming(), "imap imap.auto.detect.test:993 ssl");
     assert_eq!(found.login("smtp"), "anna@auto.detect.test");
     assert!(
-        web.requests.lock().unwrap().contains(&"autoconfig.auto.detect.test/mail/config-v1.1.xml?emailaddress=anna%40auto.detect.test".to_string()),
+        web.requests.lock().unwrap().contains(
+            &"autoconfig.auto.detect.test/mail/config-v1.1.xml?emailaddress=anna%40auto.detect.test".to_string()
+        ),
         "{:?}",
         web.requests.lock().unwrap()
     );
@@ -259,7 +272,8 @@ async fn a_higher_ranked_method_wins_even_when_a_lower_one_answers_first() {
     let mail = MailServers::from_env();
     let web = autoconfig_server(&mail).await;
     let port = web.port.to_string();
-    let options = options(&mail, &[format!("autoconfig.prio.detect.test:{}", web.port)], &["--autoconfig-https-port", &port]);
+    let options =
+        options(&mail, &[format!("autoconfig.prio.detect.test:{}", web.port)], &["--autoconfig-https-port", &port]);
     let found = detect(&options, "anna@prio.detect.test").await;
     assert_eq!(found.method(), "Autoconfig", "{found:?}");
     assert_eq!(found.smtp(), "smtp.prio.detect.test:465 ssl");
@@ -302,9 +316,16 @@ async fn the_cli_prints_the_servers_of_an_autoconfig_file() {
     assert!(output.status.success());
     let servers: Vec<Value> = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(servers.len(), 6);
-    assert_eq!(servers[0], serde_json::json!({"type": "imap", "host": "imap.gmx.net", "port": 993, "socket_type": "SSL", "username": "%EMAILADDRESS%"}));
+    assert_eq!(
+        servers[0],
+        serde_json::json!({"type": "imap", "host": "imap.gmx.net", "port": 993, "socket_type": "SSL", "username": "%EMAILADDRESS%"})
+    );
     assert_eq!(servers[5]["socket_type"], "STARTTLS");
-    let broken = tokio::process::Command::new(env!("CARGO_BIN_EXE_pochta")).args(["autoconfig", "parse", "/etc/hostname"]).output().await.unwrap();
+    let broken = tokio::process::Command::new(env!("CARGO_BIN_EXE_pochta"))
+        .args(["autoconfig", "parse", "/etc/hostname"])
+        .output()
+        .await
+        .unwrap();
     assert!(!broken.status.success());
     assert!(String::from_utf8_lossy(&broken.stderr).contains("/etc/hostname"));
 }
@@ -352,7 +373,10 @@ async fn the_report_shows_each_step_while_the_check_is_still_running() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(!submit.is_finished(), "the check was still running");
-    let connect = seen.iter().find(|e| e["Step"]["step"] == "Connect").expect("the connection step, shown before the check ended");
+    let connect = seen
+        .iter()
+        .find(|e| e["Step"]["step"] == "Connect")
+        .expect("the connection step, shown before the check ended");
     assert_eq!(connect["Step"]["ok"], true);
     assert!(seen.iter().any(|e| e["Step"]["step"] == "Resolve"));
     assert!(submit.await.unwrap().is_err(), "the check failed in the end");
@@ -378,5 +402,8 @@ async fn automatic_setup_reports_each_method_and_continues_by_hand_with_what_srv
     let methods: Vec<&Value> = seen.iter().filter_map(|e| e.get("Method")).collect();
     assert!(methods.iter().any(|m| m["method"] == "Srv" && m["found"] == true), "{seen:?}");
     assert!(methods.iter().any(|m| m["method"] == "Preset" && m["found"] == false), "{seen:?}");
-    assert!(seen.iter().any(|e| e["Step"]["step"] == "Login" && e["Step"]["ok"] == false), "the check's steps follow: {seen:?}");
+    assert!(
+        seen.iter().any(|e| e["Step"]["step"] == "Login" && e["Step"]["ok"] == false),
+        "the check's steps follow: {seen:?}"
+    );
 }

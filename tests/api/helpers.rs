@@ -44,12 +44,19 @@ async fn fresh_database(data_dir: &std::path::Path) -> (Vec<String>, sqlx::AnyPo
         let url = format!("sqlite://{}?mode=rwc", data_dir.join("pochta.db").display());
         return (vec!["--database-url".into(), url.clone()], sqlx::AnyPool::connect_lazy(&url).unwrap());
     }
-    let env = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name}: start scripts/postgres.sh (make test does)"));
+    let env = |name: &str| {
+        std::env::var(name).unwrap_or_else(|_| panic!("{name}: start scripts/postgres.sh (make test does)"))
+    };
     let admin = env("POCHTA_TEST_PG_ADMIN_URL");
     let port = env("POCHTA_TEST_PG_PORT");
-    let name = format!("t_{}", pochta::server::auth::new_token().to_lowercase().replace(['-', '_'], "")[..20].to_string());
-    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await.expect("the test PostgreSQL answers");
-    sqlx::query(&format!("CREATE DATABASE {name} OWNER {}", env("POCHTA_TEST_PG_OWNER"))).execute(&mut conn).await.unwrap();
+    let name =
+        format!("t_{}", pochta::server::auth::new_token().to_lowercase().replace(['-', '_'], "")[..20].to_string());
+    let mut conn =
+        <sqlx::AnyConnection as sqlx::Connection>::connect(&admin).await.expect("the test PostgreSQL answers");
+    sqlx::query(&format!("CREATE DATABASE {name} OWNER {}", env("POCHTA_TEST_PG_OWNER")))
+        .execute(&mut conn)
+        .await
+        .unwrap();
     let url = |user: &str| format!("postgres://{user}@127.0.0.1:{port}/{name}");
     let args = vec![
         "--database-url".into(),
@@ -167,7 +174,13 @@ impl TestApp {
         let email_addr = EmailAddress::parse(email).unwrap();
         let name = Name::parse("Администратор").unwrap();
         let pw = NewPassword::parse(password).unwrap();
-        let admin = NewMember { email: &email_addr, name: &name, lang: Lang::Ru, password: Some(&pw), temporary_password: false };
+        let admin = NewMember {
+            email: &email_addr,
+            name: &name,
+            lang: Lang::Ru,
+            password: Some(&pw),
+            temporary_password: false,
+        };
         create_tenant(&self.state.db, &Name::parse(organisation).unwrap(), admin, false).await.expect("tenant created");
         let browser = self.browser();
         browser.sign_in(email, password).await.expect("administrator signs in");

@@ -58,5 +58,9 @@ async fn two_instances_starting_after_an_update_notify_once() {
     assert_eq!(rows, 1, "one claim per tenant and version");
     // Give a second letter, were there one, time to arrive; then count.
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-    assert_eq!(crate::mail_servers::count_messages(&mail, "frank", &account.sender_name).await, 1, "exactly one letter");
+    assert_eq!(
+        crate::mail_servers::count_messages(&mail, "frank", &account.sender_name).await,
+        1,
+        "exactly one letter"
+    );
 }

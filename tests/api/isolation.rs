@@ -20,7 +20,10 @@ pub struct TenantA {
 async fn tenant_a(app: &TestApp) -> TenantA {
     let admin = app.first_run("Тенант А", "admin@a.test", PASSWORD).await;
     let invitation: Value = admin
-        .call("users/add", &[("email", "user@a.test"), ("name", "Пользователь А"), ("role", "user"), ("first_password", "link")])
+        .call(
+            "users/add",
+            &[("email", "user@a.test"), ("name", "Пользователь А"), ("role", "user"), ("first_password", "link")],
+        )
         .await
         .unwrap();
     let user_id = invitation["Link"]["user"].as_i64().unwrap();
@@ -71,17 +74,50 @@ async fn a_user_of_another_tenant_is_refused_every_server_function_with_tenant_a
         ("users/password_link", vec![("user", &a_user)]),
         (
             "setup/save_firm",
-            vec![("id", &a_firm), ("version", "1"), ("name", "Захват"), ("inn", "7707083893"), ("kpp", ""), ("address", ""), ("phone", ""), ("email", "")],
+            vec![
+                ("id", &a_firm),
+                ("version", "1"),
+                ("name", "Захват"),
+                ("inn", "7707083893"),
+                ("kpp", ""),
+                ("address", ""),
+                ("phone", ""),
+                ("email", ""),
+            ],
         ),
         ("setup/delete_firm", vec![("id", &a_firm)]),
-        ("setup/save_outlet", vec![("id", &a_outlet), ("version", "1"), ("kind", "outlet"), ("name", "Захват"), ("firm", &b_firm), ("address", "")]),
+        (
+            "setup/save_outlet",
+            vec![
+                ("id", &a_outlet),
+                ("version", "1"),
+                ("kind", "outlet"),
+                ("name", "Захват"),
+                ("firm", &b_firm),
+                ("address", ""),
+            ],
+        ),
         ("setup/delete_outlet", vec![("id", &a_outlet)]),
         ("accounts/get", vec![("id", &a_account)]),
         ("accounts/check", vec![("id", &a_account), ("password", "x")]),
         ("accounts/delete", vec![("id", &a_account)]),
         (
             "accounts/submit",
-            vec![("intent", "save"), ("id", &a_account), ("version", "1"), ("address", "x@b.test"), ("password", "x"), ("use_for_sending", "true"), ("for_whom", "all"), ("sender_name", "X"), ("mode", "manual"), ("smtp_host", "smtp.b.test"), ("smtp_port", "465"), ("smtp_security", "ssl"), ("smtp_login", "x@b.test")],
+            vec![
+                ("intent", "save"),
+                ("id", &a_account),
+                ("version", "1"),
+                ("address", "x@b.test"),
+                ("password", "x"),
+                ("use_for_sending", "true"),
+                ("for_whom", "all"),
+                ("sender_name", "X"),
+                ("mode", "manual"),
+                ("smtp_host", "smtp.b.test"),
+                ("smtp_port", "465"),
+                ("smtp_security", "ssl"),
+                ("smtp_login", "x@b.test"),
+            ],
         ),
     ];
     for (endpoint, args) in &with_a_ids {
@@ -99,7 +135,20 @@ async fn a_user_of_another_tenant_is_refused_every_server_function_with_tenant_a
         .admin
         .call::<Value>(
             "accounts/submit",
-            &[("intent", "save"), ("address", "box@a.test"), ("password", "x"), ("use_for_sending", "true"), ("for_whom", "all"), ("sender_name", "A"), ("mode", "manual"), ("smtp_host", "127.0.0.1"), ("smtp_port", "465"), ("smtp_security", "ssl"), ("smtp_login", "box@a.test"), ("run_id", run)],
+            &[
+                ("intent", "save"),
+                ("address", "box@a.test"),
+                ("password", "x"),
+                ("use_for_sending", "true"),
+                ("for_whom", "all"),
+                ("sender_name", "A"),
+                ("mode", "manual"),
+                ("smtp_host", "127.0.0.1"),
+                ("smtp_port", "465"),
+                ("smtp_security", "ssl"),
+                ("smtp_login", "box@a.test"),
+                ("run_id", run),
+            ],
         )
         .await;
     let mut seen = Vec::new();
@@ -113,7 +162,8 @@ async fn a_user_of_another_tenant_is_refused_every_server_function_with_tenant_a
     assert!(!seen.is_empty(), "A sees the steps of its own check");
     let stolen: Vec<Value> = b_admin.call("progress", &[("run_id", run), ("after", "-1")]).await.unwrap();
     assert!(stolen.is_empty(), "B sees nothing of A's run: {stolen:?}");
-    let other_user: Vec<Value> = a_user_browser(&app, &a).await.call("progress", &[("run_id", run), ("after", "-1")]).await.unwrap();
+    let other_user: Vec<Value> =
+        a_user_browser(&app, &a).await.call("progress", &[("run_id", run), ("after", "-1")]).await.unwrap();
     assert!(other_user.is_empty(), "another user of A sees nothing of the administrator's run");
 
     // Lists show only B's own rows.
@@ -156,9 +206,12 @@ async fn a_user_browser(app: &TestApp, a: &TenantA) -> Browser {
     let link: Value = a.admin.call("users/password_link", &[("user", &a.user_id.to_string())]).await.unwrap();
     let token = link["Link"]["path"].as_str().unwrap().split("token=").nth(1).unwrap().to_string();
     let user = app.browser();
-    user.call::<Value>("set_password", &[("token", &token), ("password", "пароль пользователя"), ("password_again", "пароль пользователя")])
-        .await
-        .unwrap();
+    user.call::<Value>(
+        "set_password",
+        &[("token", &token), ("password", "пароль пользователя"), ("password_again", "пароль пользователя")],
+    )
+    .await
+    .unwrap();
     user
 }
 
@@ -178,7 +231,16 @@ async fn an_ordinary_user_is_refused_what_only_administrators_may_do() {
         ("setup/mail_tab_lock", vec![]),
         ("mail_tab/load", vec![]),
         ("program_settings/crm_email", vec![]),
-        ("mail_tab/submit", vec![("intent", "save"), ("provider", "google"), ("login", "a@gmail.com"), ("sender_name", "A"), ("sender_email", "a@gmail.com")]),
+        (
+            "mail_tab/submit",
+            vec![
+                ("intent", "save"),
+                ("provider", "google"),
+                ("login", "a@gmail.com"),
+                ("sender_name", "A"),
+                ("sender_email", "a@gmail.com"),
+            ],
+        ),
     ] {
         assert_eq!(user.call::<Value>(endpoint, &args).await.unwrap_err(), AppError::Forbidden, "{endpoint}");
     }

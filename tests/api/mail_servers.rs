@@ -66,7 +66,16 @@ pub async fn spawn_app_with_mail(extra_ports: &[u16]) -> (TestApp, MailServers) 
 /// The operator settings that let the app reach the test servers and trust their CA; the
 /// presets file makes `pochta.test` a known mail service on those servers (automatic setup).
 pub fn mail_args(mail: &MailServers, extra_ports: &[u16]) -> Vec<String> {
-    let ports = [mail.smtp_starttls, mail.smtps, mail.smtps_untrusted, mail.imap, mail.imaps, mail.pop3, mail.pop3s, mail.closed];
+    let ports = [
+        mail.smtp_starttls,
+        mail.smtps,
+        mail.smtps_untrusted,
+        mail.imap,
+        mail.imaps,
+        mail.pop3,
+        mail.pop3s,
+        mail.closed,
+    ];
     let allow: Vec<String> = ports.iter().chain(extra_ports).map(|p| format!("localhost:{p}")).collect();
     // Written once per test process: tests run in parallel, and a file rewritten while another
     // test's app reads it reads as empty.
@@ -130,7 +139,14 @@ pub struct Received {
 
 fn decode(raw: &[u8]) -> Option<Received> {
     let parsed = mailparse::parse_mail(raw).ok()?;
-    let header = |name: &str| parsed.headers.iter().find(|h| h.get_key().eq_ignore_ascii_case(name)).map(|h| h.get_value()).unwrap_or_default();
+    let header = |name: &str| {
+        parsed
+            .headers
+            .iter()
+            .find(|h| h.get_key().eq_ignore_ascii_case(name))
+            .map(|h| h.get_value())
+            .unwrap_or_default()
+    };
     let body = if parsed.subparts.is_empty() { parsed.get_body().ok()? } else { parsed.subparts[0].get_body().ok()? };
     Some(Received { from: header("From"), to: header("To"), subject: header("Subject"), body })
 }
@@ -218,7 +234,9 @@ where
     let certs: Vec<_> = rustls_pemfile::certs(&mut std::fs::read(base.join(format!("{cert}.pem"))).unwrap().as_slice())
         .map(Result::unwrap)
         .collect();
-    let key = rustls_pemfile::private_key(&mut std::fs::read(base.join(format!("{cert}.key"))).unwrap().as_slice()).unwrap().unwrap();
+    let key = rustls_pemfile::private_key(&mut std::fs::read(base.join(format!("{cert}.key"))).unwrap().as_slice())
+        .unwrap()
+        .unwrap();
     let config = rustls::ServerConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
         .with_safe_default_protocol_versions()
         .unwrap()
@@ -244,7 +262,12 @@ where
 
 /// An SMTP dialogue as a scripted server plays it: the reply to AUTH, and the reply at the end
 /// of the message. Anything else is accepted.
-async fn scripted_smtp<S: tokio::io::AsyncRead + tokio::io::AsyncWrite>(stream: S, ehlo: &'static [u8], auth: &'static str, end_of_data: &'static str) {
+async fn scripted_smtp<S: tokio::io::AsyncRead + tokio::io::AsyncWrite>(
+    stream: S,
+    ehlo: &'static [u8],
+    auth: &'static str,
+    end_of_data: &'static str,
+) {
     let (read, mut write) = tokio::io::split(stream);
     let mut lines = BufReader::new(read).lines();
     let _ = write.write_all(b"220 scripted ESMTP\r\n").await;
@@ -280,7 +303,12 @@ pub async fn smtp_without_starttls() -> u16 {
     let port = listener.local_addr().unwrap().port();
     tokio::spawn(async move {
         while let Ok((socket, _)) = listener.accept().await {
-            tokio::spawn(scripted_smtp(socket, b"250-scripted\r\n250 AUTH PLAIN LOGIN\r\n", "235 2.7.0 ok", "250 2.0.0 queued"));
+            tokio::spawn(scripted_smtp(
+                socket,
+                b"250-scripted\r\n250 AUTH PLAIN LOGIN\r\n",
+                "235 2.7.0 ok",
+                "250 2.0.0 queued",
+            ));
         }
     });
     port
@@ -289,7 +317,10 @@ pub async fn smtp_without_starttls() -> u16 {
 /// An SMTP server with implicit TLS (certificate of the test CA) answering AUTH and the end of
 /// the message as a provider would.
 pub async fn scripted_smtps(mail: &MailServers, auth: &'static str, end_of_data: &'static str) -> u16 {
-    tls_server(mail, "server", move |tls| scripted_smtp(tls, b"250-scripted\r\n250 AUTH PLAIN LOGIN\r\n", auth, end_of_data)).await
+    tls_server(mail, "server", move |tls| {
+        scripted_smtp(tls, b"250-scripted\r\n250 AUTH PLAIN LOGIN\r\n", auth, end_of_data)
+    })
+    .await
 }
 
 /// An SMTP server with implicit TLS (certificate of the test CA) that accepts everything up to

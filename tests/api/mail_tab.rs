@@ -2,7 +2,10 @@
 //! save into both places, and every failure a user can run into, each explained and none saving.
 
 use crate::helpers::{Browser, TestApp};
-use crate::mail_servers::{expired_tls_server, scripted_smtps, server_dropping_during_data, silent_server, smtp_without_starttls, wrong_name_tls_server, spawn_app_with_mail, wait_for_message, MailServers};
+use crate::mail_servers::{
+    expired_tls_server, scripted_smtps, server_dropping_during_data, silent_server, smtp_without_starttls,
+    spawn_app_with_mail, wait_for_message, wrong_name_tls_server, MailServers,
+};
 use crate::setup::open_mail_tab;
 use pochta::error::AppError;
 use pochta::mail_check::{CheckReport, Fix, Reason, Step};
@@ -105,7 +108,19 @@ async fn a_test_letter_over_ssl_arrives_in_the_recipients_mailbox_and_nothing_is
     let outcome = Form::new(&mail, mail.smtps, true).submit(&admin).await.expect("the letter is sent");
     let report = report_of(&outcome);
     let steps: Vec<Step> = report.steps.iter().map(|s| s.step).collect();
-    assert_eq!(steps, [Step::Resolve, Step::Connect, Step::Tls, Step::Greeting, Step::Login, Step::Sender, Step::Recipient, Step::Data]);
+    assert_eq!(
+        steps,
+        [
+            Step::Resolve,
+            Step::Connect,
+            Step::Tls,
+            Step::Greeting,
+            Step::Login,
+            Step::Sender,
+            Step::Recipient,
+            Step::Data
+        ]
+    );
     assert!(report.steps.iter().all(|s| s.ok));
 
     let letter = wait_for_message(&mail, "bob", &organisation).await;
@@ -143,11 +158,12 @@ async fn saving_writes_the_crm_settings_and_one_shared_sending_account_with_an_a
     assert_eq!(settings["has_password"], true);
     assert!(settings.get("password").is_none());
 
-    let (owner, sending, envelope): (Option<i64>, i64, Option<String>) =
-        sqlx::query_as("SELECT owner_user_id, use_for_sending, password FROM email_accounts WHERE address_key = 'alice@pochta.test'")
-            .fetch_one(app.inspect())
-            .await
-            .unwrap();
+    let (owner, sending, envelope): (Option<i64>, i64, Option<String>) = sqlx::query_as(
+        "SELECT owner_user_id, use_for_sending, password FROM email_accounts WHERE address_key = 'alice@pochta.test'",
+    )
+    .fetch_one(app.inspect())
+    .await
+    .unwrap();
     assert_eq!((owner, sending), (None, 1), "«для всех», for sending");
     assert!(envelope.unwrap().starts_with("v1:"), "the password is stored encrypted");
     assert_eq!(count(&app, "SELECT COUNT(*) FROM audit_log WHERE object = 'crm_email_settings'").await, 1);
@@ -157,7 +173,11 @@ async fn saving_writes_the_crm_settings_and_one_shared_sending_account_with_an_a
     form.sender_name = "Ромашка, отдел продаж".into();
     form.version = 1;
     assert_eq!(form.submit(&admin).await.unwrap()["Saved"]["version"], 2);
-    assert_eq!(count(&app, "SELECT COUNT(*) FROM email_accounts WHERE address_key = 'alice@pochta.test'").await, 1, "no duplicate");
+    assert_eq!(
+        count(&app, "SELECT COUNT(*) FROM email_accounts WHERE address_key = 'alice@pochta.test'").await,
+        1,
+        "no duplicate"
+    );
     let settings: Value = admin.call("program_settings/crm_email", &[]).await.unwrap();
     assert_eq!(settings["sender_name"], "Ромашка, отдел продаж");
     assert_eq!(settings["has_password"], true);
@@ -233,12 +253,21 @@ async fn the_second_of_two_administrators_saving_at_once_gets_a_conflict() {
     let (app, mail) = spawn_app_with_mail(&[]).await;
     let first = tenant_with_open_tab(&app, "Ромашка").await;
     let invitation: Value = first
-        .call("users/add", &[("email", "vera@romashka.test"), ("name", "Вера"), ("role", "admin"), ("first_password", "link")])
+        .call(
+            "users/add",
+            &[("email", "vera@romashka.test"), ("name", "Вера"), ("role", "admin"), ("first_password", "link")],
+        )
         .await
         .unwrap();
     let token = invitation["Link"]["path"].as_str().unwrap().split("token=").nth(1).unwrap().to_string();
     let second = app.browser();
-    second.call::<Value>("set_password", &[("token", &token), ("password", "пароль веры 2026"), ("password_again", "пароль веры 2026")]).await.unwrap();
+    second
+        .call::<Value>(
+            "set_password",
+            &[("token", &token), ("password", "пароль веры 2026"), ("password_again", "пароль веры 2026")],
+        )
+        .await
+        .unwrap();
 
     // Both loaded the tab while nothing was saved (version 0).
     let mut a = Form::new(&mail, mail.smtps, true);
@@ -258,8 +287,10 @@ async fn when_any_write_of_the_save_fails_neither_place_changes() {
     let admin = tenant_with_open_tab(&app, "Ромашка").await;
     // Make the last write of the save (the audit row) fail inside the transaction.
     let triggers: &[&str] = match app.backend {
-        Backend::Sqlite => &["CREATE TRIGGER fail_audit BEFORE INSERT ON audit_log WHEN NEW.object = 'crm_email_settings' \
-             BEGIN SELECT RAISE(ABORT, 'disk full'); END"],
+        Backend::Sqlite => {
+            &["CREATE TRIGGER fail_audit BEFORE INSERT ON audit_log WHEN NEW.object = 'crm_email_settings' \
+             BEGIN SELECT RAISE(ABORT, 'disk full'); END"]
+        }
         Backend::Postgres => &[
             "CREATE FUNCTION fail_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN \
              IF NEW.object = 'crm_email_settings' THEN RAISE EXCEPTION 'disk full'; END IF; RETURN NEW; END $$",
@@ -297,9 +328,21 @@ async fn a_service_fills_its_servers_and_the_operator_file_completes_tradesoft()
     // The operator's presets file gives Tradesoft its servers; no rebuild.
     let dir = tempfile::tempdir().unwrap();
     let presets = dir.path().join("services.json");
-    std::fs::write(&presets, format!(r#"[{{"id":"tradesoft","smtp":{{"host":"localhost","port":{},"security":"Ssl"}}}}]"#, mail.smtps)).unwrap();
+    std::fs::write(
+        &presets,
+        format!(r#"[{{"id":"tradesoft","smtp":{{"host":"localhost","port":{},"security":"Ssl"}}}}]"#, mail.smtps),
+    )
+    .unwrap();
     let allow = format!("localhost:{}", mail.smtps);
-    let app = crate::helpers::spawn_app_with(&["--egress-allow", &allow, "--ca-file", &mail.ca_file, "--presets-file", presets.to_str().unwrap()]).await;
+    let app = crate::helpers::spawn_app_with(&[
+        "--egress-allow",
+        &allow,
+        "--ca-file",
+        &mail.ca_file,
+        "--presets-file",
+        presets.to_str().unwrap(),
+    ])
+    .await;
     let organisation = unique("Tradesoft");
     let admin = tenant_with_open_tab(&app, &organisation).await;
     let mut form = Form::new(&mail, 1, false);
@@ -372,9 +415,13 @@ async fn network_and_tls_failures_are_explained() {
     let tls = report.steps.last().unwrap();
     assert_eq!(tls.step, Step::Tls);
     let shown = format!("{:?} {:?}", tls.detail, report.failure.as_ref().unwrap().server_reply);
-    assert!(shown.contains("CN=localhost") && shown.contains("2020"), "the certificate's subject and dates are shown: {shown}");
+    assert!(
+        shown.contains("CN=localhost") && shown.contains("2020"),
+        "the certificate's subject and dates are shown: {shown}"
+    );
     fails_with(Form::new(&mail, wrong_name, true), Reason::CertificateWrongHost, &app, &admin).await;
-    let report = fails_with(Form::new(&mail, mail.smtps_untrusted, true), Reason::CertificateUntrusted, &app, &admin).await;
+    let report =
+        fails_with(Form::new(&mail, mail.smtps_untrusted, true), Reason::CertificateUntrusted, &app, &admin).await;
     let why = report.failure.unwrap().server_reply.unwrap();
     assert!(why.to_lowercase().contains("unknown"), "why the certificate failed: {why}");
     fails_with(Form::new(&mail, silent, true), Reason::Timeout, &app, &admin).await;
@@ -395,7 +442,12 @@ async fn provider_answers_are_explained_with_their_own_words() {
         "250 ok",
     )
     .await;
-    let microsoft = scripted_smtps(&servers, "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant.", "250 ok").await;
+    let microsoft = scripted_smtps(
+        &servers,
+        "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant.",
+        "250 ok",
+    )
+    .await;
     let too_large = scripted_smtps(&servers, "235 2.7.0 ok", "552 5.3.4 Message size exceeds fixed limit").await;
     let (app, mail) = spawn_app_with_mail(&[no_starttls, google, microsoft, too_large]).await;
     let admin = tenant_with_open_tab(&app, "Ромашка").await;
@@ -435,10 +487,16 @@ async fn bad_input_is_refused_at_its_field_before_any_connection() {
     // A port and security that contradict each other are explained, not guessed.
     let mut form = Form::new(&mail, 587, true);
     form.host = "smtp.example.com".into();
-    assert_eq!(form.submit(&admin).await.unwrap_err().field_problem("smtp_security"), Some(Invalid::SslOnStartTlsPort(587)));
+    assert_eq!(
+        form.submit(&admin).await.unwrap_err().field_problem("smtp_security"),
+        Some(Invalid::SslOnStartTlsPort(587))
+    );
     let mut form = Form::new(&mail, 465, false);
     form.host = "smtp.example.com".into();
-    assert_eq!(form.submit(&admin).await.unwrap_err().field_problem("smtp_security"), Some(Invalid::StartTlsOnSslPort(465)));
+    assert_eq!(
+        form.submit(&admin).await.unwrap_err().field_problem("smtp_security"),
+        Some(Invalid::StartTlsOnSslPort(465))
+    );
 
     // Sending needs a recipient and a password.
     let mut form = Form::new(&mail, mail.smtps, true);

@@ -63,12 +63,17 @@ async fn a_query_that_forgets_its_tenant_filter_still_sees_only_its_tenant() {
     crate::setup::add_firm(&b, "Фирма Б").await;
     let session: Value = b.call("session", &[]).await.unwrap();
     assert_eq!(session["me"]["tenant_name"], "Тенант Б");
-    let b_tenant: i64 = sqlx::query_scalar("SELECT id FROM tenants WHERE name = 'Тенант Б'").fetch_one(app.inspect()).await.unwrap();
+    let b_tenant: i64 =
+        sqlx::query_scalar("SELECT id FROM tenants WHERE name = 'Тенант Б'").fetch_one(app.inspect()).await.unwrap();
 
     // As the app: inside B's transaction, queries without any tenant filter.
     let mut conn = app.state.db.pool().acquire().await.unwrap();
     let mut tx = conn.begin().await.unwrap();
-    sqlx::query("SELECT set_config('app.tenant_id', $1, true)").bind(b_tenant.to_string()).execute(&mut *tx).await.unwrap();
+    sqlx::query("SELECT set_config('app.tenant_id', $1, true)")
+        .bind(b_tenant.to_string())
+        .execute(&mut *tx)
+        .await
+        .unwrap();
     let firms: Vec<String> = sqlx::query_scalar("SELECT name FROM firms").fetch_all(&mut *tx).await.unwrap();
     assert_eq!(firms, ["Фирма Б"]);
     let users: Vec<String> = sqlx::query_scalar("SELECT email FROM users").fetch_all(&mut *tx).await.unwrap();
@@ -79,7 +84,10 @@ async fn a_query_that_forgets_its_tenant_filter_still_sees_only_its_tenant() {
     assert_eq!(tenants, ["Тенант Б"]);
     // Writing a row for another tenant is refused too.
     let a_tenant = b_tenant - 1;
-    let smuggled = sqlx::query("INSERT INTO firms (tenant_id, name, inn) VALUES ($1, 'Чужая', '7707083893')").bind(a_tenant).execute(&mut *tx).await;
+    let smuggled = sqlx::query("INSERT INTO firms (tenant_id, name, inn) VALUES ($1, 'Чужая', '7707083893')")
+        .bind(a_tenant)
+        .execute(&mut *tx)
+        .await;
     assert!(smuggled.is_err(), "a row of tenant A cannot be written in B's transaction");
     tx.rollback().await.unwrap();
 

@@ -22,9 +22,17 @@ async fn rotating_keys_re_encrypts_every_stored_password_and_keeps_it_readable()
     open_mail_tab(&admin).await;
     let port = mail.smtps.to_string();
     let args = [
-        ("intent", "save"), ("provider", "other"), ("smtp_host", "localhost"), ("smtp_port", port.as_str()), ("use_ssl", "true"),
-        ("login", "alice@pochta.test"), ("password", "пароль-до-ротации"), ("sender_name", "Ромашка"),
-        ("sender_email", "alice@pochta.test"), ("recipient", ""), ("version", "0"),
+        ("intent", "save"),
+        ("provider", "other"),
+        ("smtp_host", "localhost"),
+        ("smtp_port", port.as_str()),
+        ("use_ssl", "true"),
+        ("login", "alice@pochta.test"),
+        ("password", "пароль-до-ротации"),
+        ("sender_name", "Ромашка"),
+        ("sender_email", "alice@pochta.test"),
+        ("recipient", ""),
+        ("version", "0"),
     ];
     admin.call::<serde_json::Value>("mail_tab/submit", &args).await.unwrap();
     let (tenant, account, before) = stored_envelope(&app).await;
@@ -57,7 +65,10 @@ async fn rotating_keys_re_encrypts_every_stored_password_and_keeps_it_readable()
 
     // Once rotated, the old key is no longer needed for anything stored.
     let only_new = file.lines().filter(|l| !l.starts_with(&old_key)).collect::<Vec<_>>().join("\n");
-    assert_eq!(Secrets::parse(&only_new).unwrap().decrypt(&after, &binding).unwrap().expose_secret(), "пароль-до-ротации");
+    assert_eq!(
+        Secrets::parse(&only_new).unwrap().decrypt(&after, &binding).unwrap().expose_secret(),
+        "пароль-до-ротации"
+    );
 }
 
 #[tokio::test]

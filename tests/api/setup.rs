@@ -11,7 +11,16 @@ pub async fn add_firm(browser: &Browser, name: &str) -> i64 {
     browser
         .call::<i64>(
             "setup/save_firm",
-            &[("id", "0"), ("version", "0"), ("name", name), ("inn", "7707083893"), ("kpp", "773601001"), ("address", "Москва"), ("phone", "+7 495 000-00-00"), ("email", "")],
+            &[
+                ("id", "0"),
+                ("version", "0"),
+                ("name", name),
+                ("inn", "7707083893"),
+                ("kpp", "773601001"),
+                ("address", "Москва"),
+                ("phone", "+7 495 000-00-00"),
+                ("email", ""),
+            ],
         )
         .await
         .expect("firm saved")
@@ -19,7 +28,17 @@ pub async fn add_firm(browser: &Browser, name: &str) -> i64 {
 
 pub async fn add_outlet(browser: &Browser, firm: i64, kind: &str, name: &str) -> i64 {
     browser
-        .call::<i64>("setup/save_outlet", &[("id", "0"), ("version", "0"), ("kind", kind), ("name", name), ("firm", &firm.to_string()), ("address", "")])
+        .call::<i64>(
+            "setup/save_outlet",
+            &[
+                ("id", "0"),
+                ("version", "0"),
+                ("kind", kind),
+                ("name", name),
+                ("firm", &firm.to_string()),
+                ("address", ""),
+            ],
+        )
         .await
         .expect("outlet saved")
 }
@@ -37,7 +56,16 @@ async fn firms_are_checked_field_by_field_and_nothing_is_saved_on_bad_input() {
     let error = admin
         .call::<i64>(
             "setup/save_firm",
-            &[("id", "0"), ("version", "0"), ("name", ""), ("inn", "7707083894"), ("kpp", "12"), ("address", ""), ("phone", "звоните"), ("email", "x@")],
+            &[
+                ("id", "0"),
+                ("version", "0"),
+                ("name", ""),
+                ("inn", "7707083894"),
+                ("kpp", "12"),
+                ("address", ""),
+                ("phone", "звоните"),
+                ("email", "x@"),
+            ],
         )
         .await
         .unwrap_err();
@@ -60,7 +88,19 @@ async fn a_firm_is_created_edited_and_a_stale_edit_is_refused() {
         let admin = &admin;
         async move {
             admin
-                .call::<i64>("setup/save_firm", &[("id", &id), ("version", version), ("name", name), ("inn", "500100732259"), ("kpp", ""), ("address", ""), ("phone", ""), ("email", "")])
+                .call::<i64>(
+                    "setup/save_firm",
+                    &[
+                        ("id", &id),
+                        ("version", version),
+                        ("name", name),
+                        ("inn", "500100732259"),
+                        ("kpp", ""),
+                        ("address", ""),
+                        ("phone", ""),
+                        ("email", ""),
+                    ],
+                )
                 .await
         }
     };
@@ -97,7 +137,14 @@ async fn the_mail_tab_opens_only_with_a_firm_and_an_outlet_or_warehouse() {
     let save = admin
         .call::<Value>(
             "mail_tab/submit",
-            &[("intent", "save"), ("provider", "google"), ("login", "a@gmail.com"), ("password", "x"), ("sender_name", "A"), ("sender_email", "a@gmail.com")],
+            &[
+                ("intent", "save"),
+                ("provider", "google"),
+                ("login", "a@gmail.com"),
+                ("password", "x"),
+                ("sender_name", "A"),
+                ("sender_email", "a@gmail.com"),
+            ],
         )
         .await;
     assert_eq!(save.unwrap_err(), locked);
@@ -118,7 +165,17 @@ async fn an_outlet_cannot_belong_to_another_tenants_firm() {
     let a_firm = add_firm(&a, "Фирма А").await;
     let b = app.new_tenant("Б", "b@b.test", PASSWORD).await;
     let refused = b
-        .call::<i64>("setup/save_outlet", &[("id", "0"), ("version", "0"), ("kind", "outlet"), ("name", "Чужая"), ("firm", &a_firm.to_string()), ("address", "")])
+        .call::<i64>(
+            "setup/save_outlet",
+            &[
+                ("id", "0"),
+                ("version", "0"),
+                ("kind", "outlet"),
+                ("name", "Чужая"),
+                ("firm", &a_firm.to_string()),
+                ("address", ""),
+            ],
+        )
         .await
         .unwrap_err();
     assert_eq!(refused.field_problem("firm"), Some(Invalid::UnknownChoice));

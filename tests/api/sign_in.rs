@@ -37,8 +37,20 @@ async fn signing_in_sets_a_protected_session_cookie_and_rotates_it() {
     let first_token = session.split(';').next().unwrap().to_string();
 
     // Signing in again issues a different session id; the old one still belongs to the old session.
-    let again = browser.client.post(browser.url("/api/sign_in")).form(&[("email", "anna@romashka.test"), ("password", PASSWORD)]).send().await.unwrap();
-    let second = again.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).find(|c| c.starts_with("pochta_session=")).unwrap();
+    let again = browser
+        .client
+        .post(browser.url("/api/sign_in"))
+        .form(&[("email", "anna@romashka.test"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    let second = again
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("pochta_session="))
+        .unwrap();
     assert_ne!(second.split(';').next().unwrap(), first_token);
 }
 
@@ -55,7 +67,13 @@ async fn behind_https_the_session_cookie_is_secure() {
         .send()
         .await
         .unwrap();
-    let session = response.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).find(|c| c.starts_with("pochta_session=")).unwrap();
+    let session = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("pochta_session="))
+        .unwrap();
     assert!(session.contains("; Secure"));
 }
 

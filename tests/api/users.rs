@@ -18,7 +18,10 @@ async fn a_user_added_with_a_one_time_password_chooses_their_own_at_first_sign_i
     let app = spawn_app().await;
     let admin = app.first_run("Ромашка", "anna@romashka.test", PASSWORD).await;
     let invitation: Value = admin
-        .call("users/add", &[("email", "boris@romashka.test"), ("name", "Борис"), ("role", "user"), ("first_password", "one_time")])
+        .call(
+            "users/add",
+            &[("email", "boris@romashka.test"), ("name", "Борис"), ("role", "user"), ("first_password", "one_time")],
+        )
         .await
         .unwrap();
     let (_, one_time) = invitation_secret(&invitation);
@@ -30,14 +33,26 @@ async fn a_user_added_with_a_one_time_password_chooses_their_own_at_first_sign_i
     assert!(session["me"].is_null(), "a one-time password opens no session");
 
     let token = path.split("token=").nth(1).unwrap();
-    boris.call::<Value>("set_password", &[("token", token), ("password", "моя собственная фраза"), ("password_again", "моя собственная фраза")]).await.unwrap();
+    boris
+        .call::<Value>(
+            "set_password",
+            &[("token", token), ("password", "моя собственная фраза"), ("password_again", "моя собственная фраза")],
+        )
+        .await
+        .unwrap();
     let session: Value = boris.call("session", &[]).await.unwrap();
     assert_eq!(session["me"]["email"], "boris@romashka.test");
     assert_eq!(session["me"]["role"], "User");
 
     // The one-time password is used up; the link too.
     assert_eq!(app.browser().sign_in("boris@romashka.test", &one_time).await.unwrap_err(), AppError::BadCredentials);
-    let reuse = app.browser().call::<Value>("set_password", &[("token", token), ("password", "ещё одна фраза"), ("password_again", "ещё одна фраза")]).await;
+    let reuse = app
+        .browser()
+        .call::<Value>(
+            "set_password",
+            &[("token", token), ("password", "ещё одна фраза"), ("password_again", "ещё одна фраза")],
+        )
+        .await;
     assert_eq!(reuse.unwrap_err(), AppError::LinkExpired);
     assert!(app.browser().sign_in("boris@romashka.test", "моя собственная фраза").await.is_ok());
 }
@@ -47,7 +62,10 @@ async fn a_user_added_with_a_link_sets_a_password_through_it() {
     let app = spawn_app().await;
     let admin = app.first_run("Ромашка", "anna@romashka.test", PASSWORD).await;
     let invitation: Value = admin
-        .call("users/add", &[("email", "vera@romashka.test"), ("name", "Вера"), ("role", "admin"), ("first_password", "link")])
+        .call(
+            "users/add",
+            &[("email", "vera@romashka.test"), ("name", "Вера"), ("role", "admin"), ("first_password", "link")],
+        )
         .await
         .unwrap();
     let (_, path) = invitation_secret(&invitation);
@@ -55,7 +73,12 @@ async fn a_user_added_with_a_link_sets_a_password_through_it() {
     let vera = app.browser();
     assert_eq!(vera.get_page(&path).await.status(), 200);
     let token = path.split("token=").nth(1).unwrap();
-    vera.call::<Value>("set_password", &[("token", token), ("password", "верин пароль 123"), ("password_again", "верин пароль 123")]).await.unwrap();
+    vera.call::<Value>(
+        "set_password",
+        &[("token", token), ("password", "верин пароль 123"), ("password_again", "верин пароль 123")],
+    )
+    .await
+    .unwrap();
     let users: Vec<Value> = vera.call("users/list", &[]).await.unwrap();
     assert_eq!(users.len(), 2, "Vera is an administrator and sees the users");
 }
@@ -64,13 +87,25 @@ async fn a_user_added_with_a_link_sets_a_password_through_it() {
 async fn only_administrators_manage_users() {
     let app = spawn_app().await;
     let admin = app.first_run("Ромашка", "anna@romashka.test", PASSWORD).await;
-    admin.call::<Value>("users/add", &[("email", "boris@romashka.test"), ("name", "Борис"), ("role", "user"), ("first_password", "link")]).await.unwrap();
+    admin
+        .call::<Value>(
+            "users/add",
+            &[("email", "boris@romashka.test"), ("name", "Борис"), ("role", "user"), ("first_password", "link")],
+        )
+        .await
+        .unwrap();
     let users: Vec<Value> = admin.call("users/list", &[]).await.unwrap();
     let boris_id = users.iter().find(|u| u["email"] == "boris@romashka.test").unwrap()["id"].as_i64().unwrap();
     let link: Value = admin.call("users/password_link", &[("user", &boris_id.to_string())]).await.unwrap();
     let token = link["Link"]["path"].as_str().unwrap().split("token=").nth(1).unwrap().to_string();
     let boris = app.browser();
-    boris.call::<Value>("set_password", &[("token", &token), ("password", "пароль бориса"), ("password_again", "пароль бориса")]).await.unwrap();
+    boris
+        .call::<Value>(
+            "set_password",
+            &[("token", &token), ("password", "пароль бориса"), ("password_again", "пароль бориса")],
+        )
+        .await
+        .unwrap();
 
     assert_eq!(boris.call::<Value>("users/list", &[]).await.unwrap_err(), AppError::Forbidden);
     let promote = boris.call::<Value>("users/change_role", &[("user", &boris_id.to_string()), ("role", "admin")]).await;
@@ -84,18 +119,30 @@ async fn a_deactivated_user_is_signed_out_and_cannot_sign_in() {
     let app = spawn_app().await;
     let admin = app.first_run("Ромашка", "anna@romashka.test", PASSWORD).await;
     let invitation: Value = admin
-        .call("users/add", &[("email", "boris@romashka.test"), ("name", "Борис"), ("role", "user"), ("first_password", "link")])
+        .call(
+            "users/add",
+            &[("email", "boris@romashka.test"), ("name", "Борис"), ("role", "user"), ("first_password", "link")],
+        )
         .await
         .unwrap();
     let (id, path) = invitation_secret(&invitation);
     let boris = app.browser();
     let token = path.split("token=").nth(1).unwrap();
-    boris.call::<Value>("set_password", &[("token", token), ("password", "пароль бориса"), ("password_again", "пароль бориса")]).await.unwrap();
+    boris
+        .call::<Value>(
+            "set_password",
+            &[("token", token), ("password", "пароль бориса"), ("password_again", "пароль бориса")],
+        )
+        .await
+        .unwrap();
 
     admin.call::<Value>("users/set_active", &[("user", &id.to_string()), ("active", "false")]).await.unwrap();
     let session: Value = boris.call("session", &[]).await.unwrap();
     assert!(session["me"].is_null());
-    assert_eq!(app.browser().sign_in("boris@romashka.test", "пароль бориса").await.unwrap_err(), AppError::BadCredentials);
+    assert_eq!(
+        app.browser().sign_in("boris@romashka.test", "пароль бориса").await.unwrap_err(),
+        AppError::BadCredentials
+    );
 
     admin.call::<Value>("users/set_active", &[("user", &id.to_string()), ("active", "true")]).await.unwrap();
     assert!(app.browser().sign_in("boris@romashka.test", "пароль бориса").await.is_ok());
@@ -107,8 +154,14 @@ async fn a_tenant_keeps_at_least_one_administrator() {
     let admin = app.first_run("Ромашка", "anna@romashka.test", PASSWORD).await;
     let users: Vec<Value> = admin.call("users/list", &[]).await.unwrap();
     let me = users[0]["id"].as_i64().unwrap().to_string();
-    assert_eq!(admin.call::<Value>("users/change_role", &[("user", &me), ("role", "user")]).await.unwrap_err(), AppError::Forbidden);
-    assert_eq!(admin.call::<Value>("users/set_active", &[("user", &me), ("active", "false")]).await.unwrap_err(), AppError::Forbidden);
+    assert_eq!(
+        admin.call::<Value>("users/change_role", &[("user", &me), ("role", "user")]).await.unwrap_err(),
+        AppError::Forbidden
+    );
+    assert_eq!(
+        admin.call::<Value>("users/set_active", &[("user", &me), ("active", "false")]).await.unwrap_err(),
+        AppError::Forbidden
+    );
 }
 
 #[tokio::test]
@@ -116,7 +169,10 @@ async fn an_e_mail_can_belong_to_one_user_only() {
     let app = spawn_app().await;
     let admin = app.first_run("Ромашка", "anna@romashka.test", PASSWORD).await;
     let again = admin
-        .call::<Value>("users/add", &[("email", "ANNA@romashka.test"), ("name", "Анна 2"), ("role", "user"), ("first_password", "link")])
+        .call::<Value>(
+            "users/add",
+            &[("email", "ANNA@romashka.test"), ("name", "Анна 2"), ("role", "user"), ("first_password", "link")],
+        )
         .await
         .unwrap_err();
     assert_eq!(again.field_problem("email"), Some(pochta::model::Invalid::AlreadyExists));

@@ -48,7 +48,9 @@ async fn signing_in_works_as_a_plain_html_form() {
     let browser = app.browser();
 
     // A wrong password: back to the page, which shows the error.
-    let refused = browser.submit_plain_form("sign_in", "/sign-in", &[("email", "anna@romashka.test"), ("password", "nope")]).await;
+    let refused = browser
+        .submit_plain_form("sign_in", "/sign-in", &[("email", "anna@romashka.test"), ("password", "nope")])
+        .await;
     assert_eq!(refused.status(), 302);
     let location = refused.headers()["location"].to_str().unwrap().to_string();
     assert!(location.contains("__err="));
@@ -56,7 +58,9 @@ async fn signing_in_works_as_a_plain_html_form() {
     assert!(page.contains("Неверная электронная почта или пароль."), "the error is rendered into the page");
 
     // The right password: redirected into the app with a session.
-    let accepted = browser.submit_plain_form("sign_in", "/sign-in", &[("email", "anna@romashka.test"), ("password", PASSWORD)]).await;
+    let accepted = browser
+        .submit_plain_form("sign_in", "/sign-in", &[("email", "anna@romashka.test"), ("password", PASSWORD)])
+        .await;
     assert_eq!(accepted.status(), 302);
     assert_eq!(accepted.headers()["location"], "/");
     assert_eq!(browser.get_page("/setup/firms").await.status(), 200);
@@ -67,14 +71,34 @@ async fn the_first_run_works_as_a_plain_html_form() {
     let app = spawn_app().await;
     let browser = app.browser();
     let bad = browser
-        .submit_plain_form("first_run", "/first-run", &[("organisation", "Ромашка"), ("name", "Анна"), ("email", "anna"), ("password", PASSWORD), ("password_again", PASSWORD)])
+        .submit_plain_form(
+            "first_run",
+            "/first-run",
+            &[
+                ("organisation", "Ромашка"),
+                ("name", "Анна"),
+                ("email", "anna"),
+                ("password", PASSWORD),
+                ("password_again", PASSWORD),
+            ],
+        )
         .await;
     let location = bad.headers()["location"].to_str().unwrap().to_string();
     let page = browser.client.get(&location).header("accept", "text/html").send().await.unwrap().text().await.unwrap();
     assert!(page.contains("Введите адрес в формате"), "the field error is shown");
 
     let good = browser
-        .submit_plain_form("first_run", "/first-run", &[("organisation", "Ромашка"), ("name", "Анна"), ("email", "anna@romashka.test"), ("password", PASSWORD), ("password_again", PASSWORD)])
+        .submit_plain_form(
+            "first_run",
+            "/first-run",
+            &[
+                ("organisation", "Ромашка"),
+                ("name", "Анна"),
+                ("email", "anna@romashka.test"),
+                ("password", PASSWORD),
+                ("password_again", PASSWORD),
+            ],
+        )
         .await;
     assert_eq!(good.headers()["location"], "/");
     assert_eq!(browser.get_page("/setup/firms").await.status(), 200);
@@ -86,7 +110,13 @@ async fn unknown_pages_answer_404_and_internal_details_never_leak() {
     let browser = app.browser();
     assert_eq!(browser.get_page("/no/such/page").await.status(), 404);
     // A malformed call gets a plain, translated error, not a parser message.
-    let response = browser.client.post(browser.url("/api/users/change_role")).form(&[("user", "not-a-number")]).send().await.unwrap();
+    let response = browser
+        .client
+        .post(browser.url("/api/users/change_role"))
+        .form(&[("user", "not-a-number")])
+        .send()
+        .await
+        .unwrap();
     let body = response.text().await.unwrap();
     let error: pochta::error::AppError = serde_json::from_str(&body).unwrap();
     assert_eq!(error, pochta::error::AppError::BadRequest);
@@ -104,5 +134,18 @@ async fn errors_carry_their_http_status() {
     assert_eq!(status("sign_in", vec![("email", "anna@romashka.test"), ("password", "wrong")]).await, 401);
     assert_eq!(status("sign_in", vec![("email", "anna"), ("password", "x")]).await, 400);
     assert_eq!(status("users/list", vec![]).await, 401);
-    assert_eq!(status("first_run", vec![("organisation", "X"), ("name", "X"), ("email", "x@x.test"), ("password", PASSWORD), ("password_again", PASSWORD)]).await, 409);
+    assert_eq!(
+        status(
+            "first_run",
+            vec![
+                ("organisation", "X"),
+                ("name", "X"),
+                ("email", "x@x.test"),
+                ("password", PASSWORD),
+                ("password_again", PASSWORD)
+            ]
+        )
+        .await,
+        409
+    );
 }

@@ -4,17 +4,20 @@
 //! account also offers «Проверить настройки» and, except for the system account, deletion.
 
 use super::LastCheck;
-use crate::api::accounts::{get_account, AccountOutcome, AccountView, CheckAccount, ConnectionView, DeleteAccount, SubmitAccount};
+use crate::api::accounts::{
+    get_account, AccountOutcome, AccountView, CheckAccount, ConnectionView, DeleteAccount, SubmitAccount,
+};
 use crate::app::current_me;
 use crate::components::check_report::CheckReportView;
-use crate::components::live_report::{LiveReport, RunIdField};
-use crate::mail_check::{Fix, Side};
 use crate::components::form::{
-    action_error, confirm_submit, error_text, on_success, CheckboxField, Field, FieldProblem, FormError, SelectField, Submit,
+    action_error, confirm_submit, error_text, on_success, CheckboxField, Field, FieldProblem, FormError, SelectField,
+    Submit,
 };
+use crate::components::live_report::{LiveReport, RunIdField};
 use crate::error::AppError;
 use crate::i18n::{t, tr, use_lang};
 use crate::mail_check::CheckReport;
+use crate::mail_check::{Fix, Side};
 use crate::model::{Protocol, Role, Security};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
@@ -91,12 +94,16 @@ impl ConnectionFields {
         Self {
             smtp_host: s(|c| c.smtp.as_ref().map(|s| s.host.clone())),
             smtp_port: s(|c| c.smtp.as_ref().map(|s| s.port.to_string())),
-            smtp_security: RwSignal::new(c.and_then(|c| c.smtp.as_ref()).map_or(Security::Ssl, |s| s.security).as_str().to_string()),
+            smtp_security: RwSignal::new(
+                c.and_then(|c| c.smtp.as_ref()).map_or(Security::Ssl, |s| s.security).as_str().to_string(),
+            ),
             smtp_login: s(|c| c.smtp.as_ref().map(|s| s.login.clone())),
             incoming_protocol: RwSignal::new(c.map_or(Protocol::Imap, |c| c.incoming_protocol).as_str().to_string()),
             incoming_host: s(|c| c.incoming.as_ref().map(|s| s.host.clone())),
             incoming_port: s(|c| c.incoming.as_ref().map(|s| s.port.to_string())),
-            incoming_security: RwSignal::new(c.and_then(|c| c.incoming.as_ref()).map_or(Security::Ssl, |s| s.security).as_str().to_string()),
+            incoming_security: RwSignal::new(
+                c.and_then(|c| c.incoming.as_ref()).map_or(Security::Ssl, |s| s.security).as_str().to_string(),
+            ),
             incoming_login: s(|c| c.incoming.as_ref().map(|s| s.login.clone())),
             same_credentials: RwSignal::new(c.is_none_or(|c| c.same_credentials)),
         }
@@ -311,7 +318,11 @@ fn AccountEditor(account: Option<AccountView>, is_admin: bool, manual: bool) -> 
 fn ReadOnly(account: AccountView) -> impl IntoView {
     let lang = use_lang();
     let server = |s: &Option<crate::api::accounts::ServerView>| {
-        s.as_ref().map(|s| format!("{}:{} ({})", s.host, s.port, if s.security == Security::Ssl { "SSL/TLS" } else { "STARTTLS" })).unwrap_or_default()
+        s.as_ref()
+            .map(|s| {
+                format!("{}:{} ({})", s.host, s.port, if s.security == Security::Ssl { "SSL/TLS" } else { "STARTTLS" })
+            })
+            .unwrap_or_default()
     };
     view! {
         <section class="panel">
@@ -333,7 +344,8 @@ fn CheckSettings(account: AccountView) -> impl IntoView {
     let check = ServerAction::<CheckAccount>::new();
     let error = action_error(check);
     let needs_password = !account.has_password && (account.use_for_sending || account.connection.same_credentials);
-    let needs_incoming = account.use_for_receiving && !account.connection.same_credentials && !account.has_incoming_password;
+    let needs_incoming =
+        account.use_for_receiving && !account.connection.same_credentials && !account.has_incoming_password;
     let run_id = RwSignal::new(String::new());
     view! {
         <section class="panel" id="check-settings">

@@ -22,7 +22,10 @@ pub fn AccountsPage() -> impl IntoView {
     let page = move || query.read().get("page").and_then(|p| p.parse::<u32>().ok()).unwrap_or(0);
     let delete = ServerAction::<DeleteAccount>::new();
     let deleted = success_count(delete);
-    let list = Resource::new(move || (q(), sort(), page(), deleted.get()), |(q, sort, page, _)| list_accounts(q, sort.code().to_string(), page));
+    let list = Resource::new(
+        move || (q(), sort(), page(), deleted.get()),
+        |(q, sort, page, _)| list_accounts(q, sort.code().to_string(), page),
+    );
     let lang = use_lang();
     let saved = move || query.read().get("saved").is_some();
     view! {
@@ -59,7 +62,12 @@ fn Toolbar(list: AccountListView, q: String) -> impl IntoView {
 }
 
 #[component]
-fn AccountTable(list: AccountListView, sort: AccountSort, q: String, delete: ServerAction<DeleteAccount>) -> impl IntoView {
+fn AccountTable(
+    list: AccountListView,
+    sort: AccountSort,
+    q: String,
+    delete: ServerAction<DeleteAccount>,
+) -> impl IntoView {
     let lang = use_lang();
     if list.rows.is_empty() {
         return view! { <p class="empty">{t(lang, "accounts.empty")}</p> }.into_any();
@@ -76,7 +84,8 @@ fn AccountTable(list: AccountListView, sort: AccountSort, q: String, delete: Ser
         }
     };
     let pages = (list.page > 0 || list.has_more).then(|| {
-        let previous = (list.page > 0).then(|| format!("?sort={}&q={}&page={}", sort.code(), encode(&q), list.page - 1));
+        let previous =
+            (list.page > 0).then(|| format!("?sort={}&q={}&page={}", sort.code(), encode(&q), list.page - 1));
         let next = list.has_more.then(|| format!("?sort={}&q={}&page={}", sort.code(), encode(&q), list.page + 1));
         view! {
             <nav class="pages">

@@ -2,7 +2,9 @@
 
 use super::SetupRevision;
 use crate::api::setup::{list_firms, DeleteFirm, FirmView, SaveFirm};
-use crate::components::form::{action_error, confirm_submit, error_text, on_success, success_count, Field, FormError, Submit};
+use crate::components::form::{
+    action_error, confirm_submit, error_text, on_success, success_count, Field, FormError, Submit,
+};
 use crate::i18n::{t, tr, use_lang};
 use leptos::prelude::*;
 use leptos_router::components::A;

@@ -3,11 +3,13 @@
 
 use crate::api::mail_tab::{load_mail_tab, MailTabOutcome, MailTabView, SubmitMailTab};
 use crate::components::check_report::CheckReportView;
+use crate::components::form::{
+    action_error, error_text, on_success, CheckboxField, Field, FieldProblem, FormError, Submit,
+};
 use crate::components::live_report::{LiveReport, RunIdField};
-use crate::mail_check::{Fix, Side};
-use crate::components::form::{action_error, error_text, on_success, CheckboxField, Field, FieldProblem, FormError, Submit};
 use crate::error::AppError;
 use crate::i18n::{t, tf, tr, use_lang};
+use crate::mail_check::{Fix, Side};
 use crate::model::{MailService, Security, APP_PASSWORD_GUIDE, OTHER_SERVICE};
 use leptos::prelude::*;
 use leptos_router::components::A;

@@ -110,7 +110,9 @@ fn OutletForm(outlet: Option<OutletView>, firms: Vec<FirmView>, save: ServerActi
     let editing = outlet.is_some();
     let (id, version, kind, name, firm, address) = match outlet {
         Some(o) => (o.id, o.version, o.kind, o.name, o.firm_id, o.address),
-        None => (0, 0, OutletKind::Outlet, String::new(), firms.first().map(|f| f.id).unwrap_or_default(), String::new()),
+        None => {
+            (0, 0, OutletKind::Outlet, String::new(), firms.first().map(|f| f.id).unwrap_or_default(), String::new())
+        }
     };
     view! {
         <section class="panel">

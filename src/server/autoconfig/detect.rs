@@ -106,7 +106,10 @@ impl Detector<'_> {
         if smtp.is_none() && incoming.is_none() {
             return Answer::none(detail);
         }
-        Answer { found: Some(Detected { source: Some(source), provider: None, smtp, incoming }), detail: Some(detail.to_string()) }
+        Answer {
+            found: Some(Detected { source: Some(source), provider: None, smtp, incoming }),
+            detail: Some(detail.to_string()),
+        }
     }
 
     /// `https://autoconfig.<domain>/mail/config-v1.1.xml` and the domain's `.well-known` file,
@@ -119,7 +122,8 @@ impl Detector<'_> {
             (domain.to_string(), "/.well-known/autoconfig/mail/config-v1.1.xml".to_string()),
         ];
         let timeout = self.budget.min(Duration::from_secs(5));
-        let fetches = tries.iter().map(|(host, path)| super::http::get(self.mail, host, self.https_port, path, timeout));
+        let fetches =
+            tries.iter().map(|(host, path)| super::http::get(self.mail, host, self.https_port, path, timeout));
         let results = futures::future::join_all(fetches).await;
         for ((host, path), result) in tries.iter().zip(results) {
             if let Ok(xml) = result {
@@ -180,13 +184,19 @@ impl Detector<'_> {
             names.iter().zip(&records).filter(|((_, p, _), _)| *p == protocol).find_map(|((_, _, security), found)| {
                 let record = found.first()?;
                 Some(Found {
-                    server: ServerAddress { host: Host::parse(&record.host).ok()?, port: Port::new(u32::from(record.port)).ok()?, security: *security },
+                    server: ServerAddress {
+                        host: Host::parse(&record.host).ok()?,
+                        port: Port::new(u32::from(record.port)).ok()?,
+                        security: *security,
+                    },
                     login: address.to_string(),
                 })
             })
         };
         let smtp = first(Protocol::Smtp);
-        let incoming = first(Protocol::Imap).map(|f| (Protocol::Imap, f)).or_else(|| first(Protocol::Pop3).map(|f| (Protocol::Pop3, f)));
+        let incoming = first(Protocol::Imap)
+            .map(|f| (Protocol::Imap, f))
+            .or_else(|| first(Protocol::Pop3).map(|f| (Protocol::Pop3, f)));
         if smtp.is_none() && incoming.is_none() {
             return Answer::none(format!("_submissions._tcp.{domain}"));
         }
@@ -212,7 +222,8 @@ impl Detector<'_> {
         if smtp.is_none() && incoming.is_none() {
             return Answer::none(format!("smtp.{domain}"));
         }
-        let detail = smtp.as_ref().map(|f| format!("{}:{} {}", f.server.host, f.server.port, f.server.security.as_str()));
+        let detail =
+            smtp.as_ref().map(|f| format!("{}:{} {}", f.server.host, f.server.port, f.server.security.as_str()));
         Answer { found: Some(Detected { source: Some(Method::Probe), provider: None, smtp, incoming }), detail }
     }
 }
@@ -248,7 +259,11 @@ mod tests {
             source: Some(Method::Probe),
             provider: None,
             smtp: Some(Found {
-                server: ServerAddress { host: Host::parse(host).unwrap(), port: Port::new(465).unwrap(), security: Security::Ssl },
+                server: ServerAddress {
+                    host: Host::parse(host).unwrap(),
+                    port: Port::new(465).unwrap(),
+                    security: Security::Ssl,
+                },
                 login: "a@b.c".into(),
             }),
             incoming: None,

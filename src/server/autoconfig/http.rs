@@ -17,18 +17,29 @@ const MAX_REDIRECTS: usize = 3;
 pub struct FetchFailure(pub String);
 
 /// GETs `https://host:port/path` and returns the body if the answer was 200.
-pub async fn get(ctx: &MailContext, host: &str, port: u16, path: &str, timeout: Duration) -> Result<String, FetchFailure> {
+pub async fn get(
+    ctx: &MailContext,
+    host: &str,
+    port: u16,
+    path: &str,
+    timeout: Duration,
+) -> Result<String, FetchFailure> {
     let (mut host, mut port, mut path) = (host.to_string(), port, path.to_string());
     for _ in 0..=MAX_REDIRECTS {
-        let response = tokio::time::timeout(timeout, once(ctx, &host, port, &path)).await.map_err(|_| FetchFailure("timeout".into()))??;
+        let response = tokio::time::timeout(timeout, once(ctx, &host, port, &path))
+            .await
+            .map_err(|_| FetchFailure("timeout".into()))??;
         match response {
             Answer::Body(body) => return Ok(body),
             Answer::Redirect(location) => {
                 let Some(rest) = location.strip_prefix("https://") else {
                     return Err(FetchFailure(format!("redirect to a non-HTTPS address: {location}")));
                 };
-                let (authority, rest) = rest.split_once('/').map_or((rest, "/".to_string()), |(a, p)| (a, format!("/{p}")));
-                let (h, p) = authority.rsplit_once(':').map_or((authority.to_string(), 443), |(h, p)| (h.to_string(), p.parse().unwrap_or(0)));
+                let (authority, rest) =
+                    rest.split_once('/').map_or((rest, "/".to_string()), |(a, p)| (a, format!("/{p}")));
+                let (h, p) = authority
+                    .rsplit_once(':')
+                    .map_or((authority.to_string(), 443), |(h, p)| (h.to_string(), p.parse().unwrap_or(0)));
                 host = h;
                 port = p;
                 path = rest;
@@ -48,7 +59,11 @@ async fn once(ctx: &MailContext, host: &str, port: u16, path: &str) -> Result<An
     let parsed_port = Port::new(u32::from(port)).map_err(|_| FetchFailure(format!("bad port {port}")))?;
     let vetted = ctx.egress.vet_web(&parsed_host, parsed_port).await.map_err(|r| FetchFailure(format!("{r:?}")))?;
     let (tcp, _) = ctx.egress.connect(&vetted, ctx.step_timeout).await.map_err(|r| FetchFailure(format!("{r:?}")))?;
-    let tls = ctx.tls.wrap(tcp, parsed_host.as_str()).await.map_err(|e| FetchFailure(super::super::mail::tls::describe_failure(&e)))?;
+    let tls = ctx
+        .tls
+        .wrap(tcp, parsed_host.as_str())
+        .await
+        .map_err(|e| FetchFailure(super::super::mail::tls::describe_failure(&e)))?;
     let (mut sender, connection) =
         hyper::client::conn::http1::handshake(TokioIo::new(tls)).await.map_err(|e| FetchFailure(e.to_string()))?;
     tokio::spawn(async move {
@@ -64,12 +79,17 @@ async fn once(ctx: &MailContext, host: &str, port: u16, path: &str) -> Result<An
     let response = sender.send_request(request).await.map_err(|e| FetchFailure(e.to_string()))?;
     let status = response.status();
     if status.is_redirection() {
-        let location = response.headers().get(hyper::header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        let location =
+            response.headers().get(hyper::header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or_default();
         return Ok(Answer::Redirect(location.to_string()));
     }
     if status != hyper::StatusCode::OK {
         return Err(FetchFailure(format!("HTTP {status}")));
     }
-    let body = Limited::new(response.into_body(), MAX_BODY).collect().await.map_err(|e| FetchFailure(e.to_string()))?.to_bytes();
+    let body = Limited::new(response.into_body(), MAX_BODY)
+        .collect()
+        .await
+        .map_err(|e| FetchFailure(e.to_string()))?
+        .to_bytes();
     String::from_utf8(body.to_vec()).map(Answer::Body).map_err(|_| FetchFailure("not UTF-8".into()))
 }

@@ -74,7 +74,9 @@ pub fn parse(xml: &str) -> Result<ProviderConfig, String> {
         match node.tag_name().name() {
             "domain" => config.domains.extend(node.text().map(|t| t.trim().to_ascii_lowercase())),
             // Web-API servers (ews, owa, graph, exchange) have URLs, not mail protocols: skipped.
-            "incomingServer" if matches!(node.attribute("type"), Some("imap" | "pop3")) => config.incoming.push(server(node)?),
+            "incomingServer" if matches!(node.attribute("type"), Some("imap" | "pop3")) => {
+                config.incoming.push(server(node)?)
+            }
             "outgoingServer" if node.attribute("type") == Some("smtp") => config.outgoing.push(server(node)?),
             _ => {}
         }
@@ -148,7 +150,12 @@ mod tests {
             let block_end = rest[start..].find(&format!("</{element}>")).expect("a closed element") + start;
             let block = &rest[start..block_end];
             let tag_end = block.find('>').unwrap();
-            let kind = block[..tag_end].split("type=").nth(1).unwrap().trim_matches(|c| c == '"' || c == '\'' || c == ' ' || c == '/').to_string();
+            let kind = block[..tag_end]
+                .split("type=")
+                .nth(1)
+                .unwrap()
+                .trim_matches(|c| c == '"' || c == '\'' || c == ' ' || c == '/')
+                .to_string();
             if types.contains(&kind.as_str()) {
                 let port = value(block, "port").expect("a port").parse().expect("a numeric port");
                 let socket = value(block, "socketType").unwrap_or_else(|| "plain".into());
@@ -187,8 +194,18 @@ mod tests {
             }
             let xml = std::fs::read_to_string(&path).unwrap();
             let config = parse(&xml).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            assert_eq!(as_tuples(&config.incoming), servers_by_text(&xml, "incomingServer", &["imap", "pop3"]), "{}", path.display());
-            assert_eq!(as_tuples(&config.outgoing), servers_by_text(&xml, "outgoingServer", &["smtp"]), "{}", path.display());
+            assert_eq!(
+                as_tuples(&config.incoming),
+                servers_by_text(&xml, "incomingServer", &["imap", "pop3"]),
+                "{}",
+                path.display()
+            );
+            assert_eq!(
+                as_tuples(&config.outgoing),
+                servers_by_text(&xml, "outgoingServer", &["smtp"]),
+                "{}",
+                path.display()
+            );
             assert!(!config.outgoing.is_empty() || !config.incoming.is_empty(), "{}: no servers", path.display());
             checked += 1;
         }

@@ -83,13 +83,20 @@ fn best(entries: &[ServerEntry], kind: &str, address: &EmailAddress) -> Option<F
     usable.sort_by_key(|(_, s)| *s != Security::Ssl);
     usable.into_iter().find_map(|(e, s)| {
         Some(Found {
-            server: ServerAddress { host: Host::parse(&fill(&e.host, address)).ok()?, port: Port::new(u32::from(e.port)).ok()?, security: s },
+            server: ServerAddress {
+                host: Host::parse(&fill(&e.host, address)).ok()?,
+                port: Port::new(u32::from(e.port)).ok()?,
+                security: s,
+            },
             login: fill(&e.username, address),
         })
     })
 }
 
-pub(crate) fn from_config(config: &ProviderConfig, address: &EmailAddress) -> (Option<Found>, Option<(Protocol, Found)>) {
+pub(crate) fn from_config(
+    config: &ProviderConfig,
+    address: &EmailAddress,
+) -> (Option<Found>, Option<(Protocol, Found)>) {
     let smtp = best(&config.outgoing, "smtp", address);
     let incoming = best(&config.incoming, "imap", address)
         .map(|f| (Protocol::Imap, f))
@@ -102,14 +109,24 @@ pub(crate) fn from_service(service: &crate::model::MailService, address: &EmailA
     let found = |p: &Option<crate::model::ServerPreset>| {
         p.as_ref().and_then(|p| {
             Some(Found {
-                server: ServerAddress { host: Host::parse(&p.host).ok()?, port: Port::new(u32::from(p.port)).ok()?, security: p.security },
+                server: ServerAddress {
+                    host: Host::parse(&p.host).ok()?,
+                    port: Port::new(u32::from(p.port)).ok()?,
+                    security: p.security,
+                },
                 login: address.to_string(),
             })
         })
     };
     let smtp = found(&service.smtp);
-    let incoming = found(&service.imap).map(|f| (Protocol::Imap, f)).or_else(|| found(&service.pop3).map(|f| (Protocol::Pop3, f)));
-    (smtp.is_some() || incoming.is_some()).then(|| Detected { source: Some(Method::Preset), provider: Some(service.id.clone()), smtp, incoming })
+    let incoming =
+        found(&service.imap).map(|f| (Protocol::Imap, f)).or_else(|| found(&service.pop3).map(|f| (Protocol::Pop3, f)));
+    (smtp.is_some() || incoming.is_some()).then(|| Detected {
+        source: Some(Method::Preset),
+        provider: Some(service.id.clone()),
+        smtp,
+        incoming,
+    })
 }
 
 pub(crate) fn from_preset(presets: &Presets, address: &EmailAddress) -> Option<Detected> {
@@ -123,7 +140,12 @@ pub fn detect_known(presets: &Presets, address: &EmailAddress) -> Option<Detecte
     }
     let config = ispdb_by_domain().get(address.domain())?;
     let (smtp, incoming) = from_config(config, address);
-    (smtp.is_some() || incoming.is_some()).then(|| Detected { source: Some(Method::Ispdb), provider: None, smtp, incoming })
+    (smtp.is_some() || incoming.is_some()).then(|| Detected {
+        source: Some(Method::Ispdb),
+        provider: None,
+        smtp,
+        incoming,
+    })
 }
 
 /// What «Далее» fills in for manual setup: the known settings, or the recommended defaults.
@@ -138,7 +160,12 @@ pub fn recommended(presets: &Presets, address: &EmailAddress) -> Detected {
             login: address.to_string(),
         })
     };
-    Detected { source: None, provider: None, smtp: server("smtp", 465), incoming: server("imap", 993).map(|f| (Protocol::Imap, f)) }
+    Detected {
+        source: None,
+        provider: None,
+        smtp: server("smtp", 465),
+        incoming: server("imap", 993).map(|f| (Protocol::Imap, f)),
+    }
 }
 
 #[cfg(test)]
@@ -177,10 +204,16 @@ mod tests {
         let defaults = recommended(&presets, &address("a@company-nobody-knows.example"));
         assert_eq!(defaults.source, None);
         let smtp = defaults.smtp.unwrap();
-        assert_eq!((smtp.server.host.as_str(), smtp.server.port.get(), smtp.server.security), ("smtp.company-nobody-knows.example", 465, Security::Ssl));
+        assert_eq!(
+            (smtp.server.host.as_str(), smtp.server.port.get(), smtp.server.security),
+            ("smtp.company-nobody-knows.example", 465, Security::Ssl)
+        );
         assert_eq!(smtp.login, "a@company-nobody-knows.example");
         let (protocol, imap) = defaults.incoming.unwrap();
-        assert_eq!((protocol, imap.server.host.as_str(), imap.server.port.get()), (Protocol::Imap, "imap.company-nobody-knows.example", 993));
+        assert_eq!(
+            (protocol, imap.server.host.as_str(), imap.server.port.get()),
+            (Protocol::Imap, "imap.company-nobody-knows.example", 993)
+        );
     }
 
     #[test]

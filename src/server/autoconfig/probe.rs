@@ -24,7 +24,14 @@ pub fn candidates(protocol: Protocol, domain: &str, mx: Option<&str>) -> Vec<Str
 }
 
 /// Whether `host` answers `protocol` on `port` with `security`, within `timeout`.
-pub async fn answers(ctx: &MailContext, protocol: Protocol, host: &str, port: u16, security: Security, timeout: Duration) -> bool {
+pub async fn answers(
+    ctx: &MailContext,
+    protocol: Protocol,
+    host: &str,
+    port: u16,
+    security: Security,
+    timeout: Duration,
+) -> bool {
     tokio::time::timeout(timeout, talk(ctx, protocol, host, port, security)).await.unwrap_or(false)
 }
 
@@ -109,7 +116,10 @@ async fn greets<S: AsyncRead + AsyncWrite + Unpin>(protocol: Protocol, stream: S
             if !needs_starttls {
                 return true;
             }
-            if stream.get_mut().write_all(b"CAPA\r\n").await.is_err() || !read_line(&mut stream, &mut line).await || !line.starts_with("+OK") {
+            if stream.get_mut().write_all(b"CAPA\r\n").await.is_err()
+                || !read_line(&mut stream, &mut line).await
+                || !line.starts_with("+OK")
+            {
                 return false;
             }
             let mut stls = false;
@@ -135,13 +145,24 @@ async fn read_line<S: AsyncRead + Unpin>(stream: &mut BufReader<S>, line: &mut S
 
 /// The first server that answers, trying the candidates in order, each with implicit TLS first;
 /// all probes run at once and the earliest in that order among those that answered wins.
-pub async fn first_answering(ctx: &MailContext, protocol: Protocol, hosts: &[String], timeout: Duration) -> Option<ServerAddress> {
+pub async fn first_answering(
+    ctx: &MailContext,
+    protocol: Protocol,
+    hosts: &[String],
+    timeout: Duration,
+) -> Option<ServerAddress> {
     let options: Vec<(String, Security)> =
         hosts.iter().flat_map(|h| [(h.clone(), Security::Ssl), (h.clone(), Security::StartTls)]).collect();
-    let probes = options.iter().map(|(host, security)| answers(ctx, protocol, host, protocol.standard_port(*security), *security, timeout));
+    let probes = options
+        .iter()
+        .map(|(host, security)| answers(ctx, protocol, host, protocol.standard_port(*security), *security, timeout));
     let results = futures::future::join_all(probes).await;
     options.into_iter().zip(results).find(|(_, ok)| *ok).and_then(|((host, security), _)| {
-        Some(ServerAddress { host: Host::parse(&host).ok()?, port: Port::new(u32::from(protocol.standard_port(security))).ok()?, security })
+        Some(ServerAddress {
+            host: Host::parse(&host).ok()?,
+            port: Port::new(u32::from(protocol.standard_port(security))).ok()?,
+            security,
+        })
     })
 }
 
@@ -151,8 +172,14 @@ mod tests {
 
     #[test]
     fn likely_hosts_come_in_a_sensible_order() {
-        assert_eq!(candidates(Protocol::Smtp, "firma.ru", Some("mx.firma.ru")), ["smtp.firma.ru", "mail.firma.ru", "firma.ru", "mx.firma.ru"]);
-        assert_eq!(candidates(Protocol::Pop3, "firma.ru", None), ["pop.firma.ru", "pop3.firma.ru", "mail.firma.ru", "firma.ru"]);
+        assert_eq!(
+            candidates(Protocol::Smtp, "firma.ru", Some("mx.firma.ru")),
+            ["smtp.firma.ru", "mail.firma.ru", "firma.ru", "mx.firma.ru"]
+        );
+        assert_eq!(
+            candidates(Protocol::Pop3, "firma.ru", None),
+            ["pop.firma.ru", "pop3.firma.ru", "mail.firma.ru", "firma.ru"]
+        );
     }
 
     async fn serve(script: &'static [u8]) -> tokio::io::DuplexStream {
@@ -177,13 +204,21 @@ mod tests {
         let smtp_without = b"220 ready\r\n250-mail\r\n250 AUTH PLAIN\r\n";
         assert!(!greets(Protocol::Smtp, serve(smtp_without).await, true).await, "no STARTTLS offered");
         assert!(greets(Protocol::Imap, serve(b"* OK [CAPABILITY IMAP4rev1 STARTTLS] ready\r\n").await, true).await);
-        assert!(greets(Protocol::Imap, serve(b"* OK ready\r\n* CAPABILITY IMAP4rev1 STARTTLS\r\np1 OK done\r\n").await, true).await);
+        assert!(
+            greets(
+                Protocol::Imap,
+                serve(b"* OK ready\r\n* CAPABILITY IMAP4rev1 STARTTLS\r\np1 OK done\r\n").await,
+                true
+            )
+            .await
+        );
         assert!(greets(Protocol::Pop3, serve(b"+OK ready\r\n+OK capa\r\nUSER\r\nSTLS\r\n.\r\n").await, true).await);
         assert!(!greets(Protocol::Pop3, serve(b"* OK this is IMAP\r\n").await, false).await, "the wrong protocol");
         let (closed, server) = tokio::io::duplex(64);
         drop(server);
         assert!(!greets(Protocol::Smtp, closed, false).await, "closed without a greeting");
-        let silent = tokio::time::timeout(Duration::from_millis(200), greets(Protocol::Smtp, serve(b"").await, false)).await;
+        let silent =
+            tokio::time::timeout(Duration::from_millis(200), greets(Protocol::Smtp, serve(b"").await, false)).await;
         assert!(silent.is_err(), "silence is left to the caller's timeout");
     }
 }

@@ -159,24 +159,37 @@ pub async fn list_visible(
     limit: i64,
     offset: i64,
 ) -> Result<Vec<AccountRow>, sqlx::Error> {
-    let pattern = search.map(|s| format!("%{}%", s.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
+    let pattern =
+        search.map(|s| format!("%{}%", s.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
     let sql = format!(
         "SELECT {COLUMNS} FROM email_accounts WHERE tenant_id = $1 AND (owner_user_id IS NULL OR owner_user_id = $2) \
          AND ($3 IS NULL OR LOWER(name) LIKE $3 ESCAPE '\\' OR LOWER(sender_name) LIKE $3 ESCAPE '\\' OR address_key LIKE $3 ESCAPE '\\') \
          ORDER BY is_system DESC, {} LIMIT $4 OFFSET $5",
         order.sql()
     );
-    let rows: Vec<Raw> =
-        sqlx::query_as(&sql).bind(tenant.0).bind(viewer.0).bind(pattern).bind(limit).bind(offset).fetch_all(&mut **tx).await?;
+    let rows: Vec<Raw> = sqlx::query_as(&sql)
+        .bind(tenant.0)
+        .bind(viewer.0)
+        .bind(pattern)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&mut **tx)
+        .await?;
     Ok(rows.into_iter().map(AccountRow::from).collect())
 }
 
 /// One account, if `viewer` may see it.
-pub async fn get_visible(tx: &mut Tx, tenant: TenantId, viewer: UserId, id: AccountId) -> Result<Option<AccountRow>, sqlx::Error> {
+pub async fn get_visible(
+    tx: &mut Tx,
+    tenant: TenantId,
+    viewer: UserId,
+    id: AccountId,
+) -> Result<Option<AccountRow>, sqlx::Error> {
     let sql = format!(
         "SELECT {COLUMNS} FROM email_accounts WHERE tenant_id = $1 AND id = $2 AND (owner_user_id IS NULL OR owner_user_id = $3)"
     );
-    let row: Option<Raw> = sqlx::query_as(&sql).bind(tenant.0).bind(id.0).bind(viewer.0).fetch_optional(&mut **tx).await?;
+    let row: Option<Raw> =
+        sqlx::query_as(&sql).bind(tenant.0).bind(id.0).bind(viewer.0).fetch_optional(&mut **tx).await?;
     Ok(row.map(AccountRow::from))
 }
 
@@ -194,8 +207,14 @@ pub async fn system_account(tx: &mut Tx, tenant: TenantId) -> Result<Option<Acco
 }
 
 /// The shared (or system) account for a mailbox address.
-pub async fn find_shared_by_address(tx: &mut Tx, tenant: TenantId, address_key: &str) -> Result<Option<AccountRow>, sqlx::Error> {
-    let sql = format!("SELECT {COLUMNS} FROM email_accounts WHERE tenant_id = $1 AND address_key = $2 AND owner_user_id IS NULL");
+pub async fn find_shared_by_address(
+    tx: &mut Tx,
+    tenant: TenantId,
+    address_key: &str,
+) -> Result<Option<AccountRow>, sqlx::Error> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM email_accounts WHERE tenant_id = $1 AND address_key = $2 AND owner_user_id IS NULL"
+    );
     let row: Option<Raw> = sqlx::query_as(&sql).bind(tenant.0).bind(address_key).fetch_optional(&mut **tx).await?;
     Ok(row.map(AccountRow::from))
 }
@@ -283,7 +302,13 @@ pub async fn insert(tx: &mut Tx, tenant: TenantId, a: &AccountData<'_>) -> Resul
 }
 
 /// Updates an account if it still has `version` (optimistic locking); `false` otherwise.
-pub async fn update(tx: &mut Tx, tenant: TenantId, id: AccountId, version: i64, a: &AccountData<'_>) -> Result<bool, sqlx::Error> {
+pub async fn update(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: AccountId,
+    version: i64,
+    a: &AccountData<'_>,
+) -> Result<bool, sqlx::Error> {
     let query = sqlx::query(
         "UPDATE email_accounts SET name = $4, address = $5, address_key = $6, sender_name = $7, owner_user_id = $8, \
          use_for_sending = $9, use_for_receiving = $10, provider = $11, smtp_host = $12, smtp_port = $13, smtp_security = $14, \
@@ -299,14 +324,26 @@ pub async fn update(tx: &mut Tx, tenant: TenantId, id: AccountId, version: i64, 
 }
 
 /// Stores (or, with `None`, forgets) an encrypted password.
-pub async fn set_secret(tx: &mut Tx, tenant: TenantId, id: AccountId, field: SecretField, envelope: Option<&str>) -> Result<(), sqlx::Error> {
+pub async fn set_secret(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: AccountId,
+    field: SecretField,
+    envelope: Option<&str>,
+) -> Result<(), sqlx::Error> {
     let sql = format!("UPDATE email_accounts SET {} = $3 WHERE tenant_id = $1 AND id = $2", field.column());
     sqlx::query(&sql).bind(tenant.0).bind(id.0).bind(envelope).execute(&mut **tx).await?;
     Ok(())
 }
 
 /// Records the outcome of a check: when, whether it passed, and the reason if not.
-pub async fn record_check(tx: &mut Tx, tenant: TenantId, id: AccountId, ok: bool, reason: Option<&str>) -> Result<(), sqlx::Error> {
+pub async fn record_check(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: AccountId,
+    ok: bool,
+    reason: Option<&str>,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE email_accounts SET last_check_at = $3, last_check_ok = $4, last_check_reason = $5 WHERE tenant_id = $1 AND id = $2")
         .bind(tenant.0)
         .bind(id.0)
@@ -329,7 +366,10 @@ pub async fn delete(tx: &mut Tx, tenant: TenantId, id: AccountId) -> Result<bool
 }
 
 /// Every stored envelope of a tenant, for re-encryption under a new key.
-pub async fn envelopes(tx: &mut Tx, tenant: TenantId) -> Result<Vec<(AccountId, Option<String>, Option<String>)>, sqlx::Error> {
+pub async fn envelopes(
+    tx: &mut Tx,
+    tenant: TenantId,
+) -> Result<Vec<(AccountId, Option<String>, Option<String>)>, sqlx::Error> {
     let rows: Vec<(i64, Option<String>, Option<String>)> = sqlx::query_as(
         "SELECT id, password, incoming_password FROM email_accounts \
          WHERE tenant_id = $1 AND (password IS NOT NULL OR incoming_password IS NOT NULL) ORDER BY id",

@@ -11,15 +11,17 @@ pub async fn record(
     object: &str,
     details: &str,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO audit_log (tenant_id, user_id, at, action, object, details) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(tenant.0)
-        .bind(user.map(|u| u.0))
-        .bind(now_millis())
-        .bind(action)
-        .bind(object)
-        .bind(details)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO audit_log (tenant_id, user_id, at, action, object, details) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(tenant.0)
+    .bind(user.map(|u| u.0))
+    .bind(now_millis())
+    .bind(action)
+    .bind(object)
+    .bind(details)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 
@@ -33,9 +35,11 @@ pub struct AuditRow {
 }
 
 pub async fn recent(tx: &mut Tx, tenant: TenantId, limit: i64) -> Result<Vec<AuditRow>, sqlx::Error> {
-    sqlx::query_as("SELECT at, user_id, action, object, details FROM audit_log WHERE tenant_id = $1 ORDER BY id DESC LIMIT $2")
-        .bind(tenant.0)
-        .bind(limit)
-        .fetch_all(&mut **tx)
-        .await
+    sqlx::query_as(
+        "SELECT at, user_id, action, object, details FROM audit_log WHERE tenant_id = $1 ORDER BY id DESC LIMIT $2",
+    )
+    .bind(tenant.0)
+    .bind(limit)
+    .fetch_all(&mut **tx)
+    .await
 }

@@ -26,10 +26,12 @@ pub struct FirmData<'a> {
 }
 
 pub async fn list(tx: &mut Tx, tenant: TenantId) -> Result<Vec<FirmRow>, sqlx::Error> {
-    sqlx::query_as("SELECT id, name, inn, kpp, address, phone, email, version FROM firms WHERE tenant_id = $1 ORDER BY name, id")
-        .bind(tenant.0)
-        .fetch_all(&mut **tx)
-        .await
+    sqlx::query_as(
+        "SELECT id, name, inn, kpp, address, phone, email, version FROM firms WHERE tenant_id = $1 ORDER BY name, id",
+    )
+    .bind(tenant.0)
+    .fetch_all(&mut **tx)
+    .await
 }
 
 pub async fn insert(tx: &mut Tx, tenant: TenantId, firm: &FirmData<'_>) -> Result<FirmId, sqlx::Error> {
@@ -49,7 +51,13 @@ pub async fn insert(tx: &mut Tx, tenant: TenantId, firm: &FirmData<'_>) -> Resul
 }
 
 /// Updates a firm if it still has `version`; `false` when it changed meanwhile or is gone.
-pub async fn update(tx: &mut Tx, tenant: TenantId, id: FirmId, version: i64, firm: &FirmData<'_>) -> Result<bool, sqlx::Error> {
+pub async fn update(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: FirmId,
+    version: i64,
+    firm: &FirmData<'_>,
+) -> Result<bool, sqlx::Error> {
     let done = sqlx::query(
         "UPDATE firms SET name = $4, inn = $5, kpp = $6, address = $7, phone = $8, email = $9, version = version + 1 \
          WHERE tenant_id = $1 AND id = $2 AND version = $3",
@@ -78,7 +86,11 @@ pub async fn exists(tx: &mut Tx, tenant: TenantId, id: FirmId) -> Result<bool, s
 }
 
 pub async fn delete(tx: &mut Tx, tenant: TenantId, id: FirmId) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("DELETE FROM firms WHERE tenant_id = $1 AND id = $2").bind(tenant.0).bind(id.0).execute(&mut **tx).await?;
+    let done = sqlx::query("DELETE FROM firms WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant.0)
+        .bind(id.0)
+        .execute(&mut **tx)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -112,15 +124,16 @@ pub async fn list_outlets(tx: &mut Tx, tenant: TenantId) -> Result<Vec<OutletRow
 }
 
 pub async fn insert_outlet(tx: &mut Tx, tenant: TenantId, outlet: &OutletData<'_>) -> Result<OutletId, sqlx::Error> {
-    let id: i64 =
-        sqlx::query_scalar("INSERT INTO outlets (tenant_id, kind, name, firm_id, address) VALUES ($1, $2, $3, $4, $5) RETURNING id")
-            .bind(tenant.0)
-            .bind(outlet.kind)
-            .bind(outlet.name)
-            .bind(outlet.firm.0)
-            .bind(outlet.address)
-            .fetch_one(&mut **tx)
-            .await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO outlets (tenant_id, kind, name, firm_id, address) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(tenant.0)
+    .bind(outlet.kind)
+    .bind(outlet.name)
+    .bind(outlet.firm.0)
+    .bind(outlet.address)
+    .fetch_one(&mut **tx)
+    .await?;
     Ok(OutletId(id))
 }
 
@@ -157,15 +170,23 @@ pub async fn outlet_exists(tx: &mut Tx, tenant: TenantId, id: OutletId) -> Resul
 }
 
 pub async fn delete_outlet(tx: &mut Tx, tenant: TenantId, id: OutletId) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("DELETE FROM outlets WHERE tenant_id = $1 AND id = $2").bind(tenant.0).bind(id.0).execute(&mut **tx).await?;
+    let done = sqlx::query("DELETE FROM outlets WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant.0)
+        .bind(id.0)
+        .execute(&mut **tx)
+        .await?;
     Ok(done.rows_affected() == 1)
 }
 
 /// What the «Почта» tab waits for: (firms, outlets and warehouses).
 pub async fn counts(tx: &mut Tx, tenant: TenantId) -> Result<(i64, i64), sqlx::Error> {
-    let firms: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM firms WHERE tenant_id = $1").bind(tenant.0).fetch_one(&mut **tx).await?;
-    let outlets: i64 =
-        sqlx::query_scalar("SELECT COUNT(*) FROM outlets WHERE tenant_id = $1").bind(tenant.0).fetch_one(&mut **tx).await?;
+    let firms: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM firms WHERE tenant_id = $1")
+        .bind(tenant.0)
+        .fetch_one(&mut **tx)
+        .await?;
+    let outlets: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outlets WHERE tenant_id = $1")
+        .bind(tenant.0)
+        .fetch_one(&mut **tx)
+        .await?;
     Ok((firms, outlets))
 }

@@ -16,9 +16,10 @@ pub async fn set(pool: &sqlx::AnyPool, key: &str, value: &str) -> Result<(), sql
 /// The marker that a tenant exists (so the first-run page is gone): set by whoever creates the
 /// first tenant. Returns whether this call set it.
 pub async fn mark_first_tenant(tx: &mut super::Tx) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("INSERT INTO app_meta (key, value) VALUES ('first_run_done', '1') ON CONFLICT (key) DO NOTHING")
-        .execute(&mut **tx)
-        .await?;
+    let done =
+        sqlx::query("INSERT INTO app_meta (key, value) VALUES ('first_run_done', '1') ON CONFLICT (key) DO NOTHING")
+            .execute(&mut **tx)
+            .await?;
     Ok(done.rows_affected() == 1)
 }
 

@@ -186,10 +186,7 @@ fn create_sqlite_folder(url: &str) {
 
 /// Milliseconds since the epoch: every timestamp column.
 pub fn now_millis() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or_default()
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or_default()
 }
 
 /// Flags are stored as 0/1 integers: the `Any` driver has no boolean that works on both backends.

@@ -3,7 +3,13 @@
 use super::Tx;
 use crate::model::{TenantId, UserId};
 
-pub async fn insert(tx: &mut Tx, token_hash: &str, tenant: TenantId, user: UserId, expires_at: i64) -> Result<(), sqlx::Error> {
+pub async fn insert(
+    tx: &mut Tx,
+    token_hash: &str,
+    tenant: TenantId,
+    user: UserId,
+    expires_at: i64,
+) -> Result<(), sqlx::Error> {
     // A new link replaces any earlier one of the same user.
     sqlx::query("DELETE FROM password_links WHERE tenant_id = $1 AND user_id = $2")
         .bind(tenant.0)

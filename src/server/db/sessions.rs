@@ -11,14 +11,16 @@ pub async fn insert(
     now: i64,
     expires_at: i64,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("INSERT INTO sessions (token_hash, tenant_id, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(token_hash)
-        .bind(tenant.0)
-        .bind(user.0)
-        .bind(now)
-        .bind(expires_at)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, tenant_id, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(token_hash)
+    .bind(tenant.0)
+    .bind(user.0)
+    .bind(now)
+    .bind(expires_at)
+    .execute(&mut **tx)
+    .await?;
     Ok(())
 }
 

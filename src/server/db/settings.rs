@@ -43,7 +43,13 @@ pub async fn get(tx: &mut Tx, tenant: TenantId) -> Result<Option<CrmEmailRow>, s
 
 /// Writes the group if it is still at `version` (0: not written yet). Returns the new version,
 /// or `None` when someone else saved first.
-pub async fn save(tx: &mut Tx, tenant: TenantId, by: UserId, version: i64, d: &CrmEmailData<'_>) -> Result<Option<i64>, sqlx::Error> {
+pub async fn save(
+    tx: &mut Tx,
+    tenant: TenantId,
+    by: UserId,
+    version: i64,
+    d: &CrmEmailData<'_>,
+) -> Result<Option<i64>, sqlx::Error> {
     let now = now_millis();
     let query = if version == 0 {
         sqlx::query(

@@ -8,10 +8,11 @@ pub struct Failures {
 }
 
 pub async fn get(tx: &mut Tx, key: &str) -> Result<Option<Failures>, sqlx::Error> {
-    let row: Option<(i64, i64)> = sqlx::query_as("SELECT failures, last_failure_at FROM sign_in_throttle WHERE key = $1")
-        .bind(key)
-        .fetch_optional(&mut **tx)
-        .await?;
+    let row: Option<(i64, i64)> =
+        sqlx::query_as("SELECT failures, last_failure_at FROM sign_in_throttle WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&mut **tx)
+            .await?;
     Ok(row.map(|(count, last_at)| Failures { count, last_at }))
 }
 

@@ -155,8 +155,8 @@ pub async fn set_password_hash(
     .bind(id.0)
     .bind(hash)
     .bind(flag(temporary))
-        .execute(&mut **tx)
-        .await?;
+    .execute(&mut **tx)
+    .await?;
     Ok(done.rows_affected() == 1)
 }
 

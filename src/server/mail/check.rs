@@ -61,7 +61,9 @@ async fn sides(ctx: &MailContext, check: &AccountCheck<'_>, rec: &mut Recorder) 
     }
     if let Some(inc) = &check.incoming {
         let login = Login { user: inc.login, password: inc.password };
-        let messages = imap::check(ctx, inc.protocol, inc.server, &login, inc.since, rec).await.map_err(|f| (Side::Incoming, f))?;
+        let messages = imap::check(ctx, inc.protocol, inc.server, &login, inc.since, rec)
+            .await
+            .map_err(|f| (Side::Incoming, f))?;
         rec.set_messages(messages);
     }
     Ok(())

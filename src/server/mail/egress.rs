@@ -60,7 +60,8 @@ impl Egress {
     pub fn new(resolver: Arc<dyn Resolver>, allow: &[String], ports: &[u16]) -> Result<Self, String> {
         let mut allowed = HashSet::new();
         for entry in allow.iter().map(|e| e.trim()).filter(|e| !e.is_empty()) {
-            let (host, port) = entry.rsplit_once(':').ok_or_else(|| format!("allow-list entry without a port: {entry}"))?;
+            let (host, port) =
+                entry.rsplit_once(':').ok_or_else(|| format!("allow-list entry without a port: {entry}"))?;
             let host = Host::parse(host).map_err(|_| format!("allow-list entry with a bad host: {entry}"))?;
             let port = Port::parse(port).map_err(|_| format!("allow-list entry with a bad port: {entry}"))?;
             allowed.insert((host.as_str().to_string(), port.get()));
@@ -194,7 +195,9 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
 fn embedded_v4(ip: Ipv6Addr) -> Option<Vec<Ipv4Addr>> {
     let bits = u128::from(ip);
     let low32 = Ipv4Addr::from(bits as u32);
-    if in_v6(ip, Ipv6Addr::new(0, 0, 0, 0, 0, 0xffff, 0, 0), 96) || in_v6(ip, Ipv6Addr::new(0x64, 0xff9b, 0, 0, 0, 0, 0, 0), 96) {
+    if in_v6(ip, Ipv6Addr::new(0, 0, 0, 0, 0, 0xffff, 0, 0), 96)
+        || in_v6(ip, Ipv6Addr::new(0x64, 0xff9b, 0, 0, 0, 0, 0, 0), 96)
+    {
         return Some(vec![low32]);
     }
     if in_v6(ip, Ipv6Addr::UNSPECIFIED, 96) && bits > 1 {
@@ -230,7 +233,12 @@ mod tests {
     fn egress(answer: &[&str], allow: &[&str]) -> Egress {
         let ips = answer.iter().map(|a| a.parse().unwrap()).collect();
         let allow: Vec<String> = allow.iter().map(|s| s.to_string()).collect();
-        Egress::new(Arc::new(FixedResolver(ips, AtomicUsize::new(0))), &allow, &[25, 465, 587, 2525, 143, 993, 110, 995]).unwrap()
+        Egress::new(
+            Arc::new(FixedResolver(ips, AtomicUsize::new(0))),
+            &allow,
+            &[25, 465, 587, 2525, 143, 993, 110, 995],
+        )
+        .unwrap()
     }
 
     fn host(h: &str) -> Host {
@@ -266,10 +274,23 @@ mod tests {
 
     #[test]
     fn addresses_just_outside_the_ranges_are_public() {
-        for ip in ["9.255.255.255", "11.0.0.0", "100.63.255.255", "100.128.0.0", "172.15.255.255", "172.32.0.0",
-            "192.167.255.255", "192.169.0.0", "198.17.255.255", "198.20.0.0", "223.255.255.255", "8.8.8.8", "77.88.21.158",
-            "2a00:1450:4010:c05::6c", "2001:4860:4860::8888"]
-        {
+        for ip in [
+            "9.255.255.255",
+            "11.0.0.0",
+            "100.63.255.255",
+            "100.128.0.0",
+            "172.15.255.255",
+            "172.32.0.0",
+            "192.167.255.255",
+            "192.169.0.0",
+            "198.17.255.255",
+            "198.20.0.0",
+            "223.255.255.255",
+            "8.8.8.8",
+            "77.88.21.158",
+            "2a00:1450:4010:c05::6c",
+            "2001:4860:4860::8888",
+        ] {
             assert!(is_public(ip.parse().unwrap()), "{ip}");
         }
     }
@@ -277,8 +298,15 @@ mod tests {
     #[test]
     fn ipv6_forms_carrying_ipv4_are_judged_by_that_ipv4() {
         for refused in [
-            "::ffff:127.0.0.1", "::ffff:10.1.2.3", "::ffff:169.254.169.254", "64:ff9b::192.168.1.1", "64:ff9b::7f00:1",
-            "2002:7f00:1::", "2002:c0a8:101::1", "::127.0.0.1", "::10.0.0.1",
+            "::ffff:127.0.0.1",
+            "::ffff:10.1.2.3",
+            "::ffff:169.254.169.254",
+            "64:ff9b::192.168.1.1",
+            "64:ff9b::7f00:1",
+            "2002:7f00:1::",
+            "2002:c0a8:101::1",
+            "::127.0.0.1",
+            "::10.0.0.1",
             // Teredo: server 65.54.227.120 (public), client 10.0.0.1 obfuscated as !0x0a000001
             "2001:0:4136:e378:8000:63bf:f5ff:fffe",
         ] {
@@ -294,7 +322,11 @@ mod tests {
         let guard = egress(&["10.0.0.5"], &[]);
         assert_eq!(guard.vet(&host("smtp.evil.example"), port(587)).await, Err(Refusal::Blocked));
         let guard = egress(&["8.8.8.8", "127.0.0.1"], &[]);
-        assert_eq!(guard.vet(&host("mixed.example"), port(465)).await, Err(Refusal::Blocked), "one bad address is enough");
+        assert_eq!(
+            guard.vet(&host("mixed.example"), port(465)).await,
+            Err(Refusal::Blocked),
+            "one bad address is enough"
+        );
         let guard = egress(&["169.254.169.254"], &[]);
         assert_eq!(guard.vet(&host("metadata.example"), port(25)).await, Err(Refusal::Blocked));
     }

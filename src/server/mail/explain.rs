@@ -10,7 +10,8 @@ pub fn smtp_reply(step: Step, reply: &str) -> Reason {
     let has = |needle: &str| text.contains(needle);
 
     // Provider-specific wordings first: they are the most precise.
-    if has("5.7.9") || has("application-specific password") || has("parol prilozheniya") || has("application password") {
+    if has("5.7.9") || has("application-specific password") || has("parol prilozheniya") || has("application password")
+    {
         return Reason::AppPasswordRequired;
     }
     if has("5.7.139") || has("5.7.30") || has("smtpclientauthentication") || has("basic authentication is disabled") {
@@ -27,7 +28,9 @@ pub fn smtp_reply(step: Step, reply: &str) -> Reason {
         return Reason::MessageTooLarge;
     }
     match step {
-        Step::Login if reply.starts_with("535") || reply.starts_with("534") || has("5.7.8") || has("authentication failed") => {
+        Step::Login
+            if reply.starts_with("535") || reply.starts_with("534") || has("5.7.8") || has("authentication failed") =>
+        {
             Reason::WrongLoginOrPassword
         }
         Step::Login if reply.starts_with("530") || reply.starts_with("538") => Reason::StartTlsNotOffered,
@@ -40,9 +43,15 @@ pub fn smtp_reply(step: Step, reply: &str) -> Reason {
 /// What an IMAP `NO`/`BAD` answer or a POP3 `-ERR` at login means.
 pub fn incoming_login_reply(reply: &str) -> Reason {
     let text = reply.to_ascii_lowercase();
-    if text.contains("application-specific password") || text.contains("app password") || text.contains("parol prilozheniya") {
+    if text.contains("application-specific password")
+        || text.contains("app password")
+        || text.contains("parol prilozheniya")
+    {
         Reason::AppPasswordRequired
-    } else if text.contains("imap is disabled") || text.contains("pop3 is disabled") || text.contains("access rights") || text.contains("not enabled")
+    } else if text.contains("imap is disabled")
+        || text.contains("pop3 is disabled")
+        || text.contains("access rights")
+        || text.contains("not enabled")
     {
         Reason::MailboxUnavailable
     } else {
@@ -67,9 +76,15 @@ mod tests {
 
     #[test]
     fn providers_that_need_an_app_password_are_told_apart() {
-        assert_eq!(smtp_reply(Step::Login, "534-5.7.9 Application-specific password required."), Reason::AppPasswordRequired);
         assert_eq!(
-            smtp_reply(Step::Login, "535 5.7.8 Error: authentication failed: This user does not have access rights to this service"),
+            smtp_reply(Step::Login, "534-5.7.9 Application-specific password required."),
+            Reason::AppPasswordRequired
+        );
+        assert_eq!(
+            smtp_reply(
+                Step::Login,
+                "535 5.7.8 Error: authentication failed: This user does not have access rights to this service"
+            ),
             Reason::AppPasswordRequired
         );
         assert_eq!(smtp_reply(Step::Login, "535 5.7.0 NEOBHODIM parol prilozheniya"), Reason::AppPasswordRequired);
@@ -78,10 +93,16 @@ mod tests {
     #[test]
     fn microsoft_refusing_passwords_is_recognised() {
         assert_eq!(
-            smtp_reply(Step::Login, "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant."),
+            smtp_reply(
+                Step::Login,
+                "535 5.7.139 Authentication unsuccessful, SmtpClientAuthentication is disabled for the Tenant."
+            ),
             Reason::PasswordLoginDisabled
         );
-        assert_eq!(smtp_reply(Step::Login, "550 5.7.30 Basic authentication is not supported for Client Submission."), Reason::PasswordLoginDisabled);
+        assert_eq!(
+            smtp_reply(Step::Login, "550 5.7.30 Basic authentication is not supported for Client Submission."),
+            Reason::PasswordLoginDisabled
+        );
     }
 
     #[test]
@@ -98,15 +119,24 @@ mod tests {
 
     #[test]
     fn recipients_and_sizes() {
-        assert_eq!(smtp_reply(Step::Recipient, "550 5.1.1 <x@y.example>: Recipient address rejected: User unknown"), Reason::RecipientRejected);
+        assert_eq!(
+            smtp_reply(Step::Recipient, "550 5.1.1 <x@y.example>: Recipient address rejected: User unknown"),
+            Reason::RecipientRejected
+        );
         assert_eq!(smtp_reply(Step::Data, "552 5.3.4 Message size exceeds fixed limit"), Reason::MessageTooLarge);
         assert_eq!(smtp_reply(Step::Data, "451 4.3.0 Temporary failure"), Reason::ServerRejected);
     }
 
     #[test]
     fn incoming_logins() {
-        assert_eq!(incoming_login_reply("NO [AUTHENTICATIONFAILED] Authentication failed."), Reason::WrongLoginOrPassword);
-        assert_eq!(incoming_login_reply("-ERR [AUTH] Application-specific password required"), Reason::AppPasswordRequired);
+        assert_eq!(
+            incoming_login_reply("NO [AUTHENTICATIONFAILED] Authentication failed."),
+            Reason::WrongLoginOrPassword
+        );
+        assert_eq!(
+            incoming_login_reply("-ERR [AUTH] Application-specific password required"),
+            Reason::AppPasswordRequired
+        );
         assert_eq!(incoming_login_reply("NO [ALERT] IMAP is disabled for this account"), Reason::MailboxUnavailable);
     }
 }

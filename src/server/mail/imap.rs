@@ -51,9 +51,10 @@ where
 {
     match client.read_response().await {
         Ok(Some(response)) => match response.parsed() {
-            Response::Data { status: Status::Bye, information, .. } => {
-                Err(StepFailure::with_reply(Reason::ServerRejected, information.as_deref().unwrap_or("BYE").to_string()))
-            }
+            Response::Data { status: Status::Bye, information, .. } => Err(StepFailure::with_reply(
+                Reason::ServerRejected,
+                information.as_deref().unwrap_or("BYE").to_string(),
+            )),
             _ => Ok(()),
         },
         Ok(None) => Err(StepFailure::new(Reason::ConnectionDropped)),
@@ -62,7 +63,13 @@ where
     }
 }
 
-async fn imap(ctx: &MailContext, server: &ServerAddress, login: &Login<'_>, since: Option<Date>, rec: &mut Recorder) -> Result<u32, StepFailure> {
+async fn imap(
+    ctx: &MailContext,
+    server: &ServerAddress,
+    login: &Login<'_>,
+    since: Option<Date>,
+    rec: &mut Recorder,
+) -> Result<u32, StepFailure> {
     let host = server.host.as_str();
     let (tcp, vetted, _) = connect(ctx, server, SIDE, rec).await?;
     let tls: TlsStream<TcpStream> = match server.security {
@@ -105,10 +112,20 @@ async fn imap(ctx: &MailContext, server: &ServerAddress, login: &Login<'_>, sinc
         }
     };
     let messages = rec
-        .run(SIDE, Step::Mailbox, count, |e| {
-            let f = imap_failure(e);
-            if f.reason == Reason::WrongLoginOrPassword { StepFailure { reason: Reason::MailboxUnavailable, ..f } } else { f }
-        }, |n| Some(format!("INBOX: {n}")))
+        .run(
+            SIDE,
+            Step::Mailbox,
+            count,
+            |e| {
+                let f = imap_failure(e);
+                if f.reason == Reason::WrongLoginOrPassword {
+                    StepFailure { reason: Reason::MailboxUnavailable, ..f }
+                } else {
+                    f
+                }
+            },
+            |n| Some(format!("INBOX: {n}")),
+        )
         .await?;
     let _ = tokio::time::timeout(rec.step_timeout(), session.logout()).await;
     Ok(messages)
@@ -116,9 +133,15 @@ async fn imap(ctx: &MailContext, server: &ServerAddress, login: &Login<'_>, sinc
 
 fn pop3_failure(step: Step) -> impl Fn(Pop3Error) -> StepFailure {
     move |error| match error {
-        Pop3Error::Negative(text) if step == Step::Login => StepFailure::with_reply(incoming_login_reply(&text), format!("-ERR {text}")),
-        Pop3Error::Negative(text) if step == Step::Tls => StepFailure::with_reply(Reason::StartTlsNotOffered, format!("-ERR {text}")),
-        Pop3Error::Negative(text) if step == Step::Mailbox => StepFailure::with_reply(Reason::MailboxUnavailable, format!("-ERR {text}")),
+        Pop3Error::Negative(text) if step == Step::Login => {
+            StepFailure::with_reply(incoming_login_reply(&text), format!("-ERR {text}"))
+        }
+        Pop3Error::Negative(text) if step == Step::Tls => {
+            StepFailure::with_reply(Reason::StartTlsNotOffered, format!("-ERR {text}"))
+        }
+        Pop3Error::Negative(text) if step == Step::Mailbox => {
+            StepFailure::with_reply(Reason::MailboxUnavailable, format!("-ERR {text}"))
+        }
         Pop3Error::Negative(text) => StepFailure::with_reply(Reason::ServerRejected, format!("-ERR {text}")),
         Pop3Error::Io(e) if e.get_ref().is_some() => tls_failure(&e),
         Pop3Error::Io(e) => StepFailure::with_reply(Reason::ConnectionDropped, e.to_string()),
@@ -126,13 +149,20 @@ fn pop3_failure(step: Step) -> impl Fn(Pop3Error) -> StepFailure {
     }
 }
 
-async fn pop3(ctx: &MailContext, server: &ServerAddress, login: &Login<'_>, rec: &mut Recorder) -> Result<u32, StepFailure> {
+async fn pop3(
+    ctx: &MailContext,
+    server: &ServerAddress,
+    login: &Login<'_>,
+    rec: &mut Recorder,
+) -> Result<u32, StepFailure> {
     let host = server.host.as_str();
     let (tcp, vetted, _) = connect(ctx, server, SIDE, rec).await?;
     let tls = match server.security {
         Security::Ssl => start_tls(ctx, tcp, host, SIDE, rec).await?,
         Security::StartTls => {
-            let greeted = rec.run(SIDE, Step::Greeting, Pop3::connect(tcp), pop3_failure(Step::Greeting), |(_, g)| Some(g.clone())).await;
+            let greeted = rec
+                .run(SIDE, Step::Greeting, Pop3::connect(tcp), pop3_failure(Step::Greeting), |(_, g)| Some(g.clone()))
+                .await;
             let (mut plain, _) = match greeted {
                 Ok(greeted) => greeted,
                 Err(f) => return Err(silent_greeting(ctx, &vetted, host, f).await),
@@ -145,16 +175,24 @@ async fn pop3(ctx: &MailContext, server: &ServerAddress, login: &Login<'_>, rec:
         }
     };
     let mut client = if server.security == Security::Ssl {
-        rec.run(SIDE, Step::Greeting, Pop3::connect(tls), pop3_failure(Step::Greeting), |(_, g)| Some(g.clone())).await?.0
+        rec.run(SIDE, Step::Greeting, Pop3::connect(tls), pop3_failure(Step::Greeting), |(_, g)| Some(g.clone()))
+            .await?
+            .0
     } else {
         // After STLS the server does not greet again.
         Pop3::resume(tls)
     };
-    rec.run(SIDE, Step::Login, client.login(login.user, login.password.expose_secret()), pop3_failure(Step::Login), |_| {
-        Some(login.user.to_string())
-    })
+    rec.run(
+        SIDE,
+        Step::Login,
+        client.login(login.user, login.password.expose_secret()),
+        pop3_failure(Step::Login),
+        |_| Some(login.user.to_string()),
+    )
     .await?;
-    let (messages, _) = rec.run(SIDE, Step::Mailbox, client.stat(), pop3_failure(Step::Mailbox), |(n, _)| Some(format!("STAT: {n}"))).await?;
+    let (messages, _) = rec
+        .run(SIDE, Step::Mailbox, client.stat(), pop3_failure(Step::Mailbox), |(n, _)| Some(format!("STAT: {n}")))
+        .await?;
     let _ = tokio::time::timeout(rec.step_timeout(), client.quit()).await;
     Ok(messages)
 }

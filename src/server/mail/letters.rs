@@ -27,7 +27,13 @@ pub fn compose(from: &Sender<'_>, to: &EmailAddress, subject: &str, body: String
 }
 
 /// «Отправить» on the «Почта» tab.
-pub fn test_letter(lang: Lang, from: &Sender<'_>, to: &EmailAddress, tenant: &str, now_millis: i64) -> Result<Letter, String> {
+pub fn test_letter(
+    lang: Lang,
+    from: &Sender<'_>,
+    to: &EmailAddress,
+    tenant: &str,
+    now_millis: i64,
+) -> Result<Letter, String> {
     let body = tf(lang, "letter.test_body", &[("tenant", tenant), ("time", &format_timestamp(now_millis))]);
     compose(from, to, t(lang, "letter.test_subject"), body)
 }
@@ -39,7 +45,13 @@ pub fn account_check_letter(lang: Lang, from: &Sender<'_>, now_millis: i64) -> R
 }
 
 /// «Обновление завершено»: sent to a tenant's administrators after the program was updated.
-pub fn update_completed(lang: Lang, from: &Sender<'_>, to: &EmailAddress, version: &str, now_millis: i64) -> Result<Letter, String> {
+pub fn update_completed(
+    lang: Lang,
+    from: &Sender<'_>,
+    to: &EmailAddress,
+    version: &str,
+    now_millis: i64,
+) -> Result<Letter, String> {
     let body = tf(lang, "letter.update_body", &[("version", version), ("time", &format_timestamp(now_millis))]);
     compose(from, to, &tf(lang, "letter.update_subject", &[("version", version)]), body)
 }

@@ -39,15 +39,26 @@ pub async fn connect(
     rec: &mut Recorder,
 ) -> Result<(TcpStream, Vetted, SocketAddr), StepFailure> {
     let vetted = rec
-        .run(side, Step::Resolve, ctx.egress.vet(&server.host, server.port), refusal, |v| v.addresses.first().map(|a| a.ip().to_string()))
+        .run(side, Step::Resolve, ctx.egress.vet(&server.host, server.port), refusal, |v| {
+            v.addresses.first().map(|a| a.ip().to_string())
+        })
         .await?;
-    let (tcp, address) =
-        rec.run(side, Step::Connect, ctx.egress.connect(&vetted, rec.step_timeout()), refusal, |(_, a)| Some(a.to_string())).await?;
+    let (tcp, address) = rec
+        .run(side, Step::Connect, ctx.egress.connect(&vetted, rec.step_timeout()), refusal, |(_, a)| {
+            Some(a.to_string())
+        })
+        .await?;
     Ok((tcp, vetted, address))
 }
 
 /// The TLS step: the handshake on a connected socket, verified against the host name.
-pub async fn start_tls(ctx: &MailContext, tcp: TcpStream, host: &str, side: Side, rec: &mut Recorder) -> Result<TlsStream<TcpStream>, StepFailure> {
+pub async fn start_tls(
+    ctx: &MailContext,
+    tcp: TcpStream,
+    host: &str,
+    side: Side,
+    rec: &mut Recorder,
+) -> Result<TlsStream<TcpStream>, StepFailure> {
     rec.run(side, Step::Tls, ctx.tls.wrap(tcp, host), |e| tls_failure(&e), |s| Some(tls::describe(s))).await
 }
 
@@ -80,8 +91,12 @@ pub fn tls_failure(error: &(dyn std::error::Error + 'static)) -> StepFailure {
 /// other mode on the same port (the server showed it speaks that one).
 pub fn with_fix(mut failure: StepFailure, server: &ServerAddress) -> StepFailure {
     failure.fix = match failure.reason {
-        Reason::SslOnStartTlsPort => Some(crate::mail_check::Fix { port: server.port.get(), security: crate::model::Security::StartTls }),
-        Reason::StartTlsOnSslPort => Some(crate::mail_check::Fix { port: server.port.get(), security: crate::model::Security::Ssl }),
+        Reason::SslOnStartTlsPort => {
+            Some(crate::mail_check::Fix { port: server.port.get(), security: crate::model::Security::StartTls })
+        }
+        Reason::StartTlsOnSslPort => {
+            Some(crate::mail_check::Fix { port: server.port.get(), security: crate::model::Security::Ssl })
+        }
         _ => None,
     };
     failure

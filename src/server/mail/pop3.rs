@@ -134,7 +134,10 @@ mod tests {
     use tokio::io::{duplex, AsyncReadExt};
 
     /// A scripted server: sends `greeting`, then for each command line it reads, the next answer.
-    fn server(greeting: &'static str, answers: Vec<&'static str>) -> (tokio::io::DuplexStream, tokio::task::JoinHandle<Vec<String>>) {
+    fn server(
+        greeting: &'static str,
+        answers: Vec<&'static str>,
+    ) -> (tokio::io::DuplexStream, tokio::task::JoinHandle<Vec<String>>) {
         let (client, mut server) = duplex(8192);
         let handle = tokio::spawn(async move {
             let mut received = Vec::new();
@@ -163,7 +166,8 @@ mod tests {
 
     #[tokio::test]
     async fn logs_in_and_counts_messages() {
-        let (stream, handle) = server("+OK Dovecot ready.\r\n", vec!["+OK\r\n", "+OK Logged in.\r\n", "+OK 3 1342\r\n", "+OK Bye\r\n"]);
+        let (stream, handle) =
+            server("+OK Dovecot ready.\r\n", vec!["+OK\r\n", "+OK Logged in.\r\n", "+OK 3 1342\r\n", "+OK Bye\r\n"]);
         let (mut pop, greeting) = Pop3::connect(stream).await.unwrap();
         assert_eq!(greeting, "Dovecot ready.");
         pop.login("anna@example.com", "pass word with spaces").await.unwrap();

@@ -94,7 +94,8 @@ impl Recorder {
     /// Ends the check: with `Err`, the failure is recorded for the side it happened on.
     pub fn finish(mut self, side: Side, outcome: Result<(), StepFailure>) -> CheckReport {
         if let Err(f) = outcome {
-            self.report.failure = Some(Failure { side, reason: f.reason, server_reply: f.server_reply.map(clean_reply), fix: f.fix });
+            self.report.failure =
+                Some(Failure { side, reason: f.reason, server_reply: f.server_reply.map(clean_reply), fix: f.fix });
         }
         self.report
     }

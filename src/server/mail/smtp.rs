@@ -70,13 +70,25 @@ async fn dialogue(
         Security::Ssl => {
             let stream = super::start_tls(ctx, tcp, &host, SIDE, rec).await?;
             let stream = Box::new(Socket { inner: stream, peer: address });
-            rec.run(SIDE, Step::Greeting, AsyncSmtpConnection::connect_with_transport(stream, &hello), smtp_failure(Step::Greeting), greeting)
-                .await?
+            rec.run(
+                SIDE,
+                Step::Greeting,
+                AsyncSmtpConnection::connect_with_transport(stream, &hello),
+                smtp_failure(Step::Greeting),
+                greeting,
+            )
+            .await?
         }
         Security::StartTls => {
             let stream = Box::new(Socket { inner: tcp, peer: address });
             let greeted = rec
-                .run(SIDE, Step::Greeting, AsyncSmtpConnection::connect_with_transport(stream, &hello), smtp_failure(Step::Greeting), greeting)
+                .run(
+                    SIDE,
+                    Step::Greeting,
+                    AsyncSmtpConnection::connect_with_transport(stream, &hello),
+                    smtp_failure(Step::Greeting),
+                    greeting,
+                )
                 .await;
             let mut conn = match greeted {
                 Ok(conn) => conn,
@@ -85,9 +97,16 @@ async fn dialogue(
             if !conn.server_info().supports_feature(Extension::StartTls) {
                 return Err(rec.fail_now(SIDE, Step::Tls, StepFailure::new(Reason::StartTlsNotOffered)));
             }
-            let parameters = ctx.tls.lettre_parameters(&host).map_err(|e| super::internal_failure("TLS parameters", e))?;
-            rec.run(SIDE, Step::Tls, conn.starttls(parameters, &hello), |e| tls_failure(&e), |_| Some("STARTTLS".into()))
-                .await?;
+            let parameters =
+                ctx.tls.lettre_parameters(&host).map_err(|e| super::internal_failure("TLS parameters", e))?;
+            rec.run(
+                SIDE,
+                Step::Tls,
+                conn.starttls(parameters, &hello),
+                |e| tls_failure(&e),
+                |_| Some("STARTTLS".into()),
+            )
+            .await?;
             conn
         }
     };
@@ -97,8 +116,10 @@ async fn dialogue(
         return Err(rec.fail_now(SIDE, Step::Login, StepFailure::new(Reason::AuthNotOffered)));
     }
     let credentials = Credentials::new(login.user.to_string(), login.password.expose_secret().to_string());
-    rec.run(SIDE, Step::Login, conn.auth(&mechanisms, &credentials), smtp_failure(Step::Login), |_| Some(login.user.to_string()))
-        .await?;
+    rec.run(SIDE, Step::Login, conn.auth(&mechanisms, &credentials), smtp_failure(Step::Login), |_| {
+        Some(login.user.to_string())
+    })
+    .await?;
 
     if let Errand::Send(letter) = errand {
         let from = lettre_address(&letter.envelope_from)?;
@@ -149,7 +170,10 @@ fn smtp_failure(step: Step) -> impl FnOnce(lettre::transport::smtp::Error) -> St
         let text = error.to_string();
         if error.is_timeout() {
             StepFailure::new(Reason::Timeout)
-        } else if text.contains("network error") || text.contains("incomplete response") || text.contains("Connection error") {
+        } else if text.contains("network error")
+            || text.contains("incomplete response")
+            || text.contains("Connection error")
+        {
             StepFailure::with_reply(Reason::ConnectionDropped, text)
         } else {
             StepFailure::with_reply(Reason::ServerRejected, text)

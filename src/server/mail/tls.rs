@@ -68,11 +68,21 @@ impl ServerCertVerifier for Remembering {
         self.inner.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
     }
 
-    fn verify_tls12_signature(&self, message: &[u8], cert: &CertificateDer<'_>, dss: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, rustls::Error> {
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
         self.inner.verify_tls12_signature(message, cert, dss)
     }
 
-    fn verify_tls13_signature(&self, message: &[u8], cert: &CertificateDer<'_>, dss: &DigitallySignedStruct) -> Result<HandshakeSignatureValid, rustls::Error> {
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
         self.inner.verify_tls13_signature(message, cert, dss)
     }
 
@@ -125,13 +135,17 @@ impl TlsTrust {
             .with_custom_certificate_verifier(verifier.clone())
             .with_no_client_auth();
         TlsConnector::from(Arc::new(config)).connect(name, tcp).await.map_err(|error| {
-            let certificate = verifier.seen.lock().ok().and_then(|seen| seen.as_ref().and_then(|der| certificate_summary(der)));
+            let certificate =
+                verifier.seen.lock().ok().and_then(|seen| seen.as_ref().and_then(|der| certificate_summary(der)));
             TlsError { error, certificate }
         })
     }
 
     /// The same trust for lettre's STARTTLS upgrade.
-    pub fn lettre_parameters(&self, host: &str) -> Result<lettre::transport::smtp::client::TlsParameters, lettre::transport::smtp::Error> {
+    pub fn lettre_parameters(
+        &self,
+        host: &str,
+    ) -> Result<lettre::transport::smtp::client::TlsParameters, lettre::transport::smtp::Error> {
         use lettre::transport::smtp::client::{Certificate, TlsParameters};
         let mut builder = TlsParameters::builder(host.to_string());
         for der in &self.extra_roots {
@@ -145,7 +159,8 @@ impl TlsTrust {
 pub fn describe(stream: &TlsStream<TcpStream>) -> String {
     let (_, session) = stream.get_ref();
     let version = session.protocol_version().map(|v| format!("{v:?}").replace("TLSv1_", "TLS 1.")).unwrap_or_default();
-    let certificate = session.peer_certificates().and_then(|chain| chain.first()).and_then(|der| certificate_summary(der));
+    let certificate =
+        session.peer_certificates().and_then(|chain| chain.first()).and_then(|der| certificate_summary(der));
     match certificate {
         Some(certificate) => format!("{version} · {certificate}"),
         None => version,
@@ -176,18 +191,25 @@ pub fn classify(error: &(dyn StdError + 'static)) -> Reason {
     use rustls::CertificateError as C;
     match rustls_error(error) {
         Some(rustls::Error::InvalidCertificate(cert)) => match cert {
-            C::Expired | C::ExpiredContext { .. } | C::NotValidYet | C::NotValidYetContext { .. } => Reason::CertificateExpired,
+            C::Expired | C::ExpiredContext { .. } | C::NotValidYet | C::NotValidYetContext { .. } => {
+                Reason::CertificateExpired
+            }
             C::NotValidForName | C::NotValidForNameContext { .. } => Reason::CertificateWrongHost,
             _ => Reason::CertificateUntrusted,
         },
         // The server answered in plain text where a TLS record was expected: a plain-text port.
-        Some(rustls::Error::InvalidMessage(_)) | Some(rustls::Error::InappropriateMessage { .. }) => Reason::SslOnStartTlsPort,
+        Some(rustls::Error::InvalidMessage(_)) | Some(rustls::Error::InappropriateMessage { .. }) => {
+            Reason::SslOnStartTlsPort
+        }
         Some(_) => Reason::TlsFailed,
         None => {
             let text = error.to_string().to_ascii_lowercase();
             if text.contains("corrupt message") || text.contains("invalid content type") {
                 Reason::SslOnStartTlsPort
-            } else if text.contains("unexpected eof") || text.contains("connection reset") || text.contains("broken pipe") {
+            } else if text.contains("unexpected eof")
+                || text.contains("connection reset")
+                || text.contains("broken pipe")
+            {
                 Reason::ConnectionDropped
             } else {
                 Reason::TlsFailed

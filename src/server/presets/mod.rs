@@ -30,10 +30,12 @@ struct OperatorEntry {
 
 impl Presets {
     pub fn load(operator_file: Option<&Path>) -> Result<Self, String> {
-        let mut services: Vec<MailService> = serde_json::from_str(SHIPPED).map_err(|e| format!("shipped presets: {e}"))?;
+        let mut services: Vec<MailService> =
+            serde_json::from_str(SHIPPED).map_err(|e| format!("shipped presets: {e}"))?;
         if let Some(path) = operator_file {
             let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-            let entries: Vec<OperatorEntry> = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+            let entries: Vec<OperatorEntry> =
+                serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
             for entry in entries {
                 merge(&mut services, entry).map_err(|e| format!("{}: {e}", path.display()))?;
             }
@@ -117,7 +119,10 @@ fn merge(services: &mut Vec<MailService>, entry: OperatorEntry) -> Result<(), St
 }
 
 fn validate(service: &MailService) -> Result<(), String> {
-    if service.id.is_empty() || service.id == crate::model::OTHER_SERVICE || !service.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+    if service.id.is_empty()
+        || service.id == crate::model::OTHER_SERVICE
+        || !service.id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
         return Err(format!("service id {:?}: letters, digits, - and _, and not \"other\"", service.id));
     }
     for server in [&service.smtp, &service.imap, &service.pop3].into_iter().flatten() {
