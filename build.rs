@@ -1,4 +1,4 @@
-//! Embeds the ISPDB-format provider files (src/server/autoconfig/ispdb/*.xml) into the server,
+//! Embeds the ISPDB-format provider files (src/server/detection/ispdb/*.xml) into the server,
 //! as a table of (file name, contents), so automatic detection works without files beside the
 //! binary.
 
@@ -6,7 +6,7 @@ use std::fs;
 use std::path::Path;
 
 fn main() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/server/autoconfig/ispdb");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/server/detection/ispdb");
     println!("cargo:rerun-if-changed={}", dir.display());
     let mut files: Vec<_> = fs::read_dir(&dir)
         .expect("the ISPDB folder")

@@ -98,10 +98,10 @@ curl -s -c "$jar" -H 'accept: application/json' --data-urlencode email=admin@t0.
 send_args=(-s -b "$jar" -o /dev/null -w '%{http_code}' -H 'accept: application/json' -d intent=send -d provider=other -d smtp_host=localhost -d use_ssl=true
   -d "smtp_port=$POCHTA_TEST_SMTPS_PORT" -d "login=alice@pochta.test" -d "password=$POCHTA_TEST_MAIL_PASSWORD" -d sender_name=Bench
   -d sender_email=alice@pochta.test -d recipient=bob@pochta.test)
-[ "$(curl "${send_args[@]}" "$base/api/mail_tab/submit")" = 200 ] || { echo "the app's test letter failed" >&2; tail "$work/app.log"; exit 1; }
+[ "$(curl "${send_args[@]}" "$base/api/crm_email/submit")" = 200 ] || { echo "the app's test letter failed" >&2; tail "$work/app.log"; exit 1; }
 printf 'From: alice@pochta.test\r\nTo: bob@pochta.test\r\nSubject: bench\r\n\r\nbench\r\n' >"$work/letter.eml"
 for _ in $(seq 1 15); do
-  s=$(date +%s%N); curl "${send_args[@]}" "$base/api/mail_tab/submit" >/dev/null; echo $(( ($(date +%s%N) - s) / 1000 ))
+  s=$(date +%s%N); curl "${send_args[@]}" "$base/api/crm_email/submit" >/dev/null; echo $(( ($(date +%s%N) - s) / 1000 ))
 done | awk '{ print $1 / 1000 }' | median_ms >"$work/app_ms"
 for _ in $(seq 1 15); do
   s=$(date +%s%N)

@@ -94,7 +94,7 @@ async fn save(c: &Client, base: &str, i: usize, version: i64, sender_name: &str)
     let saved = call(
         c,
         base,
-        "mail_tab/submit",
+        "crm_email/submit",
         &[
             ("intent", "save"),
             ("provider", "other"),
@@ -113,7 +113,7 @@ async fn save(c: &Client, base: &str, i: usize, version: i64, sender_name: &str)
 }
 
 async fn version_of(c: &Client, base: &str) -> Result<(i64, String), String> {
-    let tab = call(c, base, "mail_tab/load", &[]).await?;
+    let tab = call(c, base, "crm_email/mail_tab", &[]).await?;
     let settings = &tab["settings"];
     Ok((settings["version"].as_i64().unwrap_or(0), settings["sender_name"].as_str().unwrap_or_default().to_string()))
 }
@@ -228,7 +228,7 @@ async fn run(base: &str, tenants: usize, scenario: &str, clients: usize, seconds
             while !stop.load(Ordering::Relaxed) {
                 n += 1;
                 let t = Instant::now();
-                let do_save = scenario == "save" || (scenario == "mixed" && n % 5 == 0);
+                let do_save = scenario == "save" || (scenario == "mixed" && n.is_multiple_of(5));
                 let outcome = if scenario == "floor" {
                     c.get(format!("{base}/")).send().await.map_err(|e| e.to_string()).and_then(|r| {
                         if r.status().is_success() {
@@ -290,7 +290,7 @@ async fn verify(base: &str, acked: &str) {
     let acked: Vec<u64> = std::fs::read_to_string(acked).unwrap().lines().map(|l| l.parse().unwrap()).collect();
     let tenants = acked.len();
     let (mut complete, mut in_flight, mut bad) = (0, 0, Vec::new());
-    for i in 0..tenants {
+    for (i, acked) in acked.iter().enumerate() {
         let c = signed_in(base, i).await;
         let (_, setting) = version_of(&c, base).await.unwrap();
         let list = call(&c, base, "accounts/list", &[("q", &format!("mail@t{i}.bench.test"))]).await.unwrap();
@@ -298,7 +298,7 @@ async fn verify(base: &str, acked: &str) {
             list["rows"].as_array().unwrap().iter().find(|r| r["address"] == format!("mail@t{i}.bench.test")).cloned();
         let account_name = account.as_ref().and_then(|a| a["sender_name"].as_str()).unwrap_or("(none)").to_string();
         let saved: u64 = setting.trim_start_matches("save ").parse().unwrap_or(u64::MAX);
-        let last = acked[i];
+        let last = *acked;
         if setting != account_name {
             bad.push(format!("tenant {i}: setting «{setting}» but account «{account_name}» (half-written)"));
         } else if saved == last {

@@ -1,7 +1,11 @@
 //! The application shell: the HTML document, the routes, and the layout of signed-in pages.
 
-use crate::api::session::{get_session, Me, SessionInfo, SetLanguage, SignOut};
-use crate::i18n::{tr, use_lang};
+use crate::api::session::{get_session, SignOut};
+use crate::components::language_switch::LanguageSwitch;
+use crate::components::navigation::go_to;
+use crate::components::session::SessionResource;
+use crate::i18n::tr;
+use crate::model::session::{Me, SessionInfo};
 use crate::model::{Lang, Role};
 use crate::pages;
 use leptos::either::EitherOf3;
@@ -67,9 +71,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("") view=|| view! { <Redirect path="/setup/firms"/> } ssr=page()/>
                         <Route path=path!("firms") view=pages::setup::FirmsTab ssr=page()/>
                         <Route path=path!("outlets") view=pages::setup::OutletsTab ssr=page()/>
-                        <Route path=path!("mail") view=pages::setup::MailTab ssr=page()/>
+                        <Route path=path!("mail") view=pages::crm_email::MailTab ssr=page()/>
                     </ParentRoute>
-                    <Route path=path!("program-settings") view=pages::program_settings::ProgramSettingsPage ssr=page()/>
+                    <Route path=path!("program-settings") view=pages::crm_email::ProgramSettingsPage ssr=page()/>
                     <Route path=path!("directories/email-accounts") view=pages::accounts::AccountsPage ssr=page()/>
                     <Route path=path!("directories/email-accounts/new") view=pages::accounts::NewAccountPage ssr=page()/>
                     <Route path=path!("directories/email-accounts/:id") view=pages::accounts::AccountPage ssr=page()/>
@@ -103,16 +107,6 @@ fn SignedInLayout() -> impl IntoView {
             <Outlet/>
         </main>
     }
-}
-
-/// The session of the signed-in layout, for pages that need to know who is signed in.
-#[derive(Clone, Copy)]
-pub struct SessionResource(pub Resource<Result<SessionInfo, crate::error::AppError>>);
-
-/// Who is signed in (inside the signed-in layout), once the session has loaded.
-pub async fn current_me() -> Option<Me> {
-    let session = use_context::<SessionResource>()?;
-    session.0.await.ok().and_then(|s| s.me)
 }
 
 #[component]
@@ -150,31 +144,6 @@ fn NavLink(href: &'static str, prefix: &'static str, label: &'static str) -> imp
     }
 }
 
-/// Switches between Russian and English. A plain form, so it works before the WASM loads; once
-/// hydrated, the page reloads in the new language.
-#[component]
-pub fn LanguageSwitch() -> impl IntoView {
-    let lang = use_lang();
-    let action = ServerAction::<SetLanguage>::new();
-    Effect::new(move |_| {
-        if let Some(Ok(())) = action.value().get() {
-            reload_page();
-        }
-    });
-    let other = lang.other();
-    view! {
-        <ActionForm action=action attr:class="langswitch">
-            <input type="hidden" name="lang" value=other.code()/>
-            <button type="submit" class="link-button" lang=other.code() title=tr("nav.switch_language")>
-                {match other {
-                    Lang::Ru => "Русский",
-                    Lang::En => "English",
-                }}
-            </button>
-        </ActionForm>
-    }
-}
-
 #[component]
 fn SignOutButton() -> impl IntoView {
     let action = ServerAction::<SignOut>::new();
@@ -187,22 +156,5 @@ fn SignOutButton() -> impl IntoView {
         <ActionForm action=action attr:class="signout">
             <button type="submit" class="link-button">{tr("nav.sign_out")}</button>
         </ActionForm>
-    }
-}
-
-/// Leaves the page for `path` with a full load, so everything is rendered for the new session.
-pub fn go_to(path: &str) {
-    #[cfg(feature = "hydrate")]
-    {
-        let _ = window().location().assign(path);
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = path;
-}
-
-pub fn reload_page() {
-    #[cfg(feature = "hydrate")]
-    {
-        let _ = window().location().reload();
     }
 }

@@ -1,17 +1,19 @@
 //! Pochta: the e-mail settings module of a multi-tenant business application.
 //!
-//! Shared by the browser and the server: `model` (parsed values), `error`, `mail_check` (check
-//! reports), `i18n`, `api` (server functions), `app`/`pages`/`components` (the interface).
-//! Server only: `server` (database, authentication, mail, configuration, CLI).
+//! Layers, each importing only those below it (tests/layers.rs checks): `launch` (the binary's
+//! CLI and web server) → `app` (shell, routes) → `pages` (one module per screen) → `components`
+//! → `api` (server functions) → `server` (services, mail, ssr only) → `server::db` → `i18n` →
+//! `model` (parsed values and wire types). A feature has one name in every layer: `accounts`,
+//! `crm_email`, `setup`, `users`, `session`.
 
 #![recursion_limit = "256"]
 
 pub mod api;
 pub mod app;
 pub mod components;
-pub mod error;
 pub mod i18n;
-pub mod mail_check;
+#[cfg(feature = "ssr")]
+pub mod launch;
 pub mod model;
 pub mod pages;
 #[cfg(feature = "ssr")]

@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
-    pochta::server::cli::run().await
+    pochta::launch::cli::run().await
 }

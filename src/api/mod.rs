@@ -1,8 +1,9 @@
-//! Server functions: each checks who is asking, parses the input into model types, calls a
-//! service in `server`, and maps the outcome. Nothing else happens here.
+//! Server functions, one module per feature: each checks who is asking, parses its input struct
+//! into a draft, calls the feature's service in `server`, and returns the model's wire types.
+//! Nothing else happens here.
 
 pub mod accounts;
-pub mod mail_tab;
+pub mod crm_email;
 pub mod progress;
 pub mod session;
 pub mod setup;

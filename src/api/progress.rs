@@ -1,8 +1,8 @@
 //! The live report of a running check or detection: the browser polls this while its request
 //! runs (short polling, so it works behind any reverse proxy and on any app instance).
 
-use crate::error::AppError;
-use crate::mail_check::ProgressEvent;
+use crate::model::check::ProgressEvent;
+use crate::model::error::AppError;
 use leptos::prelude::*;
 
 /// The events of run `run_id` numbered above `after` (-1 for all).

@@ -1,6 +1,6 @@
 //! The centred card of the pages shown before signing in.
 
-use crate::app::LanguageSwitch;
+use super::language_switch::LanguageSwitch;
 use leptos::prelude::*;
 
 #[component]

@@ -2,7 +2,7 @@
 //! to do, and the server's own reply underneath.
 
 use crate::i18n::{t, tf, use_lang};
-use crate::mail_check::{CheckReport, Fix, Side, StepResult};
+use crate::model::check::{CheckReport, Fix, Side, StepResult};
 use crate::model::Security;
 use leptos::prelude::*;
 

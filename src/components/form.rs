@@ -1,8 +1,8 @@
 //! Form pieces every screen uses: a labelled field that shows its own error, the message above a
 //! form, and reading a server action's outcome.
 
-use crate::error::AppError;
 use crate::i18n::{invalid_text, t, tf, tr, use_lang};
+use crate::model::error::AppError;
 use crate::model::Lang;
 use leptos::prelude::*;
 use leptos::server_fn::ServerFn;

@@ -4,7 +4,7 @@
 
 use crate::api::progress::check_progress;
 use crate::i18n::{t, tf, use_lang};
-use crate::mail_check::{ProgressEvent, Side};
+use crate::model::check::{ProgressEvent, Side};
 use leptos::prelude::*;
 
 /// A new run id (browser only).

@@ -1,6 +1,9 @@
-//! Reusable pieces of the interface.
+//! Reusable pieces of the interface, used by several screens.
 
 pub mod auth_card;
 pub mod check_report;
 pub mod form;
+pub mod language_switch;
 pub mod live_report;
+pub mod navigation;
+pub mod session;

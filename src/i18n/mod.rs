@@ -59,8 +59,8 @@ pub fn invalid_text(lang: Lang, problem: crate::model::Invalid) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::AppError;
-    use crate::mail_check::{Method, Reason, Step};
+    use crate::model::check::{Method, Reason, Step};
+    use crate::model::error::AppError;
     use crate::model::Invalid;
     use std::collections::BTreeSet;
 
@@ -161,7 +161,7 @@ mod tests {
 
     #[test]
     fn placeholders_are_filled() {
-        assert_eq!(invalid_text(Lang::En, Invalid::TooLong(100)).contains("100"), true);
+        assert!(invalid_text(Lang::En, Invalid::TooLong(100)).contains("100"));
         assert!(tf(Lang::Ru, "error.too_many_attempts", &[("n", "30")]).contains("30"));
     }
 }

@@ -1,21 +1,29 @@
-//! Values shared by the browser and the server, each parsed once at the boundary so the rest of
-//! the code only ever sees valid ones. Pure code: no I/O, unit-tested in place.
+//! The bottom layer, shared by the browser and the server: values parsed once at the boundary so
+//! the rest of the code only ever sees valid ones, and the wire types of every feature (inputs,
+//! views, outcomes, the one error type). Pure code: no I/O, imports nothing above it.
 
+pub mod accounts;
 mod calendar;
+pub mod check;
+pub mod crm_email;
 mod email;
+pub mod error;
 mod invalid;
 mod people;
 mod requisites;
 mod server;
 mod services;
+pub mod session;
+pub mod setup;
 pub mod text;
+pub mod users;
 
 pub use calendar::{format_timestamp, Date};
 pub use email::EmailAddress;
 pub use invalid::{FieldError, FieldErrors, Invalid};
 pub use people::{Lang, NewPassword, Role};
 pub use requisites::{Inn, Kpp, Phone};
-pub use server::{coherent_security, Host, Port, Protocol, Security, ServerAddress};
+pub use server::{coherent_security, Host, Port, Protocol, Security, ServerAddress, ServerLogin};
 pub use services::{MailService, ServerPreset, Texts, APP_PASSWORD_GUIDE, OTHER_SERVICE};
 pub use text::{Name, SenderName};
 
@@ -23,7 +31,7 @@ pub use text::{Name, SenderName};
 /// passed where an account's is expected.
 macro_rules! id_type {
     ($($name:ident),*) => {$(
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+        #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
         #[serde(transparent)]
         pub struct $name(pub i64);
 

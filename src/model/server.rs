@@ -1,6 +1,6 @@
 //! A mail server as an administrator describes it: host, port and connection security.
 
-use super::Invalid;
+use super::{FieldErrors, Invalid};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::net::IpAddr;
@@ -199,6 +199,39 @@ pub struct ServerAddress {
     pub host: Host,
     pub port: Port,
     pub security: Security,
+}
+
+impl ServerAddress {
+    /// Parses a server typed into a form as `{prefix}_host`, `{prefix}_port` and a security
+    /// choice; problems go to those fields (a port/security mismatch to `{prefix}_security`).
+    pub fn parse_fields(
+        errors: &mut FieldErrors,
+        prefix: &str,
+        protocol: Protocol,
+        host: &str,
+        port: &str,
+        security: Result<Security, Invalid>,
+    ) -> Option<Self> {
+        let host = errors.check(&format!("{prefix}_host"), Host::parse(host));
+        let port = errors.check(&format!("{prefix}_port"), Port::parse(port));
+        let security = errors.check(&format!("{prefix}_security"), security);
+        if let (Some(port), Some(security)) = (port, security) {
+            errors.check(&format!("{prefix}_security"), coherent_security(protocol, port, security));
+        }
+        Some(Self { host: host?, port: port?, security: security? })
+    }
+}
+
+/// A server together with the login an account uses there: the unit a password is sent to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerLogin {
+    pub server: ServerAddress,
+    pub login: String,
+}
+
+impl ServerLogin {
+    /// The longest login accepted (an address is at most 254 characters).
+    pub const LOGIN_MAX: u16 = 254;
 }
 
 #[cfg(test)]

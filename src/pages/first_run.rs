@@ -2,9 +2,9 @@
 //! any user exists.
 
 use crate::api::session::{get_session, FirstRun};
-use crate::app::go_to;
 use crate::components::auth_card::AuthCard;
 use crate::components::form::{action_error, Field, FormError, Submit};
+use crate::components::navigation::go_to;
 use crate::i18n::tr;
 use leptos::either::Either;
 use leptos::prelude::*;

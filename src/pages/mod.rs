@@ -1,9 +1,11 @@
-//! One module per screen.
+//! One module per screen, named as the screen's feature: `setup` (the setup page and its
+//! directories), `crm_email` (the «Почта» tab and «Настройки программы»), `accounts` (the
+//! directory of e-mail accounts), `users`, and the pages before signing in.
 
 pub mod accounts;
+pub mod crm_email;
 pub mod first_run;
 pub mod not_found;
-pub mod program_settings;
 pub mod set_password;
 pub mod setup;
 pub mod sign_in;

@@ -1,10 +1,11 @@
 //! «Вход»: e-mail and password. Works as a plain HTML form before the WASM has loaded.
 
-use crate::api::session::{get_session, AfterSignIn, SessionInfo, SignIn};
-use crate::app::go_to;
+use crate::api::session::{get_session, SignIn};
 use crate::components::auth_card::AuthCard;
 use crate::components::form::{action_error, Field, FormError, Submit};
+use crate::components::navigation::go_to;
 use crate::i18n::tr;
+use crate::model::session::{AfterSignIn, SessionInfo};
 use leptos::either::EitherOf3;
 use leptos::prelude::*;
 use leptos_router::components::Redirect;

@@ -1,9 +1,10 @@
 //! «Пользователи»: the administrator's list of the tenant's users, adding one with a one-time
 //! password or a set-password link (shown once), changing roles, deactivating.
 
-use crate::api::users::{list_users, AddUser, ChangeRole, Invitation, NewPasswordLink, SetUserActive, UserView};
+use crate::api::users::{list_users, AddUser, ChangeRole, NewPasswordLink, SetUserActive};
 use crate::components::form::{action_error, error_text, Field, FieldProblem, FormError, Submit};
 use crate::i18n::{tr, use_lang};
+use crate::model::users::{Invitation, UserView};
 use crate::model::Role;
 use leptos::prelude::*;
 

@@ -1,7 +1,9 @@
 //! Turning internal failures into what a user may see. The full error is logged here, once; the
 //! user gets `Internal` or `Unavailable` without any database or library text.
 
-use crate::error::AppError;
+use crate::model::error::AppError;
+use crate::model::Invalid;
+use sqlx::error::ErrorKind;
 use std::fmt::Display;
 
 /// Logs an unexpected failure and hides it from the user.
@@ -37,12 +39,21 @@ pub fn is_transient(error: &sqlx::Error) -> bool {
     }
 }
 
-/// A unique constraint refused the row: a duplicate the caller turns into a field message.
-pub fn is_unique_violation(error: &sqlx::Error) -> bool {
-    matches!(error, sqlx::Error::Database(db) if db.kind() == sqlx::error::ErrorKind::UniqueViolation)
+/// A constraint of the database refused a row: the caller's answer for that, any other error
+/// as usual. For use in `map_err`.
+pub fn on_violation(kind: ErrorKind, answer: AppError) -> impl FnOnce(sqlx::Error) -> AppError {
+    move |error| match &error {
+        sqlx::Error::Database(db) if db.kind() == kind => answer,
+        _ => error.into(),
+    }
 }
 
-/// A foreign key refused a delete: the row is still referred to.
-pub fn is_foreign_key_violation(error: &sqlx::Error) -> bool {
-    matches!(error, sqlx::Error::Database(db) if db.kind() == sqlx::error::ErrorKind::ForeignKeyViolation)
+/// A duplicate (unique key) is shown at `field` as «already exists».
+pub fn on_unique(field: &'static str) -> impl FnOnce(sqlx::Error) -> AppError {
+    on_violation(ErrorKind::UniqueViolation, AppError::field(field, Invalid::AlreadyExists))
+}
+
+/// A row still referred to by others (a foreign key refused the delete) is [`AppError::InUse`].
+pub fn on_foreign_key() -> impl FnOnce(sqlx::Error) -> AppError {
+    on_violation(ErrorKind::ForeignKeyViolation, AppError::InUse)
 }

@@ -5,7 +5,7 @@
 use super::db::accounts::{self, SecretField};
 use super::db::Db;
 use super::secrets::{write_private, Binding, Secrets};
-use crate::error::AppError;
+use crate::model::error::AppError;
 use std::path::Path;
 
 /// Adds a fresh key at the top of the key file. Returns the new key's id.
@@ -40,7 +40,7 @@ pub async fn reencrypt_all(db: &Db, secrets: &Secrets) -> Result<usize, AppError
                 if Secrets::key_of(&envelope) == Some(secrets.current_id()) {
                     continue;
                 }
-                let binding = Binding { tenant: tenant.0, account: account.0, field: field.column() };
+                let binding = Binding { tenant, account, field };
                 let plain = secrets.decrypt(&envelope, &binding).map_err(|e| {
                     super::fail::internal(&format!("tenant {tenant} account {account}: cannot decrypt"), e)
                 })?;

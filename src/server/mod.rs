@@ -1,24 +1,26 @@
-//! Server-only code: configuration, the database, authentication, HTTP hardening, the CLI.
+//! Server-only code, below the server functions: each feature's service (`accounts`,
+//! `crm_email`, `setup`, `users`, `session`, `tenants`, `notifications`), the database (`db`),
+//! talking to mail servers (`mail`, `detection`), and what every request needs (`state`, `web`).
 
-pub mod auth;
-pub mod autoconfig;
-pub mod cli;
+pub mod accounts;
 pub mod config;
+pub mod credentials;
+pub mod crm_email;
 pub mod db;
-pub mod directory;
+pub mod detection;
 pub mod dns;
 pub mod fail;
 pub mod keys;
 pub mod mail;
-pub mod mail_tab;
-pub mod members;
-pub mod notify;
+pub mod notifications;
+pub mod password_links;
 pub mod presets;
 pub mod progress;
 pub mod rate;
 pub mod secrets;
+pub mod session;
 pub mod setup;
-pub mod startup;
 pub mod state;
-pub mod tenancy;
+pub mod tenants;
+pub mod users;
 pub mod web;

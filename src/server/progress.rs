@@ -2,12 +2,12 @@
 //! finishes, so the browser, polling any app instance, sees it at once instead of waiting for
 //! the slowest step. Writing happens on a separate task; the check never waits for it.
 
-use super::auth::CurrentUser;
-use super::autoconfig::detect::MethodObserver;
 use super::db::{now_millis, Db};
+use super::detection::detect::MethodObserver;
 use super::mail::report::StepObserver;
-use crate::error::AppError;
-use crate::mail_check::ProgressEvent;
+use super::session::CurrentUser;
+use crate::model::check::ProgressEvent;
+use crate::model::error::AppError;
 use crate::model::{TenantId, UserId};
 use std::sync::Arc;
 use tokio::sync::mpsc;

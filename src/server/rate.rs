@@ -2,9 +2,9 @@
 //! detection): per user and per tenant, per minute, counted in the database so every app
 //! instance sees the same count.
 
-use super::auth::CurrentUser;
 use super::db::{now_millis, Db};
-use crate::error::AppError;
+use super::session::CurrentUser;
+use crate::model::error::AppError;
 
 const WINDOW_MS: i64 = 60_000;
 pub const PER_USER: i64 = 20;

@@ -3,6 +3,8 @@
 //! account and field, so a ciphertext copied to another row does not decrypt. Several keys can
 //! be loaded at once (the first encrypts), so keys can be rotated without downtime.
 
+use super::db::accounts::{AccountRow, SecretField};
+use crate::model::{AccountId, TenantId};
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::Engine;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
@@ -18,15 +20,16 @@ const KEY_BYTES: usize = 32;
 const NONCE_BYTES: usize = 24;
 
 /// Where a secret belongs; the same three values must be given to decrypt it.
-pub struct Binding<'a> {
-    pub tenant: i64,
-    pub account: i64,
-    pub field: &'a str,
+#[derive(Clone, Copy, Debug)]
+pub struct Binding {
+    pub tenant: TenantId,
+    pub account: AccountId,
+    pub field: SecretField,
 }
 
-impl Binding<'_> {
+impl Binding {
     fn associated_data(&self) -> Vec<u8> {
-        format!("pochta|tenant={}|account={}|field={}", self.tenant, self.account, self.field).into_bytes()
+        format!("pochta|tenant={}|account={}|field={}", self.tenant, self.account, self.field.column()).into_bytes()
     }
 }
 
@@ -126,7 +129,7 @@ impl Secrets {
         self.keys.iter().map(|k| k.id.as_str()).collect()
     }
 
-    pub fn encrypt(&self, secret: &SecretString, binding: &Binding<'_>) -> String {
+    pub fn encrypt(&self, secret: &SecretString, binding: &Binding) -> String {
         let key = &self.keys[0];
         let mut nonce = [0u8; NONCE_BYTES];
         rand::rngs::OsRng.fill_bytes(&mut nonce);
@@ -140,7 +143,7 @@ impl Secrets {
         format!("{VERSION}:{}:{}", key.id, STANDARD_NO_PAD.encode(body))
     }
 
-    pub fn decrypt(&self, envelope: &str, binding: &Binding<'_>) -> Result<SecretString, SecretError> {
+    pub fn decrypt(&self, envelope: &str, binding: &Binding) -> Result<SecretString, SecretError> {
         let mut parts = envelope.splitn(3, ':');
         let (Some(VERSION), Some(id), Some(body)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(SecretError::Malformed);
@@ -159,6 +162,21 @@ impl Secrets {
         );
         let text = String::from_utf8(plain.to_vec()).map_err(|_| SecretError::Tampered)?;
         Ok(SecretString::from(text))
+    }
+
+    /// Encrypts `secret` as an account's password `field`.
+    pub fn seal(&self, tenant: TenantId, account: AccountId, field: SecretField, secret: &SecretString) -> String {
+        self.encrypt(secret, &Binding { tenant, account, field })
+    }
+
+    /// An account's stored password `field`, decrypted; `None` when none is stored.
+    pub fn open_stored(&self, account: &AccountRow, field: SecretField) -> Result<Option<SecretString>, SecretError> {
+        let envelope = match field {
+            SecretField::Main => &account.password,
+            SecretField::Incoming => &account.incoming_password,
+        };
+        let binding = Binding { tenant: account.tenant, account: account.id, field };
+        envelope.as_deref().map(|e| self.decrypt(e, &binding)).transpose()
     }
 
     /// The key id an envelope was made with.
@@ -189,8 +207,8 @@ mod tests {
         Secrets::parse(&lines.join("\n")).unwrap()
     }
 
-    fn binding(account: i64) -> Binding<'static> {
-        Binding { tenant: 7, account, field: "password" }
+    fn binding(account: i64) -> Binding {
+        Binding { tenant: TenantId(7), account: AccountId(account), field: SecretField::Main }
     }
 
     #[test]
@@ -212,9 +230,9 @@ mod tests {
         let s = keys(1);
         let envelope = s.encrypt(&SecretString::from("secret"), &binding(1));
         assert_eq!(s.decrypt(&envelope, &binding(2)).unwrap_err(), SecretError::Tampered);
-        let other_tenant = Binding { tenant: 8, account: 1, field: "password" };
+        let other_tenant = Binding { tenant: TenantId(8), ..binding(1) };
         assert_eq!(s.decrypt(&envelope, &other_tenant).unwrap_err(), SecretError::Tampered);
-        let other_field = Binding { tenant: 7, account: 1, field: "incoming_password" };
+        let other_field = Binding { field: SecretField::Incoming, ..binding(1) };
         assert_eq!(s.decrypt(&envelope, &other_field).unwrap_err(), SecretError::Tampered);
     }
 

@@ -24,8 +24,8 @@ pub struct AppState {
 
 impl AppState {
     /// Automatic detection as the operator configured it.
-    pub fn detector(&self) -> super::autoconfig::detect::Detector<'_> {
-        super::autoconfig::detect::Detector {
+    pub fn detector(&self) -> super::detection::detect::Detector<'_> {
+        super::detection::detect::Detector {
             presets: &self.presets,
             mail: &self.mail,
             dns: &self.dns,

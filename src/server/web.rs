@@ -1,10 +1,10 @@
 //! HTTP concerns around the app: security headers with a per-request CSP nonce, the cross-origin
 //! check that server functions lack, cookies, and reaching the request from a server function.
 
-use super::auth::{self, CurrentUser, SESSION_COOKIE};
+use super::session::{self, Admin, CurrentUser, SESSION_COOKIE};
 use super::state::AppState;
-use crate::error::AppError;
 use crate::i18n::LANG_COOKIE;
+use crate::model::error::AppError;
 use crate::model::Lang;
 use axum::body::Body;
 use axum::extract::Request;
@@ -141,7 +141,7 @@ pub fn cookie(parts: &Parts, name: &str) -> Option<String> {
 pub async fn optional_user() -> Result<Option<CurrentUser>, AppError> {
     let parts = parts()?;
     let Some(token) = cookie(&parts, SESSION_COOKIE) else { return Ok(None) };
-    auth::session_user(&state()?.db, &token).await
+    session::session_user(&state()?.db, &token).await
 }
 
 /// The signed-in user of this request; every protected server function starts here.
@@ -149,11 +149,9 @@ pub async fn require_user() -> Result<CurrentUser, AppError> {
     optional_user().await?.ok_or(AppError::NotSignedIn)
 }
 
-/// A signed-in administrator.
-pub async fn require_admin() -> Result<CurrentUser, AppError> {
-    let user = require_user().await?;
-    user.require_admin()?;
-    Ok(user)
+/// A signed-in administrator: the capability every administrators-only function takes.
+pub async fn require_admin() -> Result<Admin, AppError> {
+    require_user().await?.admin()
 }
 
 fn served_over_https(parts: &Parts, state: &AppState) -> bool {
@@ -178,7 +176,7 @@ fn add_cookie(name: &str, value: &str, max_age_secs: i64, http_only: bool) -> Re
 }
 
 pub fn set_session_cookie(token: &str) -> Result<(), AppError> {
-    add_cookie(SESSION_COOKIE, token, auth::SESSION_TTL_MS / 1000, true)
+    add_cookie(SESSION_COOKIE, token, session::SESSION_TTL_MS / 1000, true)
 }
 
 pub fn clear_session_cookie() -> Result<(), AppError> {

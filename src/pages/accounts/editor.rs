@@ -1,77 +1,23 @@
-//! Creating and editing an account of the directory. Automatic setup (recommended) finds the
-//! servers from the address and checks them; manual setup fills recommended parameters on
-//! «Далее» for review. Nothing is saved until the account passes its check. The page of a saved
-//! account also offers «Проверить настройки» and, except for the system account, deletion.
+//! Creating and editing an account. Automatic setup (recommended) finds the servers from the
+//! address and checks them; manual setup fills recommended parameters on «Далее» for review.
+//! Nothing is saved until the account passes its check.
 
-use super::LastCheck;
-use crate::api::accounts::{
-    get_account, AccountOutcome, AccountView, CheckAccount, ConnectionView, DeleteAccount, SubmitAccount,
-};
-use crate::app::current_me;
+use crate::api::accounts::SubmitAccount;
 use crate::components::check_report::CheckReportView;
 use crate::components::form::{
-    action_error, confirm_submit, error_text, on_success, CheckboxField, Field, FieldProblem, FormError, SelectField,
-    Submit,
+    action_error, on_success, CheckboxField, Field, FieldProblem, FormError, SelectField, Submit,
 };
 use crate::components::live_report::{LiveReport, RunIdField};
-use crate::error::AppError;
 use crate::i18n::{t, tr, use_lang};
-use crate::mail_check::CheckReport;
-use crate::mail_check::{Fix, Side};
-use crate::model::{Protocol, Role, Security};
+use crate::model::accounts::{AccountOutcome, AccountView, ConnectionView};
+use crate::model::check::{CheckReport, Fix, Side};
+use crate::model::error::AppError;
+use crate::model::{Protocol, Security};
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+use leptos_router::hooks::use_navigate;
 
 const SECURITY_OPTIONS: &[(&str, &str)] = &[("ssl", "SSL/TLS"), ("starttls", "STARTTLS")];
 const PROTOCOL_OPTIONS: &[(&str, &str)] = &[("imap", "IMAP"), ("pop3", "POP3")];
-
-#[component]
-pub fn NewAccountPage() -> impl IntoView {
-    let query = use_query_map();
-    let manual = query.read_untracked().get("mode").as_deref() == Some("manual");
-    view! {
-        <h1>{tr("accounts.new_title")}</h1>
-        <Suspense fallback=|| ()>
-            {move || Suspend::new(async move {
-                let is_admin = current_me().await.is_some_and(|me| me.role == Role::Admin);
-                view! { <AccountEditor account=None is_admin manual/> }
-            })}
-        </Suspense>
-    }
-}
-
-#[component]
-pub fn AccountPage() -> impl IntoView {
-    let params = use_params_map();
-    let id = move || params.read().get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
-    let account = Resource::new(id, get_account);
-    let lang = use_lang();
-    view! {
-        <Suspense fallback=|| view! { <p class="loading">{tr("common.loading")}</p> }>
-            {move || Suspend::new(async move {
-                let is_admin = current_me().await.is_some_and(|me| me.role == Role::Admin);
-                match account.await {
-                    Ok(account) => view! {
-                        <h1>{if account.is_system { t(lang, "accounts.system_name").to_string() } else { account.name.clone() }}</h1>
-                        <p class="muted">
-                            {t(lang, "accounts.last_check")} ": "
-                            <LastCheck at=account.last_check_at ok=account.last_check_ok reason=account.last_check_reason.clone()/>
-                        </p>
-                        {if account.can_edit {
-                            view! { <AccountEditor account=Some(account.clone()) is_admin manual=true/> }.into_any()
-                        } else {
-                            view! { <ReadOnly account=account.clone()/> }.into_any()
-                        }}
-                        <CheckSettings account=account.clone()/>
-                        {(account.can_edit && !account.is_system).then(|| view! { <DeleteSection id=account.id/> })}
-                    }
-                    .into_any(),
-                    Err(e) => view! { <p class="form-error" role="alert">{error_text(lang, &e)}</p> }.into_any(),
-                }
-            })}
-        </Suspense>
-    }
-}
 
 /// The connection fields as signals, filled from saved, detected or recommended settings.
 #[derive(Clone, Copy)]
@@ -128,7 +74,7 @@ impl ConnectionFields {
 }
 
 #[component]
-fn AccountEditor(account: Option<AccountView>, is_admin: bool, manual: bool) -> impl IntoView {
+pub fn AccountEditor(account: Option<AccountView>, is_admin: bool, manual: bool) -> impl IntoView {
     let lang = use_lang();
     let submit = ServerAction::<SubmitAccount>::new();
     let error = action_error(submit);
@@ -142,7 +88,7 @@ fn AccountEditor(account: Option<AccountView>, is_admin: bool, manual: bool) -> 
     let fields = ConnectionFields::new(account.as_ref().map(|a| &a.connection));
     let sending = RwSignal::new(account.as_ref().is_none_or(|a| a.use_for_sending));
     let receiving = RwSignal::new(account.as_ref().is_some_and(|a| a.use_for_receiving));
-    let remember = RwSignal::new(account.as_ref().map_or(true, |a| a.has_password || a.is_system));
+    let remember = RwSignal::new(account.as_ref().is_none_or(|a| a.has_password || a.is_system));
     let automatic_stopped: RwSignal<Option<Option<CheckReport>>> = RwSignal::new(None);
 
     let run_id = RwSignal::new(String::new());
@@ -174,7 +120,7 @@ fn AccountEditor(account: Option<AccountView>, is_admin: bool, manual: bool) -> 
     view! {
         <ActionForm action=submit attr:class="stack" attr:novalidate=true attr:id="account-form">
             <RunIdField run_id/>
-            <input type="hidden" name="id" value=account.as_ref().map_or(0, |a| a.id).to_string()/>
+            <input type="hidden" name="id" value=account.as_ref().map_or(0, |a| a.id.0).to_string()/>
             <input type="hidden" name="version" value=account.as_ref().map_or(0, |a| a.version).to_string()/>
             <Field name="address" label=tr("accounts.address") kind="email" value=value(|a| a.address.clone()) required=true error/>
             {editing.then(|| (!is_system).then(|| view! { <Field name="name" label=tr("accounts.name") value=value(|a| a.name.clone()) error/> }))}
@@ -310,84 +256,5 @@ fn AccountEditor(account: Option<AccountView>, is_admin: bool, manual: bool) -> 
                 _ => None,
             }}
         </ActionForm>
-    }
-}
-
-/// What a user sees of a shared account they may not change.
-#[component]
-fn ReadOnly(account: AccountView) -> impl IntoView {
-    let lang = use_lang();
-    let server = |s: &Option<crate::api::accounts::ServerView>| {
-        s.as_ref()
-            .map(|s| {
-                format!("{}:{} ({})", s.host, s.port, if s.security == Security::Ssl { "SSL/TLS" } else { "STARTTLS" })
-            })
-            .unwrap_or_default()
-    };
-    view! {
-        <section class="panel">
-            <p class="muted">{t(lang, "accounts.read_only")}</p>
-            <dl class="settings">
-                <dt>{t(lang, "accounts.address")}</dt><dd>{account.address.clone()}</dd>
-                <dt>{t(lang, "mail_tab.sender_name")}</dt><dd>{account.sender_name.clone()}</dd>
-                <dt>{t(lang, "accounts.outgoing")}</dt><dd>{server(&account.connection.smtp)}</dd>
-                <dt>{t(lang, "accounts.incoming")}</dt><dd>{server(&account.connection.incoming)}</dd>
-            </dl>
-        </section>
-    }
-}
-
-/// «Проверить настройки»: asks for the passwords that are not stored.
-#[component]
-fn CheckSettings(account: AccountView) -> impl IntoView {
-    let lang = use_lang();
-    let check = ServerAction::<CheckAccount>::new();
-    let error = action_error(check);
-    let needs_password = !account.has_password && (account.use_for_sending || account.connection.same_credentials);
-    let needs_incoming =
-        account.use_for_receiving && !account.connection.same_credentials && !account.has_incoming_password;
-    let run_id = RwSignal::new(String::new());
-    view! {
-        <section class="panel" id="check-settings">
-            <h2>{tr("accounts.check_title")}</h2>
-            <p class="muted">{tr("accounts.check_lead")}</p>
-            <ActionForm action=check attr:class="stack" attr:novalidate=true>
-                <RunIdField run_id/>
-                <input type="hidden" name="id" value=account.id.to_string()/>
-                {needs_password.then(|| view! {
-                    <Field name="password" id="check-password" label=tr("accounts.password_for_check") kind="password" autocomplete="off" hint=tr("accounts.password_not_stored") error/>
-                })}
-                {needs_incoming.then(|| view! {
-                    <Field name="incoming_password" id="check-incoming-password" label=tr("accounts.incoming_password") kind="password" autocomplete="off" error/>
-                })}
-                <FormError error/>
-                <Submit label=tr("accounts.check_settings") pending=check.pending() class="secondary"/>
-            </ActionForm>
-            <LiveReport run_id pending=check.pending()/>
-            {move || match check.value().get() {
-                Some(Ok(report)) => Some(view! { <CheckReportView report success=t(lang, "accounts.check_passed").to_string()/> }.into_any()),
-                Some(Err(AppError::CheckFailed(report))) => Some(view! { <CheckReportView report/> }.into_any()),
-                _ => None,
-            }}
-        </section>
-    }
-}
-
-#[component]
-fn DeleteSection(id: i64) -> impl IntoView {
-    let lang = use_lang();
-    let delete = ServerAction::<DeleteAccount>::new();
-    let navigate = use_navigate();
-    on_success(delete, move |_| navigate("/directories/email-accounts", Default::default()));
-    view! {
-        <section class="panel">
-            <ActionForm action=delete attr:class="inline">
-                <input type="hidden" name="id" value=id.to_string()/>
-                <FormError error=action_error(delete)/>
-                <button type="submit" class="button danger" on:click=confirm_submit(t(lang, "accounts.confirm_delete"))>
-                    {t(lang, "accounts.delete")}
-                </button>
-            </ActionForm>
-        </section>
     }
 }

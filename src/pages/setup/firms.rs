@@ -1,11 +1,13 @@
 //! «Наши фирмы»: the tenant's own companies (name, INN, KPP, address, phone, e-mail).
 
 use super::SetupRevision;
-use crate::api::setup::{list_firms, DeleteFirm, FirmView, SaveFirm};
+use crate::api::setup::{list_firms, DeleteFirm, SaveFirm};
 use crate::components::form::{
     action_error, confirm_submit, error_text, on_success, success_count, Field, FormError, Submit,
 };
 use crate::i18n::{t, tr, use_lang};
+use crate::model::setup::FirmView;
+use crate::model::FirmId;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -25,7 +27,7 @@ pub fn FirmsTab() -> impl IntoView {
     on_success(delete, move |_| revision.bump());
     let firms = Resource::new(move || (saved.get(), deleted.get()), |_| list_firms());
     let query = use_query_map();
-    let editing = Memo::new(move |_| query.read().get("edit").and_then(|v| v.parse::<i64>().ok()));
+    let editing = Memo::new(move |_| query.read().get("edit").and_then(|v| v.parse::<i64>().ok()).map(FirmId));
     let lang = use_lang();
     view! {
         <FormError error=action_error(delete)/>
@@ -97,16 +99,7 @@ fn FirmForm(firm: Option<FirmView>, save: ServerAction<SaveFirm>) -> impl IntoVi
     let error = action_error(save);
     let lang = use_lang();
     let title = if firm.is_some() { t(lang, "firms.edit_title") } else { t(lang, "firms.add_title") };
-    let f = firm.clone().unwrap_or(FirmView {
-        id: 0,
-        name: String::new(),
-        inn: String::new(),
-        kpp: String::new(),
-        address: String::new(),
-        phone: String::new(),
-        email: String::new(),
-        version: 0,
-    });
+    let f = firm.clone().unwrap_or_default();
     view! {
         <section class="panel">
             <h2>{title}</h2>

@@ -1,12 +1,11 @@
 //! «Настройка»: the setup page with the tabs «Наши фирмы», «Торговые точки и склады», «Почта».
-//! The «Почта» tab is shown but closed until a firm and an outlet or warehouse exist.
+//! The «Почта» tab (see `crm_email`) is shown but closed until a firm and an outlet or warehouse
+//! exist.
 
 mod firms;
-mod mail;
 mod outlets;
 
 pub use firms::FirmsTab;
-pub use mail::MailTab;
 pub use outlets::OutletsTab;
 
 use crate::api::setup::get_mail_tab_lock;

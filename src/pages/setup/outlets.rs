@@ -1,11 +1,13 @@
 //! «Торговые точки и склады»: each belongs to one of the tenant's firms.
 
 use super::SetupRevision;
-use crate::api::setup::{list_firms, list_outlets, DeleteOutlet, FirmView, OutletKind, OutletView, SaveOutlet};
+use crate::api::setup::{list_firms, list_outlets, DeleteOutlet, SaveOutlet};
 use crate::components::form::{
     action_error, confirm_submit, error_text, on_success, success_count, Field, FieldProblem, FormError, Submit,
 };
 use crate::i18n::{t, tr, use_lang};
+use crate::model::setup::{FirmView, OutletKind, OutletView};
+use crate::model::{FirmId, OutletId};
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -25,10 +27,10 @@ pub fn OutletsTab() -> impl IntoView {
     on_success(delete, move |_| revision.bump());
     let data = Resource::new(
         move || (saved.get(), deleted.get()),
-        |_| async move { Ok::<_, crate::error::AppError>((list_outlets().await?, list_firms().await?)) },
+        |_| async move { Ok::<_, crate::model::error::AppError>((list_outlets().await?, list_firms().await?)) },
     );
     let query = use_query_map();
-    let editing = Memo::new(move |_| query.read().get("edit").and_then(|v| v.parse::<i64>().ok()));
+    let editing = Memo::new(move |_| query.read().get("edit").and_then(|v| v.parse::<i64>().ok()).map(OutletId));
     let lang = use_lang();
     view! {
         <FormError error=action_error(delete)/>
@@ -110,9 +112,14 @@ fn OutletForm(outlet: Option<OutletView>, firms: Vec<FirmView>, save: ServerActi
     let editing = outlet.is_some();
     let (id, version, kind, name, firm, address) = match outlet {
         Some(o) => (o.id, o.version, o.kind, o.name, o.firm_id, o.address),
-        None => {
-            (0, 0, OutletKind::Outlet, String::new(), firms.first().map(|f| f.id).unwrap_or_default(), String::new())
-        }
+        None => (
+            OutletId(0),
+            0,
+            OutletKind::Outlet,
+            String::new(),
+            firms.first().map_or(FirmId(0), |f| f.id),
+            String::new(),
+        ),
     };
     view! {
         <section class="panel">

@@ -8,16 +8,17 @@
 
 pub mod accounts;
 pub mod audit;
-pub mod firms;
+pub mod crm_email;
 pub mod meta;
+mod migrations;
 pub mod password_links;
 pub mod sessions;
-pub mod settings;
+pub mod setup;
 pub mod tenants;
 pub mod throttle;
 pub mod users;
 
-use crate::error::AppError;
+use crate::model::error::AppError;
 use crate::model::TenantId;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
@@ -37,9 +38,6 @@ pub struct Db {
     pool: AnyPool,
     backend: Backend,
 }
-
-static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
-static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
 impl Db {
     pub async fn connect(url: &str, max_connections: u32) -> Result<Self, sqlx::Error> {
@@ -77,10 +75,7 @@ impl Db {
     }
 
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
-        match self.backend {
-            Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.pool).await,
-            Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.pool).await,
-        }
+        migrations::run(&self.pool, self.backend).await
     }
 
     /// Every tenant's id, for jobs that visit each one (the update notification, key rotation).

@@ -7,7 +7,7 @@ use super::letters::{self, Sender};
 use super::report::{Recorder, StepFailure, StepObserver};
 use super::smtp::{self, Errand, Login};
 use super::MailContext;
-use crate::mail_check::{CheckReport, Reason, Side};
+use crate::model::check::{CheckReport, Reason, Side};
 use crate::model::{Date, EmailAddress, Lang, Protocol, SenderName, ServerAddress};
 use secrecy::SecretString;
 

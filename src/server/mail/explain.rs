@@ -2,7 +2,7 @@
 //! Providers word the same problem differently; the enhanced status code (RFC 3463) and a few
 //! phrases tell them apart. The raw reply is always kept and shown under the explanation.
 
-use crate::mail_check::{Reason, Step};
+use crate::model::check::{Reason, Step};
 
 /// What a negative reply at a step means. `reply` is the full text, e.g. `535 5.7.8 Error: …`.
 pub fn smtp_reply(step: Step, reply: &str) -> Reason {

@@ -7,7 +7,7 @@ use super::pop3::{Pop3, Pop3Error};
 use super::report::{Recorder, StepFailure};
 use super::smtp::Login;
 use super::{connect, silent_greeting, start_tls, tls_failure, MailContext};
-use crate::mail_check::{Reason, Side, Step};
+use crate::model::check::{Reason, Side, Step};
 use crate::model::{Date, Protocol, Security, ServerAddress};
 use async_imap::imap_proto::{Response, Status};
 use secrecy::ExposeSecret;

@@ -11,7 +11,7 @@ pub mod report;
 pub mod smtp;
 pub mod tls;
 
-use crate::mail_check::{Reason, Side, Step};
+use crate::model::check::{Reason, Side, Step};
 use crate::model::ServerAddress;
 use egress::{Egress, Refusal, Vetted};
 use report::{Recorder, StepFailure};
@@ -92,10 +92,10 @@ pub fn tls_failure(error: &(dyn std::error::Error + 'static)) -> StepFailure {
 pub fn with_fix(mut failure: StepFailure, server: &ServerAddress) -> StepFailure {
     failure.fix = match failure.reason {
         Reason::SslOnStartTlsPort => {
-            Some(crate::mail_check::Fix { port: server.port.get(), security: crate::model::Security::StartTls })
+            Some(crate::model::check::Fix { port: server.port.get(), security: crate::model::Security::StartTls })
         }
         Reason::StartTlsOnSslPort => {
-            Some(crate::mail_check::Fix { port: server.port.get(), security: crate::model::Security::Ssl })
+            Some(crate::model::check::Fix { port: server.port.get(), security: crate::model::Security::Ssl })
         }
         _ => None,
     };

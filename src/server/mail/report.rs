@@ -1,7 +1,7 @@
 //! Recording a check as it runs: each step timed and bounded by a timeout, and the first failure
 //! turned into a report entry with its reason and the server's own words.
 
-use crate::mail_check::{CheckReport, Failure, Reason, Side, Step, StepResult};
+use crate::model::check::{CheckReport, Failure, Reason, Side, Step, StepResult};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -21,7 +21,7 @@ pub struct StepFailure {
     pub reason: Reason,
     pub server_reply: Option<String>,
     /// A correction the server itself showed would work (see `mail::with_fix`).
-    pub fix: Option<crate::mail_check::Fix>,
+    pub fix: Option<crate::model::check::Fix>,
 }
 
 impl StepFailure {

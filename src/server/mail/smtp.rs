@@ -2,10 +2,10 @@
 //! opened: resolve, connect, TLS (implicit or STARTTLS), greeting, login, and for a test letter
 //! sender, recipient and data. Each step is timed and explained if it fails.
 
-use super::report::{Recorder, StepFailure};
+use super::report::{Recorder, StepFailure, StepObserver};
 use super::tls_failure;
 use super::MailContext;
-use crate::mail_check::{Reason, Side, Step};
+use crate::model::check::{CheckReport, Reason, Side, Step};
 use crate::model::{EmailAddress, Security, ServerAddress};
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{AsyncSmtpConnection, AsyncTokioStream};
@@ -41,6 +41,20 @@ pub struct Letter {
 pub struct Login<'a> {
     pub user: &'a str,
     pub password: &'a SecretString,
+}
+
+/// Runs one SMTP errand within the overall time limit and reports every step.
+pub async fn errand(
+    ctx: &MailContext,
+    server: &ServerAddress,
+    login: &Login<'_>,
+    errand: Errand<'_>,
+    observer: Option<StepObserver>,
+) -> CheckReport {
+    let mut rec = Recorder::new(ctx.step_timeout, observer);
+    let outcome = tokio::time::timeout(ctx.total_timeout, run(ctx, server, login, errand, &mut rec)).await;
+    let outcome = outcome.unwrap_or_else(|_| Err(StepFailure::new(Reason::Timeout)));
+    rec.finish(SIDE, outcome)
 }
 
 /// Runs the SMTP dialogue; every step lands in `rec`.

@@ -2,7 +2,7 @@
 //! certificates always verified against the host name the user typed (never the IP connected
 //! to), and TLS failures sorted into reasons a person can act on.
 
-use crate::mail_check::Reason;
+use crate::model::check::Reason;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::CryptoProvider;

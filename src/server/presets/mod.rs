@@ -63,7 +63,7 @@ impl Presets {
     /// The service whose domain list contains the address's domain.
     pub fn for_domain(&self, domain: &str) -> Option<&MailService> {
         let domain = domain.to_ascii_lowercase();
-        self.services.iter().find(|s| s.domains.iter().any(|d| *d == domain))
+        self.services.iter().find(|s| s.domains.contains(&domain))
     }
 }
 

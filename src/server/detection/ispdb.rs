@@ -185,7 +185,7 @@ mod tests {
     /// servers are exactly those the file lists.
     #[test]
     fn every_shipped_file_parses_into_exactly_its_servers() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/server/autoconfig/ispdb");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src/server/detection/ispdb");
         let mut checked = 0;
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();

@@ -9,8 +9,9 @@ pub mod ispdb;
 pub mod probe;
 
 use super::presets::Presets;
-use crate::mail_check::Method;
-use crate::model::{EmailAddress, Host, Port, Protocol, Security, ServerAddress};
+use crate::model::accounts::{Connection, ConnectionSource};
+use crate::model::check::Method;
+use crate::model::{EmailAddress, Host, Port, Protocol, Security, ServerAddress, ServerLogin};
 use ispdb::{fill, ProviderConfig, ServerEntry, SocketType};
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -19,27 +20,26 @@ mod embedded {
     include!(concat!(env!("OUT_DIR"), "/ispdb.rs"));
 }
 
-/// A server found for an address, with the login to use.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Found {
-    pub server: ServerAddress,
-    pub login: String,
-}
-
+/// What was found for an address.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Detected {
     /// The method that found them; `None`: nothing was known, these are the recommended defaults.
     pub source: Option<Method>,
     /// The preset's id when a mail service was recognised.
     pub provider: Option<String>,
-    pub smtp: Option<Found>,
-    pub incoming: Option<(Protocol, Found)>,
+    pub smtp: Option<ServerLogin>,
+    pub incoming: Option<(Protocol, ServerLogin)>,
 }
 
 impl Detected {
-    /// Where the settings came from, as the form shows it: a method's name, or `defaults`.
-    pub fn source_name(&self) -> &'static str {
-        self.source.map_or("defaults", Method::name)
+    /// Where the settings came from, as the form shows it.
+    pub fn source(&self) -> ConnectionSource {
+        self.source.map_or(ConnectionSource::Defaults, ConnectionSource::Found)
+    }
+
+    /// The settings as an account's connection (one password for both servers).
+    pub fn into_connection(self) -> Connection {
+        Connection { provider: self.provider, smtp: self.smtp, incoming: self.incoming, same_credentials: true }
     }
 }
 
@@ -77,12 +77,12 @@ fn security(socket: SocketType) -> Option<Security> {
 }
 
 /// The best usable server of a kind: implicit TLS before STARTTLS, plain never.
-fn best(entries: &[ServerEntry], kind: &str, address: &EmailAddress) -> Option<Found> {
+fn best(entries: &[ServerEntry], kind: &str, address: &EmailAddress) -> Option<ServerLogin> {
     let mut usable: Vec<(&ServerEntry, Security)> =
         entries.iter().filter(|e| e.kind == kind).filter_map(|e| security(e.socket_type).map(|s| (e, s))).collect();
     usable.sort_by_key(|(_, s)| *s != Security::Ssl);
     usable.into_iter().find_map(|(e, s)| {
-        Some(Found {
+        Some(ServerLogin {
             server: ServerAddress {
                 host: Host::parse(&fill(&e.host, address)).ok()?,
                 port: Port::new(u32::from(e.port)).ok()?,
@@ -96,7 +96,7 @@ fn best(entries: &[ServerEntry], kind: &str, address: &EmailAddress) -> Option<F
 pub(crate) fn from_config(
     config: &ProviderConfig,
     address: &EmailAddress,
-) -> (Option<Found>, Option<(Protocol, Found)>) {
+) -> (Option<ServerLogin>, Option<(Protocol, ServerLogin)>) {
     let smtp = best(&config.outgoing, "smtp", address);
     let incoming = best(&config.incoming, "imap", address)
         .map(|f| (Protocol::Imap, f))
@@ -108,7 +108,7 @@ pub(crate) fn from_config(
 pub(crate) fn from_service(service: &crate::model::MailService, address: &EmailAddress) -> Option<Detected> {
     let found = |p: &Option<crate::model::ServerPreset>| {
         p.as_ref().and_then(|p| {
-            Some(Found {
+            Some(ServerLogin {
                 server: ServerAddress {
                     host: Host::parse(&p.host).ok()?,
                     port: Port::new(u32::from(p.port)).ok()?,
@@ -121,7 +121,7 @@ pub(crate) fn from_service(service: &crate::model::MailService, address: &EmailA
     let smtp = found(&service.smtp);
     let incoming =
         found(&service.imap).map(|f| (Protocol::Imap, f)).or_else(|| found(&service.pop3).map(|f| (Protocol::Pop3, f)));
-    (smtp.is_some() || incoming.is_some()).then(|| Detected {
+    (smtp.is_some() || incoming.is_some()).then_some(Detected {
         source: Some(Method::Preset),
         provider: Some(service.id.clone()),
         smtp,
@@ -140,7 +140,7 @@ pub fn detect_known(presets: &Presets, address: &EmailAddress) -> Option<Detecte
     }
     let config = ispdb_by_domain().get(address.domain())?;
     let (smtp, incoming) = from_config(config, address);
-    (smtp.is_some() || incoming.is_some()).then(|| Detected {
+    (smtp.is_some() || incoming.is_some()).then_some(Detected {
         source: Some(Method::Ispdb),
         provider: None,
         smtp,
@@ -155,7 +155,7 @@ pub fn recommended(presets: &Presets, address: &EmailAddress) -> Detected {
     }
     let domain = address.domain();
     let server = |prefix: &str, port: u32| {
-        Host::parse(&format!("{prefix}.{domain}")).ok().map(|host| Found {
+        Host::parse(&format!("{prefix}.{domain}")).ok().map(|host| ServerLogin {
             server: ServerAddress { host, port: Port::new(port).expect("a standard port"), security: Security::Ssl },
             login: address.to_string(),
         })

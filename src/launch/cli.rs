@@ -1,9 +1,9 @@
 //! The operator's command line: serve, migrate, create tenants and users.
 
-use super::config::Config;
 use super::startup::{open_database, Application};
-use super::tenancy::{self, NewMember};
 use crate::model::{EmailAddress, Lang, Name, NewPassword, Role, TenantId};
+use crate::server::config::Config;
+use crate::server::tenants::{self, NewMember};
 use clap::{Parser, Subcommand};
 use std::io::BufRead;
 use std::process::ExitCode;
@@ -153,7 +153,7 @@ fn initial_password(from_stdin: bool) -> Result<(NewPassword, Option<String>), S
             .map_err(|p| format!("password refused: {}", crate::i18n::invalid_text(Lang::En, p)))?;
         Ok((password, None))
     } else {
-        let one_time = super::auth::new_token()[..16].to_string();
+        let one_time = crate::server::credentials::new_token()[..16].to_string();
         let password = NewPassword::parse(&one_time).map_err(|_| "cannot generate a password".to_string())?;
         Ok((password, Some(one_time)))
     }
@@ -178,7 +178,7 @@ async fn tenant(config: Config, cmd: TenantCommand) -> Result<(), String> {
                 password: Some(&password),
                 temporary_password: one_time.is_some(),
             };
-            let (tenant, user) = tenancy::create_tenant(&db, &name, admin, false).await.map_err(explain)?;
+            let (tenant, user) = tenants::create_tenant(&db, &name, admin, false).await.map_err(explain)?;
             println!("tenant {} created; administrator {} (user {})", tenant.0, email, user.0);
             if let Some(p) = one_time {
                 println!("one-time password (shown once): {p}");
@@ -188,8 +188,10 @@ async fn tenant(config: Config, cmd: TenantCommand) -> Result<(), String> {
         TenantCommand::List => {
             for tenant in db.tenant_ids().await.map_err(explain)? {
                 let mut tx = db.read(tenant).await.map_err(explain)?;
-                let name =
-                    super::db::tenants::name(&mut tx, tenant).await.map_err(|e| e.to_string())?.unwrap_or_default();
+                let name = crate::server::db::tenants::name(&mut tx, tenant)
+                    .await
+                    .map_err(|e| e.to_string())?
+                    .unwrap_or_default();
                 tx.commit().await.map_err(|e| e.to_string())?;
                 println!("{tenant}\t{name}");
             }
@@ -205,7 +207,8 @@ async fn user(config: Config, cmd: UserCommand) -> Result<(), String> {
     let name = parse("name", Name::parse(&name))?;
     let role = parse("role", Role::parse(&role))?;
     let mut tx = db.read(TenantId(tenant)).await.map_err(explain)?;
-    let exists = super::db::tenants::name(&mut tx, TenantId(tenant)).await.map_err(|e| e.to_string())?.is_some();
+    let exists =
+        crate::server::db::tenants::name(&mut tx, TenantId(tenant)).await.map_err(|e| e.to_string())?.is_some();
     tx.commit().await.map_err(|e| e.to_string())?;
     if !exists {
         return Err(format!("there is no tenant {tenant} (see `pochta tenant list`)"));
@@ -218,7 +221,7 @@ async fn user(config: Config, cmd: UserCommand) -> Result<(), String> {
         password: Some(&password),
         temporary_password: one_time.is_some(),
     };
-    let user = tenancy::add_member(&db, TenantId(tenant), None, member, role).await.map_err(explain)?;
+    let user = tenants::add_member(&db, TenantId(tenant), None, member, role).await.map_err(explain)?;
     println!("user {} created in tenant {tenant}", user.0);
     if let Some(p) = one_time {
         println!("one-time password (shown once): {p}");
@@ -230,7 +233,7 @@ async fn keys(config: Config, cmd: KeysCommand) -> Result<(), String> {
     use super::startup::load_secrets;
     match cmd {
         KeysCommand::Generate => {
-            println!("{}", super::secrets::Secrets::generate_line());
+            println!("{}", crate::server::secrets::Secrets::generate_line());
             Ok(())
         }
         KeysCommand::List => {
@@ -245,11 +248,11 @@ async fn keys(config: Config, cmd: KeysCommand) -> Result<(), String> {
             let db = open_database(&config).await.map_err(|e| e.to_string())?;
             if config.secret_keys.is_none() {
                 let path = config.secret_keys_file.clone().unwrap_or_else(|| config.data_dir.join("secret-keys"));
-                let id = super::keys::add_key_to_file(&path)?;
+                let id = crate::server::keys::add_key_to_file(&path)?;
                 println!("new key {id} added to {}", path.display());
             }
             let secrets = load_secrets(&config, db.backend()).map_err(|e| e.to_string())?;
-            let changed = super::keys::reencrypt_all(&db, &secrets).await.map_err(explain)?;
+            let changed = crate::server::keys::reencrypt_all(&db, &secrets).await.map_err(explain)?;
             println!("{changed} stored passwords re-encrypted under key {}", secrets.current_id());
             println!("restart the app servers so they encrypt with the new key; older keys can then be removed");
             Ok(())
@@ -261,27 +264,29 @@ async fn autoconfig(config: Config, cmd: AutoconfigCommand) -> Result<(), String
     match cmd {
         AutoconfigCommand::Parse { file } => {
             let xml = std::fs::read_to_string(&file).map_err(|e| format!("{}: {e}", file.display()))?;
-            let parsed = super::autoconfig::ispdb::parse(&xml).map_err(|e| format!("{}: {e}", file.display()))?;
+            let parsed =
+                crate::server::detection::ispdb::parse(&xml).map_err(|e| format!("{}: {e}", file.display()))?;
             let servers: Vec<_> = parsed.incoming.iter().chain(&parsed.outgoing).collect();
             println!("{}", serde_json::to_string_pretty(&servers).map_err(|e| e.to_string())?);
             Ok(())
         }
         AutoconfigCommand::Detect { address } => {
             let address = parse("address", EmailAddress::parse(&address))?;
-            let presets = super::presets::Presets::load(config.presets_file.as_deref()).map_err(|e| e.to_string())?;
+            let presets =
+                crate::server::presets::Presets::load(config.presets_file.as_deref()).map_err(|e| e.to_string())?;
             let dns = match config.dns_server {
-                Some(server) => super::dns::Dns::at(server),
-                None => super::dns::Dns::system(),
+                Some(server) => crate::server::dns::Dns::at(server),
+                None => crate::server::dns::Dns::system(),
             };
             let mail = super::startup::mail_context(&config, &dns).map_err(|e| e.to_string())?;
-            let detector = super::autoconfig::detect::Detector {
+            let detector = crate::server::detection::detect::Detector {
                 presets: &presets,
                 mail: &mail,
                 dns: &dns,
                 https_port: config.autoconfig_https_port,
                 budget: config.detection_budget(),
             };
-            let print: super::autoconfig::detect::MethodObserver = std::sync::Arc::new(|m| {
+            let print: crate::server::detection::detect::MethodObserver = std::sync::Arc::new(|m| {
                 let detail = m.detail.as_deref().unwrap_or_default();
                 println!(
                     "{:>6} ms  {:<10} {}  {detail}",
@@ -294,7 +299,7 @@ async fn autoconfig(config: Config, cmd: AutoconfigCommand) -> Result<(), String
             println!("finished in {} ms", outcome.millis);
             match outcome.found {
                 Some((method, found)) => {
-                    let server = |f: &super::autoconfig::Found| serde_json::json!({"host": f.server.host.as_str(), "port": f.server.port.get(), "security": f.server.security.as_str(), "login": f.login});
+                    let server = |f: &crate::model::ServerLogin| serde_json::json!({"host": f.server.host.as_str(), "port": f.server.port.get(), "security": f.server.security.as_str(), "login": f.login});
                     let result = serde_json::json!({
                         "method": format!("{method:?}"),
                         "provider": found.provider,
@@ -310,9 +315,9 @@ async fn autoconfig(config: Config, cmd: AutoconfigCommand) -> Result<(), String
     }
 }
 
-fn explain(error: crate::error::AppError) -> String {
+fn explain(error: crate::model::error::AppError) -> String {
     match &error {
-        crate::error::AppError::Invalid(fields) => fields
+        crate::model::error::AppError::Invalid(fields) => fields
             .0
             .iter()
             .map(|f| format!("{}: {}", f.field, crate::i18n::invalid_text(Lang::En, f.problem)))

@@ -1,4 +1,4 @@
-//! «Наши фирмы» and «Торговые точки и склады».
+//! The setup page's small directories: «Наши фирмы» and «Торговые точки и склады».
 
 use super::Tx;
 use crate::model::{FirmId, OutletId, TenantId};
@@ -25,7 +25,7 @@ pub struct FirmData<'a> {
     pub email: Option<&'a str>,
 }
 
-pub async fn list(tx: &mut Tx, tenant: TenantId) -> Result<Vec<FirmRow>, sqlx::Error> {
+pub async fn list_firms(tx: &mut Tx, tenant: TenantId) -> Result<Vec<FirmRow>, sqlx::Error> {
     sqlx::query_as(
         "SELECT id, name, inn, kpp, address, phone, email, version FROM firms WHERE tenant_id = $1 ORDER BY name, id",
     )
@@ -34,7 +34,7 @@ pub async fn list(tx: &mut Tx, tenant: TenantId) -> Result<Vec<FirmRow>, sqlx::E
     .await
 }
 
-pub async fn insert(tx: &mut Tx, tenant: TenantId, firm: &FirmData<'_>) -> Result<FirmId, sqlx::Error> {
+pub async fn insert_firm(tx: &mut Tx, tenant: TenantId, firm: &FirmData<'_>) -> Result<FirmId, sqlx::Error> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO firms (tenant_id, name, inn, kpp, address, phone, email) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
@@ -51,7 +51,7 @@ pub async fn insert(tx: &mut Tx, tenant: TenantId, firm: &FirmData<'_>) -> Resul
 }
 
 /// Updates a firm if it still has `version`; `false` when it changed meanwhile or is gone.
-pub async fn update(
+pub async fn update_firm(
     tx: &mut Tx,
     tenant: TenantId,
     id: FirmId,
@@ -73,24 +73,6 @@ pub async fn update(
     .bind(firm.email)
     .execute(&mut **tx)
     .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-pub async fn exists(tx: &mut Tx, tenant: TenantId, id: FirmId) -> Result<bool, sqlx::Error> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM firms WHERE tenant_id = $1 AND id = $2")
-        .bind(tenant.0)
-        .bind(id.0)
-        .fetch_one(&mut **tx)
-        .await?;
-    Ok(n > 0)
-}
-
-pub async fn delete(tx: &mut Tx, tenant: TenantId, id: FirmId) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("DELETE FROM firms WHERE tenant_id = $1 AND id = $2")
-        .bind(tenant.0)
-        .bind(id.0)
-        .execute(&mut **tx)
-        .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -160,21 +142,32 @@ pub async fn update_outlet(
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn outlet_exists(tx: &mut Tx, tenant: TenantId, id: OutletId) -> Result<bool, sqlx::Error> {
-    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outlets WHERE tenant_id = $1 AND id = $2")
-        .bind(tenant.0)
-        .bind(id.0)
-        .fetch_one(&mut **tx)
-        .await?;
+/// One of the two directories, for what both do alike.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Directory {
+    Firms,
+    Outlets,
+}
+
+impl Directory {
+    fn table(self) -> &'static str {
+        match self {
+            Directory::Firms => "firms",
+            Directory::Outlets => "outlets",
+        }
+    }
+}
+
+pub async fn exists(tx: &mut Tx, tenant: TenantId, directory: Directory, id: i64) -> Result<bool, sqlx::Error> {
+    let sql = format!("SELECT COUNT(*) FROM {} WHERE tenant_id = $1 AND id = $2", directory.table());
+    let n: i64 = sqlx::query_scalar(&sql).bind(tenant.0).bind(id).fetch_one(&mut **tx).await?;
     Ok(n > 0)
 }
 
-pub async fn delete_outlet(tx: &mut Tx, tenant: TenantId, id: OutletId) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query("DELETE FROM outlets WHERE tenant_id = $1 AND id = $2")
-        .bind(tenant.0)
-        .bind(id.0)
-        .execute(&mut **tx)
-        .await?;
+/// Deletes a row; a foreign key refuses it while something refers to it.
+pub async fn delete(tx: &mut Tx, tenant: TenantId, directory: Directory, id: i64) -> Result<bool, sqlx::Error> {
+    let sql = format!("DELETE FROM {} WHERE tenant_id = $1 AND id = $2", directory.table());
+    let done = sqlx::query(&sql).bind(tenant.0).bind(id).execute(&mut **tx).await?;
     Ok(done.rows_affected() == 1)
 }
 

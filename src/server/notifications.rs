@@ -3,10 +3,10 @@
 //! administrators get «обновление завершено». Each (tenant, version) is claimed in the database
 //! first, so with several app servers starting at once only one sends it.
 
-use super::db::{self, accounts, meta, now_millis, users};
+use super::db::accounts::{self, SecretField};
+use super::db::{self, meta, now_millis, users};
 use super::mail::letters::{self, Sender};
-use super::mail::smtp::{Errand, Login};
-use super::secrets::Binding;
+use super::mail::smtp::{self, Errand, Login};
 use super::state::AppState;
 use crate::model::{EmailAddress, SenderName, TenantId};
 
@@ -128,9 +128,9 @@ async fn try_notify(state: &AppState, tenant: TenantId, version: &str) -> Result
     let (Some(server), Ok(address)) = (system.smtp.clone(), EmailAddress::parse(&system.address)) else {
         return Ok(Outcome::NotConfigured);
     };
-    let Some(envelope) = &system.password else { return Ok(Outcome::NoPassword) };
-    let binding = Binding { tenant: tenant.0, account: system.id.0, field: accounts::SecretField::Main.column() };
-    let password = state.secrets.decrypt(envelope, &binding).map_err(|e| e.to_string())?;
+    let Some(password) = state.secrets.open_stored(&system, SecretField::Main).map_err(|e| e.to_string())? else {
+        return Ok(Outcome::NoPassword);
+    };
     if admins.is_empty() {
         return Ok(Outcome::NoAdministrators);
     }
@@ -142,7 +142,7 @@ async fn try_notify(state: &AppState, tenant: TenantId, version: &str) -> Result
     for admin in &admins {
         let Ok(to) = EmailAddress::parse(&admin.email) else { continue };
         let letter = letters::update_completed(admin.lang, &sender, &to, version, now_millis())?;
-        let report = super::mail_tab::run_smtp(state, &server, &login, Errand::Send(&letter), None).await;
+        let report = smtp::errand(&state.mail, &server, &login, Errand::Send(&letter), None).await;
         match report.failure {
             None => sent += 1,
             Some(f) => return Err(format!("{}: {}", f.reason.name(), f.server_reply.unwrap_or_default())),

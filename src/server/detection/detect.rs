@@ -8,8 +8,8 @@ use super::super::dns::Dns;
 use super::super::mail::MailContext;
 use super::super::presets::Presets;
 use super::ispdb::{self, ProviderConfig};
-use super::{from_config, from_preset, from_service, ispdb_by_domain, probe, Detected, Found};
-use crate::mail_check::{Method, MethodResult};
+use super::{from_config, from_preset, from_service, ispdb_by_domain, probe, Detected, ServerLogin};
+use crate::model::check::{Method, MethodResult};
 use crate::model::{EmailAddress, Host, Port, Protocol, Security, ServerAddress};
 use futures::future::BoxFuture;
 use futures::stream::{FuturesUnordered, StreamExt};
@@ -183,7 +183,7 @@ impl Detector<'_> {
         let first = |protocol: Protocol| {
             names.iter().zip(&records).filter(|((_, p, _), _)| *p == protocol).find_map(|((_, _, security), found)| {
                 let record = found.first()?;
-                Some(Found {
+                Some(ServerLogin {
                     server: ServerAddress {
                         host: Host::parse(&record.host).ok()?,
                         port: Port::new(u32::from(record.port)).ok()?,
@@ -216,7 +216,7 @@ impl Detector<'_> {
             probe::first_answering(self.mail, Protocol::Imap, &hosts[1], timeout),
             probe::first_answering(self.mail, Protocol::Pop3, &hosts[2], timeout),
         );
-        let found = |server: ServerAddress| Found { server, login: address.to_string() };
+        let found = |server: ServerAddress| ServerLogin { server, login: address.to_string() };
         let smtp = smtp.map(found);
         let incoming = imap.map(|s| (Protocol::Imap, found(s))).or_else(|| pop3.map(|s| (Protocol::Pop3, found(s))));
         if smtp.is_none() && incoming.is_none() {
@@ -258,7 +258,7 @@ mod tests {
         Some(Detected {
             source: Some(Method::Probe),
             provider: None,
-            smtp: Some(Found {
+            smtp: Some(ServerLogin {
                 server: ServerAddress {
                     host: Host::parse(host).unwrap(),
                     port: Port::new(465).unwrap(),

@@ -1,15 +1,16 @@
 //! «Почта»: choose the mail service, check the servers with a real test letter («Отправить»),
 //! and save («Сохранить») into CRM ► Уведомления ► Электронная почта and the accounts directory.
 
-use crate::api::mail_tab::{load_mail_tab, MailTabOutcome, MailTabView, SubmitMailTab};
+use crate::api::crm_email::{load_mail_tab, SubmitMailTab};
 use crate::components::check_report::CheckReportView;
 use crate::components::form::{
     action_error, error_text, on_success, CheckboxField, Field, FieldProblem, FormError, Submit,
 };
 use crate::components::live_report::{LiveReport, RunIdField};
-use crate::error::AppError;
 use crate::i18n::{t, tf, tr, use_lang};
-use crate::mail_check::{Fix, Side};
+use crate::model::check::{Fix, Side};
+use crate::model::crm_email::{MailTabIntent, MailTabOutcome, MailTabView};
+use crate::model::error::AppError;
 use crate::model::{MailService, Security, APP_PASSWORD_GUIDE, OTHER_SERVICE};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -93,8 +94,8 @@ fn MailForm(data: MailTabView, submit: ServerAction<SubmitMailTab>) -> impl Into
     });
 
     let pending = submit.pending();
-    let running = move |intent: &'static str| {
-        Signal::derive(move || pending.get() && submit.input().get().is_some_and(|i| i.intent == intent))
+    let running = move |intent: MailTabIntent| {
+        Signal::derive(move || pending.get() && submit.input().get().is_some_and(|i| i.input.intent() == Some(intent)))
     };
     let value = |s: Option<String>| s.unwrap_or_default();
 
@@ -147,10 +148,17 @@ fn MailForm(data: MailTabView, submit: ServerAction<SubmitMailTab>) -> impl Into
             <Field name="recipient" label=tr("mail_tab.recipient") kind="email" value=value(saved.as_ref().map(|s| s.test_recipient.clone())) hint=tr("mail_tab.recipient_hint") error/>
             <FormError error/>
             <div class="actions">
-                <Submit label=tr("mail_tab.send") name="intent" value="send" class="secondary" pending busy=running("send")/>
-                <Submit label=tr("common.save") name="intent" value="save" pending busy=running("save")/>
+                <Submit
+                    label=tr("mail_tab.send")
+                    name="intent"
+                    value=MailTabIntent::Send.code()
+                    class="secondary"
+                    pending
+                    busy=running(MailTabIntent::Send)
+                />
+                <Submit label=tr("common.save") name="intent" value=MailTabIntent::Save.code() pending busy=running(MailTabIntent::Save)/>
             </div>
-            <LiveReport run_id pending=running("send")/>
+            <LiveReport run_id pending=running(MailTabIntent::Send)/>
             <Outcome submit apply_fix/>
         </ActionForm>
     }

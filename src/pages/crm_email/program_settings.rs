@@ -1,9 +1,10 @@
 //! «Настройки программы», with the group CRM ► Уведомления ► Электронная почта that the «Почта»
 //! tab fills.
 
-use crate::api::mail_tab::{crm_email_settings, CrmEmailView};
+use crate::api::crm_email::crm_email_settings;
 use crate::components::form::error_text;
 use crate::i18n::{t, tr, use_lang};
+use crate::model::crm_email::CrmEmailView;
 use crate::model::format_timestamp;
 use leptos::prelude::*;
 use leptos_router::components::A;

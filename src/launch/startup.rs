@@ -1,17 +1,17 @@
 //! Building the running application from a configuration: database, migrations, routes,
 //! middleware, listener. Tests build it the same way on a free port.
 
-use super::config::Config;
-use super::db::{Backend, Db};
-use super::dns::Dns;
-use super::mail::egress::{Egress, SystemResolver};
-use super::mail::tls::TlsTrust;
-use super::mail::MailContext;
-use super::presets::Presets;
-use super::secrets::Secrets;
-use super::state::AppState;
-use super::web::{cross_origin_guard, error_status, provide_request_context, security_headers};
 use crate::app::{shell, App};
+use crate::server::config::Config;
+use crate::server::db::{Backend, Db};
+use crate::server::dns::Dns;
+use crate::server::mail::egress::{Egress, SystemResolver};
+use crate::server::mail::tls::TlsTrust;
+use crate::server::mail::MailContext;
+use crate::server::presets::Presets;
+use crate::server::secrets::Secrets;
+use crate::server::state::AppState;
+use crate::server::web::{cross_origin_guard, error_status, provide_request_context, security_headers};
 use axum::{middleware, Router};
 use leptos::config::LeptosOptions;
 use leptos_axum::{file_and_error_handler_with_context, generate_route_list, LeptosRoutes};
@@ -107,7 +107,7 @@ pub fn load_secrets(config: &Config, backend: Backend) -> Result<Secrets, StartE
 /// The egress guard resolves through the operator's DNS server when one is set, else through
 /// the system (which also knows /etc/hosts).
 pub fn mail_context(config: &Config, dns: &Dns) -> Result<MailContext, StartError> {
-    let resolver: Arc<dyn super::mail::egress::Resolver> = match config.dns_server {
+    let resolver: Arc<dyn crate::server::mail::egress::Resolver> = match config.dns_server {
         Some(_) => Arc::new(dns.clone()),
         None => Arc::new(SystemResolver),
     };
@@ -133,7 +133,7 @@ impl Application {
         // must not delay serving).
         let notifying = state.clone();
         tokio::spawn(async move {
-            match super::notify::after_start(&notifying, env!("CARGO_PKG_VERSION")).await {
+            match crate::server::notifications::after_start(&notifying, env!("CARGO_PKG_VERSION")).await {
                 Ok(outcomes) => {
                     for (tenant, outcome) in outcomes {
                         tracing::info!(tenant = tenant.0, ?outcome, "update notification");

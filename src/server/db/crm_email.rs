@@ -1,4 +1,5 @@
-//! The program setting group «CRM ► Уведомления ► Электронная почта» (one per tenant).
+//! The program setting group «CRM ► Уведомления ► Электронная почта» (one per tenant): the
+//! «Почта» tab writes it, «Настройки программы» shows it.
 
 use super::{flag, now_millis, Tx};
 use crate::model::{AccountId, TenantId, UserId};

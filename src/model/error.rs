@@ -3,7 +3,7 @@
 //! failures are logged on the server (see `server::fail`) and arrive here as `Internal`, without
 //! their text.
 
-use crate::mail_check::CheckReport;
+use crate::model::check::CheckReport;
 use crate::model::{FieldErrors, Invalid};
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
@@ -165,4 +165,11 @@ pub fn ensure_valid(errors: FieldErrors) -> Result<(), AppError> {
     } else {
         Err(AppError::Invalid(errors))
     }
+}
+
+/// The parsed value of a whole form: the field problems if there were any, else the value (which
+/// every field being valid guarantees).
+pub fn valid<T>(errors: FieldErrors, value: Option<T>) -> Result<T, AppError> {
+    ensure_valid(errors)?;
+    value.ok_or(AppError::Internal)
 }

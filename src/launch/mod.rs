@@ -1,0 +1,7 @@
+//! The top of the crate: the operator's command line and building the running web server. The
+//! only module that sees every layer (the web server needs the app's routes); nothing imports it.
+
+pub mod cli;
+pub mod startup;
+
+pub use startup::Application;

@@ -1,0 +1,216 @@
+//! The program setting *CRM ► Уведомления ► Электронная почта* on the wire: what the «Почта» tab
+//! and «Настройки программы» show, the tab's form (one form, two buttons) and its draft.
+
+use super::accounts::{hidden_number, mail_password, ticked};
+use super::check::CheckReport;
+use super::error::{valid, AppError};
+use super::{
+    AccountId, EmailAddress, FieldErrors, MailService, Protocol, Security, SenderName, ServerAddress, OTHER_SERVICE,
+};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The saved group «CRM ► Уведомления ► Электронная почта». Never carries the password.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CrmEmailView {
+    /// The mail service's id (`yandex`, `other`, …).
+    pub provider: String,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub use_ssl: bool,
+    pub login: String,
+    pub has_password: bool,
+    pub sender_name: String,
+    pub sender_email: String,
+    pub test_recipient: String,
+    pub account_id: AccountId,
+    pub account_name: String,
+    pub updated_at: i64,
+    pub version: i64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MailTabView {
+    pub services: Vec<MailService>,
+    pub settings: Option<CrmEmailView>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum MailTabOutcome {
+    /// The test letter was accepted by the server; nothing was saved.
+    TestLetterSent { report: CheckReport, recipient: String },
+    /// Both places were written; the new version of the settings.
+    Saved { version: i64 },
+}
+
+/// The «Почта» tab's form, named as the form names its fields.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct MailTabInput {
+    /// `send` («Отправить») or `save` («Сохранить»).
+    pub intent: String,
+    pub provider: String,
+    pub smtp_host: String,
+    pub use_ssl: String,
+    pub smtp_port: String,
+    pub login: String,
+    pub password: String,
+    pub sender_name: String,
+    pub sender_email: String,
+    pub recipient: String,
+    /// The settings' version the form was loaded with (0: never saved).
+    pub version: String,
+}
+
+impl fmt::Debug for MailTabInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MailTabInput")
+            .field("intent", &self.intent)
+            .field("provider", &self.provider)
+            .field("login", &self.login)
+            .field("password", &"[REDACTED]")
+            .finish_non_exhaustive()
+    }
+}
+
+/// Which button sent the tab's form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MailTabIntent {
+    /// «Отправить»: a real test letter; nothing is saved.
+    Send,
+    /// «Сохранить».
+    Save,
+}
+
+impl MailTabIntent {
+    pub fn code(self) -> &'static str {
+        match self {
+            MailTabIntent::Send => "send",
+            MailTabIntent::Save => "save",
+        }
+    }
+}
+
+/// The chosen mail service: a preset names its server, «Другой» brings its own.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ServiceChoice {
+    Preset(String),
+    Other(ServerAddress),
+}
+
+/// The tab's form, parsed.
+#[derive(Debug)]
+pub struct MailTabDraft {
+    pub intent: MailTabIntent,
+    pub service: ServiceChoice,
+    pub login: EmailAddress,
+    /// `None`: left empty (keep the stored password).
+    pub password: Option<SecretString>,
+    pub sender_name: SenderName,
+    pub sender_email: EmailAddress,
+    /// Required to send a test letter; kept with the settings when given.
+    pub recipient: Option<EmailAddress>,
+    pub version: i64,
+}
+
+impl MailTabInput {
+    pub fn intent(&self) -> Option<MailTabIntent> {
+        match self.intent.trim() {
+            "send" => Some(MailTabIntent::Send),
+            "save" => Some(MailTabIntent::Save),
+            _ => None,
+        }
+    }
+
+    pub fn parse(&self) -> Result<MailTabDraft, AppError> {
+        let intent = self.intent().ok_or(AppError::BadRequest)?;
+        let version = hidden_number(&self.version)?;
+        let mut errors = FieldErrors::new();
+        let service = match self.provider.trim() {
+            OTHER_SERVICE => ServerAddress::parse_fields(
+                &mut errors,
+                "smtp",
+                Protocol::Smtp,
+                &self.smtp_host,
+                &self.smtp_port,
+                Ok(Security::from_use_ssl(ticked(&self.use_ssl))),
+            )
+            .map(ServiceChoice::Other),
+            "" => errors.check("provider", Err(super::Invalid::Required)),
+            preset => Some(ServiceChoice::Preset(preset.to_string())),
+        };
+        let login = errors.check("login", EmailAddress::parse(&self.login));
+        let sender_name = errors.check("sender_name", SenderName::parse(&self.sender_name));
+        let sender_email = errors.check("sender_email", EmailAddress::parse(&self.sender_email));
+        let recipient = if intent == MailTabIntent::Send || !self.recipient.trim().is_empty() {
+            errors.check("recipient", EmailAddress::parse(&self.recipient)).map(Some)
+        } else {
+            Some(None)
+        };
+        let password = mail_password(&mut errors, "password", &self.password);
+        let draft = (|| {
+            Some(MailTabDraft {
+                intent,
+                service: service?,
+                login: login?,
+                password,
+                sender_name: sender_name?,
+                sender_email: sender_email?,
+                recipient: recipient?,
+                version,
+            })
+        })();
+        valid(errors, draft)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Invalid;
+
+    fn form() -> MailTabInput {
+        MailTabInput {
+            intent: "send".into(),
+            provider: OTHER_SERVICE.into(),
+            smtp_host: "smtp.romashka.ru".into(),
+            use_ssl: "true".into(),
+            smtp_port: "465".into(),
+            login: "anna@romashka.ru".into(),
+            password: "secret".into(),
+            sender_name: "Ромашка".into(),
+            sender_email: "anna@romashka.ru".into(),
+            recipient: "boris@romashka.ru".into(),
+            version: "3".into(),
+        }
+    }
+
+    #[test]
+    fn the_form_parses_into_a_draft() {
+        let draft = form().parse().unwrap();
+        assert_eq!(draft.intent, MailTabIntent::Send);
+        assert!(matches!(draft.service, ServiceChoice::Other(ref s) if s.security == Security::Ssl));
+        assert_eq!(draft.version, 3);
+        let preset = MailTabInput { provider: "yandex".into(), smtp_host: String::new(), ..form() };
+        assert_eq!(preset.parse().unwrap().service, ServiceChoice::Preset("yandex".into()));
+    }
+
+    #[test]
+    fn a_test_letter_needs_a_recipient_and_a_save_does_not() {
+        let send = MailTabInput { recipient: String::new(), ..form() };
+        let Err(AppError::Invalid(errors)) = send.parse() else { panic!("a recipient is required") };
+        assert_eq!(errors.for_field("recipient"), Some(Invalid::Required));
+        let save = MailTabInput { intent: "save".into(), recipient: String::new(), ..form() };
+        assert!(save.parse().unwrap().recipient.is_none());
+    }
+
+    #[test]
+    fn ssl_on_the_starttls_port_is_explained_at_the_field() {
+        let Err(AppError::Invalid(errors)) = MailTabInput { smtp_port: "587".into(), ..form() }.parse() else {
+            panic!("refused")
+        };
+        assert_eq!(errors.for_field("smtp_security"), Some(Invalid::SslOnStartTlsPort(587)));
+        assert_eq!(MailTabInput { intent: "post".into(), ..form() }.parse().unwrap_err(), AppError::BadRequest);
+    }
+}

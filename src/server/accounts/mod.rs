@@ -1,0 +1,169 @@
+//! The directory «Учетные записи электронной почты»: who may see and change which account, and
+//! the flows of its screens. An account is saved only after it passes its check; a stored
+//! password goes only where it was saved for (see `stored_password`).
+
+mod automatic;
+mod check;
+mod passwords;
+mod save;
+pub mod stored_password;
+mod views;
+
+pub use check::check;
+pub use passwords::Typed;
+
+use super::db::{self, accounts, accounts::AccountRow};
+use super::detection;
+use super::fail::on_foreign_key;
+use super::progress::Progress;
+use super::session::CurrentUser;
+use super::state::AppState;
+use crate::model::accounts::{
+    AccountDraft, AccountIntent, AccountListView, AccountOutcome, AccountSort, AccountView, Basics, Connection,
+    ForWhom, SetupMode,
+};
+use crate::model::error::{ensure_valid, AppError};
+use crate::model::{AccountId, FieldErrors, Invalid, ServerLogin};
+use stored_password::Purpose;
+
+pub const PAGE_SIZE: i64 = 50;
+
+/// Whether `user` may change `account`: its owner, or an administrator for shared ones.
+fn can_edit(user: &CurrentUser, account: &AccountRow) -> bool {
+    match account.owner {
+        Some(owner) => owner == user.id,
+        None => user.is_admin(),
+    }
+}
+
+/// An account `user` may see (shared, or their own); others do not exist for them.
+async fn visible(state: &AppState, user: &CurrentUser, id: AccountId) -> Result<AccountRow, AppError> {
+    let mut tx = state.db.read(user.tenant).await?;
+    let account = accounts::get_visible(&mut tx, user.tenant, user.id, id).await?;
+    tx.commit().await?;
+    account.ok_or(AppError::NotFound)
+}
+
+/// Every server an account has settings for, with its login (the address when none is saved).
+fn saved_connection(account: &AccountRow) -> Connection {
+    let with_login = |server: &Option<crate::model::ServerAddress>, login: &Option<String>| {
+        server
+            .clone()
+            .map(|server| ServerLogin { server, login: login.clone().unwrap_or_else(|| account.address.clone()) })
+    };
+    Connection {
+        provider: account.provider.clone(),
+        smtp: with_login(&account.smtp, &account.smtp_login),
+        incoming: account.incoming_protocol.zip(with_login(&account.incoming, &account.incoming_login)),
+        same_credentials: account.same_credentials,
+    }
+}
+
+/// The servers an account actually uses: SMTP only when it sends, the incoming server only when
+/// it receives. This is where its passwords go.
+pub fn connection_in_use(account: &AccountRow) -> Connection {
+    let mut connection = saved_connection(account);
+    connection.smtp = connection.smtp.filter(|_| account.use_for_sending);
+    connection.incoming = connection.incoming.filter(|_| account.use_for_receiving);
+    connection
+}
+
+pub async fn list(
+    state: &AppState,
+    user: &CurrentUser,
+    search: &str,
+    sort: AccountSort,
+    page: u32,
+) -> Result<AccountListView, AppError> {
+    let order = match sort {
+        AccountSort::Name => accounts::Order::Name,
+        AccountSort::Sender => accounts::Order::Sender,
+        AccountSort::Address => accounts::Order::Address,
+        AccountSort::LastCheck => accounts::Order::LastCheck,
+    };
+    let search = Some(search.trim()).filter(|s| !s.is_empty());
+    let offset = i64::from(page) * PAGE_SIZE;
+    let mut tx = state.db.read(user.tenant).await?;
+    let mut rows = accounts::list_visible(&mut tx, user.tenant, user.id, search, order, PAGE_SIZE + 1, offset).await?;
+    let system_id = accounts::system_account(&mut tx, user.tenant).await?.map(|a| a.id);
+    tx.commit().await?;
+    let has_more = rows.len() as i64 > PAGE_SIZE;
+    rows.truncate(PAGE_SIZE as usize);
+    Ok(AccountListView {
+        rows: rows.into_iter().map(views::row).collect(),
+        page,
+        has_more,
+        is_admin: user.is_admin(),
+        system_id,
+    })
+}
+
+pub async fn get(state: &AppState, user: &CurrentUser, id: AccountId) -> Result<AccountView, AppError> {
+    Ok(views::account(user, visible(state, user, id).await?))
+}
+
+/// What only the service can judge about a draft: shared accounts are an administrator's, and
+/// the system account sends on its own, so it keeps its password.
+fn check_rights(user: &CurrentUser, existing: Option<&AccountRow>, basics: &Basics) -> Result<(), AppError> {
+    let is_system = existing.is_some_and(|a| a.is_system);
+    let mut errors = FieldErrors::new();
+    if (is_system || basics.for_whom == ForWhom::Everyone) && !user.is_admin() {
+        errors.add("for_whom", Invalid::SharedAccountsAdminOnly);
+    }
+    if is_system && !basics.remember_password {
+        errors.add("remember_password", Invalid::PasswordRequiredForAutomaticUse);
+    }
+    ensure_valid(errors)
+}
+
+/// «Создать», «Далее», «Сохранить».
+pub async fn submit(
+    state: &AppState,
+    user: &CurrentUser,
+    draft: AccountDraft,
+    progress: Option<Progress>,
+) -> Result<AccountOutcome, AppError> {
+    let existing = match draft.id {
+        Some(id) => Some(visible(state, user, id).await?),
+        None => None,
+    };
+    if existing.as_ref().is_some_and(|account| !can_edit(user, account)) {
+        return Err(AppError::Forbidden);
+    }
+    check_rights(user, existing.as_ref(), &draft.basics)?;
+    if draft.intent == AccountIntent::Next {
+        // «Далее»: the recommended parameters for the address, to review by hand.
+        let found = detection::recommended(&state.presets, &draft.basics.address);
+        let source = found.source();
+        return Ok(AccountOutcome::Manual { connection: found.into_connection().view(source), report: None });
+    }
+    let Some(connection) = draft.connection.as_ref().filter(|_| draft.mode == SetupMode::Manual) else {
+        return automatic::setup(state, user, &draft.basics, draft.password.as_ref(), progress).await;
+    };
+    let mut errors = FieldErrors::new();
+    let typed = passwords::Typed { main: draft.password.as_ref(), incoming: draft.incoming_password.as_ref() };
+    let passwords = passwords::choose(state, typed, connection, existing.as_ref(), Purpose::Save, &mut errors);
+    ensure_valid(errors)?;
+    let target = check::Target::of_draft(&draft.basics);
+    let report = check::run(state, user, &target, connection, &passwords, progress.as_ref()).await?;
+    if !report.passed() {
+        return Err(AppError::CheckFailed(report));
+    }
+    let id = save::save(state, user, existing.as_ref(), draft.version, &draft.basics, connection, &passwords).await?;
+    Ok(AccountOutcome::Saved { id, report })
+}
+
+/// Deletes an account (never the system account; not while the CRM settings use it).
+pub async fn delete(state: &AppState, user: &CurrentUser, id: AccountId) -> Result<(), AppError> {
+    let account = visible(state, user, id).await?;
+    if account.is_system || !can_edit(user, &account) {
+        return Err(AppError::Forbidden);
+    }
+    let mut tx = state.db.write(user.tenant).await?;
+    if !accounts::delete(&mut tx, user.tenant, account.id).await.map_err(on_foreign_key())? {
+        return Err(AppError::NotFound);
+    }
+    db::audit::record(&mut tx, user.tenant, Some(user.id), "delete", "email_account", &account.address).await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,46 @@
+//! An account row as the directory's screens show it: a list row, or the whole account with the
+//! settings it was saved with. Passwords appear only as "stored or not".
+
+use super::{can_edit, saved_connection};
+use crate::model::accounts::{AccountRowView, AccountView, ConnectionSource, LastCheckView};
+use crate::server::db::accounts::AccountRow;
+use crate::server::session::CurrentUser;
+
+fn last_check(a: &AccountRow) -> LastCheckView {
+    LastCheckView { at: a.last_check_at, ok: a.last_check_ok, reason: a.last_check_reason.clone() }
+}
+
+pub fn row(a: AccountRow) -> AccountRowView {
+    AccountRowView {
+        id: a.id,
+        configured: a.smtp.is_some() || a.incoming.is_some(),
+        last_check: last_check(&a),
+        for_everyone: a.owner.is_none(),
+        name: a.name,
+        sender_name: a.sender_name,
+        address: a.address,
+        is_system: a.is_system,
+        use_for_sending: a.use_for_sending,
+        use_for_receiving: a.use_for_receiving,
+    }
+}
+
+pub fn account(user: &CurrentUser, a: AccountRow) -> AccountView {
+    AccountView {
+        id: a.id,
+        can_edit: can_edit(user, &a),
+        connection: saved_connection(&a).view(ConnectionSource::Saved),
+        last_check: last_check(&a),
+        for_everyone: a.owner.is_none(),
+        initial_load_date: a.initial_load_date.map(|d| d.to_string()).unwrap_or_default(),
+        has_password: a.password.is_some(),
+        has_incoming_password: a.incoming_password.is_some(),
+        name: a.name,
+        address: a.address,
+        sender_name: a.sender_name,
+        is_system: a.is_system,
+        use_for_sending: a.use_for_sending,
+        use_for_receiving: a.use_for_receiving,
+        version: a.version,
+    }
+}

@@ -1,0 +1,87 @@
+//! CRM ► Уведомления ► Электронная почта, the «Почта» tab's service: reading the saved group,
+//! the test letter («Отправить») and the save («Сохранить») that writes the group together with
+//! its directory account. Administrators only, and only once the tab is open.
+
+mod save;
+mod test_letter;
+
+pub use save::save;
+pub use test_letter::send_test_letter;
+
+use super::accounts::connection_in_use;
+use super::accounts::stored_password::{Destination, Destinations, Routes};
+use super::db::{self, accounts, Tx};
+use super::session::Admin;
+use super::setup::require_mail_tab_open;
+use super::state::AppState;
+use crate::model::crm_email::{CrmEmailView, MailTabDraft, MailTabView, ServiceChoice};
+use crate::model::error::AppError;
+use crate::model::{AccountId, Host, Invalid, Port, Protocol, ServerAddress, ServerLogin, TenantId};
+
+pub async fn load(state: &AppState, admin: &Admin) -> Result<MailTabView, AppError> {
+    let mut tx = state.db.read(admin.tenant).await?;
+    require_mail_tab_open(&mut tx, admin.tenant).await?;
+    let settings = view(&mut tx, admin.tenant).await?;
+    tx.commit().await?;
+    Ok(MailTabView { services: state.presets.all().to_vec(), settings })
+}
+
+/// The group as «Настройки программы» shows it.
+pub async fn settings_view(state: &AppState, admin: &Admin) -> Result<Option<CrmEmailView>, AppError> {
+    let mut tx = state.db.read(admin.tenant).await?;
+    let settings = view(&mut tx, admin.tenant).await?;
+    tx.commit().await?;
+    Ok(settings)
+}
+
+async fn view(tx: &mut Tx, tenant: TenantId) -> Result<Option<CrmEmailView>, AppError> {
+    let Some(row) = db::crm_email::get(tx, tenant).await? else { return Ok(None) };
+    let account = accounts::find_by_id(tx, tenant, AccountId(row.account_id)).await?;
+    Ok(Some(CrmEmailView {
+        provider: row.provider,
+        smtp_host: row.smtp_host,
+        smtp_port: u16::try_from(row.smtp_port).unwrap_or_default(),
+        use_ssl: row.use_ssl != 0,
+        login: row.login,
+        has_password: account.as_ref().is_some_and(|a| a.password.is_some()),
+        sender_name: row.sender_name,
+        sender_email: row.sender_email,
+        test_recipient: row.test_recipient.unwrap_or_default(),
+        account_id: AccountId(row.account_id),
+        account_name: account.map(|a| a.name).unwrap_or_default(),
+        updated_at: row.updated_at,
+        version: row.version,
+    }))
+}
+
+/// The SMTP server the draft names: a preset's, or the one typed for «Другой».
+fn smtp_server(state: &AppState, draft: &MailTabDraft) -> Result<ServerAddress, AppError> {
+    let id = match &draft.service {
+        ServiceChoice::Other(server) => return Ok(server.clone()),
+        ServiceChoice::Preset(id) => id,
+    };
+    let service = state.presets.get(id).ok_or_else(|| AppError::field("provider", Invalid::UnknownChoice))?;
+    let preset = service.smtp.as_ref().ok_or_else(|| AppError::field("provider", Invalid::PresetNotConfigured))?;
+    let host = Host::parse(&preset.host).map_err(|_| AppError::Internal)?;
+    let port = Port::new(u32::from(preset.port)).map_err(|_| AppError::Internal)?;
+    Ok(ServerAddress { host, port, security: preset.security })
+}
+
+/// The service id stored with the group.
+fn provider_id(draft: &MailTabDraft) -> &str {
+    match &draft.service {
+        ServiceChoice::Preset(id) => id,
+        ServiceChoice::Other(_) => crate::model::OTHER_SERVICE,
+    }
+}
+
+/// Where the test letter's password goes: the SMTP server with the tab's login.
+fn smtp_destination(smtp: &ServerAddress, draft: &MailTabDraft) -> Destinations {
+    let to = ServerLogin { server: smtp.clone(), login: draft.login.to_string() };
+    Destinations::from([Destination::new(Protocol::Smtp, &to)])
+}
+
+/// Where a saved account's password was saved to go (`None`: none is stored).
+fn stored_routes(account: &accounts::AccountRow) -> Option<Destinations> {
+    account.password.is_some().then(|| Routes::of(&connection_in_use(account)).main)
+}

@@ -1,0 +1,112 @@
+//! «Сохранить» on the «Почта» tab: the setting group and the directory account for the login's
+//! address («для всех», for sending) with an audit row, in one transaction: either both places
+//! change or neither does. The program sends on its own, so the password must end up stored.
+
+use super::{provider_id, smtp_server, stored_routes};
+use crate::model::accounts::Connection;
+use crate::model::crm_email::{MailTabDraft, MailTabOutcome};
+use crate::model::error::AppError;
+use crate::model::{EmailAddress, Invalid, Security, ServerLogin};
+use crate::server::accounts::connection_in_use;
+use crate::server::accounts::stored_password::{source, Purpose, Routes};
+use crate::server::db::accounts::{self, AccountData, SecretField};
+use crate::server::db::{self, crm_email::CrmEmailData};
+use crate::server::fail::on_violation;
+use crate::server::session::Admin;
+use crate::server::setup::require_mail_tab_open;
+use crate::server::state::AppState;
+use sqlx::error::ErrorKind;
+
+/// `draft.version` is the settings' version the form was loaded with; a newer one means another
+/// administrator saved meanwhile.
+pub async fn save(state: &AppState, admin: &Admin, draft: MailTabDraft) -> Result<MailTabOutcome, AppError> {
+    let smtp = smtp_server(state, &draft)?;
+    let provider = provider_id(&draft);
+    let mut tx = state.db.write(admin.tenant).await?;
+    require_mail_tab_open(&mut tx, admin.tenant).await?;
+    let current = db::crm_email::get(&mut tx, admin.tenant).await?;
+    if current.as_ref().map_or(0, |c| c.version) != draft.version {
+        return Err(AppError::Conflict);
+    }
+
+    let existing = accounts::find_shared_by_address(&mut tx, admin.tenant, &draft.login.normalized()).await?;
+    // The account after the save: this SMTP server and login, its incoming server kept.
+    let mut after = existing.as_ref().map(connection_in_use).unwrap_or(Connection {
+        provider: None,
+        smtp: None,
+        incoming: None,
+        same_credentials: true,
+    });
+    after.smtp = Some(ServerLogin { server: smtp.clone(), login: draft.login.to_string() });
+    if draft.password.is_none() {
+        let saved_for = existing.as_ref().and_then(stored_routes);
+        source(false, saved_for.as_ref(), &Routes::of(&after).main, Purpose::Save).map_err(|problem| {
+            // Nothing stored: the program could not send on its own.
+            let problem = match problem {
+                Invalid::PasswordForCheck => Invalid::PasswordRequiredForAutomaticUse,
+                other => other,
+            };
+            AppError::field("password", problem)
+        })?;
+    }
+
+    let data = AccountData {
+        name: existing.as_ref().map_or(draft.login.as_str(), |a| a.name.as_str()),
+        address: draft.login.as_str(),
+        sender_name: draft.sender_name.as_str(),
+        owner: None,
+        use_for_sending: true,
+        use_for_receiving: existing.as_ref().is_some_and(|a| a.use_for_receiving),
+        provider: Some(provider),
+        smtp: Some(&smtp),
+        smtp_login: Some(draft.login.as_str()),
+        incoming_protocol: existing.as_ref().and_then(|a| a.incoming_protocol),
+        incoming: existing.as_ref().and_then(|a| a.incoming.as_ref()),
+        incoming_login: existing.as_ref().and_then(|a| a.incoming_login.as_deref()),
+        same_credentials: existing.as_ref().is_none_or(|a| a.same_credentials),
+        initial_load_date: existing.as_ref().and_then(|a| a.initial_load_date),
+    };
+    let account = match &existing {
+        Some(a) => {
+            if !accounts::update(&mut tx, admin.tenant, a.id, a.version, &data).await? {
+                return Err(AppError::Conflict);
+            }
+            a.id
+        }
+        // Another administrator created the account for this address meanwhile.
+        None => accounts::insert(&mut tx, admin.tenant, &data)
+            .await
+            .map_err(on_violation(ErrorKind::UniqueViolation, AppError::Conflict))?,
+    };
+    if let Some(password) = &draft.password {
+        let envelope = state.secrets.seal(admin.tenant, account, SecretField::Main, password);
+        accounts::set_secret(&mut tx, admin.tenant, account, SecretField::Main, Some(&envelope)).await?;
+    }
+
+    let group = CrmEmailData {
+        account,
+        provider,
+        smtp_host: smtp.host.as_str(),
+        smtp_port: smtp.port.get(),
+        use_ssl: smtp.security == Security::Ssl,
+        login: draft.login.as_str(),
+        sender_name: draft.sender_name.as_str(),
+        sender_email: draft.sender_email.as_str(),
+        test_recipient: draft.recipient.as_ref().map(EmailAddress::as_str),
+    };
+    let Some(new_version) = db::crm_email::save(&mut tx, admin.tenant, admin.id, draft.version, &group).await? else {
+        return Err(AppError::Conflict);
+    };
+    let details = format!(
+        "provider={provider} smtp={}:{} {} login={} sender={} account={account}{}",
+        smtp.host,
+        smtp.port,
+        smtp.security.as_str(),
+        draft.login,
+        draft.sender_email,
+        if draft.password.is_some() { " password=changed" } else { "" }
+    );
+    db::audit::record(&mut tx, admin.tenant, Some(admin.id), "save", "crm_email_settings", &details).await?;
+    tx.commit().await?;
+    Ok(MailTabOutcome::Saved { version: new_version })
+}
