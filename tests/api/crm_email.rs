@@ -1,83 +1,46 @@
 //! The «Почта» tab against real Postfix and Dovecot on loopback: test letters that arrive, the
 //! save into both places, and every failure a user can run into, each explained and none saving.
 
-use crate::helpers::{Browser, TestApp};
-use crate::mail_servers::{
+use crate::support::forms::{invited_user, mail_tab_form, open_mail_tab, ticked};
+use crate::support::mail_servers::{
     expired_tls_server, scripted_smtps, server_dropping_during_data, silent_server, smtp_without_starttls,
     spawn_app_with_mail, wait_for_message, wrong_name_tls_server, MailServers,
 };
-use crate::setup::open_mail_tab;
-use pochta::error::AppError;
-use pochta::mail_check::{CheckReport, Fix, Reason, Step};
+use crate::support::{Browser, TestApp};
+use pochta::model::check::{CheckReport, Fix, Reason, Step};
+use pochta::model::crm_email::{CrmEmailView, MailTabInput, MailTabOutcome};
+use pochta::model::error::AppError;
 use pochta::model::{Invalid, Security};
 use pochta::server::db::Backend;
-use serde_json::Value;
 use std::time::{Duration, Instant};
 
-const PASSWORD: &str = "очень надёжный пароль";
-
-/// The tab's form, with the fields a test changes.
-struct Form {
-    intent: &'static str,
-    provider: String,
-    host: String,
-    use_ssl: bool,
-    port: u16,
-    login: String,
-    password: String,
-    sender_name: String,
-    sender_email: String,
-    recipient: String,
-    version: i64,
+async fn submit(browser: &Browser, form: &MailTabInput) -> Result<MailTabOutcome, AppError> {
+    browser.submit("crm_email/submit", form).await
 }
 
-impl Form {
-    fn new(mail: &MailServers, port: u16, use_ssl: bool) -> Self {
-        Self {
-            intent: "send",
-            provider: "other".into(),
-            host: "localhost".into(),
-            use_ssl,
-            port,
-            login: mail.address("alice"),
-            password: mail.password.clone(),
-            sender_name: "Магазин «Ромашка»".into(),
-            sender_email: mail.address("alice"),
-            recipient: mail.address("bob"),
-            version: 0,
-        }
-    }
-
-    async fn submit(&self, browser: &Browser) -> Result<Value, AppError> {
-        let port = self.port.to_string();
-        let version = self.version.to_string();
-        let mut args = vec![
-            ("intent", self.intent),
-            ("provider", &self.provider),
-            ("smtp_host", &self.host),
-            ("smtp_port", &port),
-            ("login", &self.login),
-            ("password", &self.password),
-            ("sender_name", &self.sender_name),
-            ("sender_email", &self.sender_email),
-            ("recipient", &self.recipient),
-            ("version", &version),
-        ];
-        if self.use_ssl {
-            args.push(("use_ssl", "true"));
-        }
-        browser.call("mail_tab/submit", &args).await
-    }
+async fn settings(browser: &Browser) -> CrmEmailView {
+    let settings: Option<CrmEmailView> = browser.call("crm_email/settings", &[]).await.unwrap();
+    settings.expect("the settings are saved")
 }
 
 async fn tenant_with_open_tab(app: &TestApp, organisation: &str) -> Browser {
-    let admin = app.first_run(organisation, "anna@romashka.test", PASSWORD).await;
+    let admin = app.first_run(organisation, "anna@romashka.test").await;
     open_mail_tab(&admin).await;
     admin
 }
 
-fn report_of(outcome: &Value) -> CheckReport {
-    serde_json::from_value(outcome["TestLetterSent"]["report"].clone()).expect("a test letter report")
+fn report_of(outcome: MailTabOutcome) -> CheckReport {
+    match outcome {
+        MailTabOutcome::TestLetterSent { report, .. } => report,
+        other => panic!("expected a test letter, got {other:?}"),
+    }
+}
+
+fn version_of(outcome: MailTabOutcome) -> i64 {
+    match outcome {
+        MailTabOutcome::Saved { version } => version,
+        other => panic!("expected a save, got {other:?}"),
+    }
 }
 
 fn failure_of(error: AppError) -> (Reason, CheckReport) {
@@ -105,8 +68,8 @@ async fn a_test_letter_over_ssl_arrives_in_the_recipients_mailbox_and_nothing_is
     let (app, mail) = spawn_app_with_mail(&[]).await;
     let organisation = unique("Ромашка");
     let admin = tenant_with_open_tab(&app, &organisation).await;
-    let outcome = Form::new(&mail, mail.smtps, true).submit(&admin).await.expect("the letter is sent");
-    let report = report_of(&outcome);
+    let outcome = submit(&admin, &mail_tab_form(&mail, mail.smtps, true)).await.expect("the letter is sent");
+    let report = report_of(outcome);
     let steps: Vec<Step> = report.steps.iter().map(|s| s.step).collect();
     assert_eq!(
         steps,
@@ -135,8 +98,8 @@ async fn a_test_letter_over_starttls_arrives_too() {
     let (app, mail) = spawn_app_with_mail(&[]).await;
     let organisation = unique("Василёк");
     let admin = tenant_with_open_tab(&app, &organisation).await;
-    let outcome = Form::new(&mail, mail.smtp_starttls, false).submit(&admin).await.expect("the letter is sent");
-    let tls = report_of(&outcome).steps.into_iter().find(|s| s.step == Step::Tls).unwrap();
+    let outcome = submit(&admin, &mail_tab_form(&mail, mail.smtp_starttls, false)).await.expect("the letter is sent");
+    let tls = report_of(outcome).steps.into_iter().find(|s| s.step == Step::Tls).unwrap();
     assert_eq!(tls.detail.as_deref(), Some("STARTTLS"));
     wait_for_message(&mail, "bob", &organisation).await;
 }
@@ -145,18 +108,16 @@ async fn a_test_letter_over_starttls_arrives_too() {
 async fn saving_writes_the_crm_settings_and_one_shared_sending_account_with_an_audit_row() {
     let (app, mail) = spawn_app_with_mail(&[]).await;
     let admin = tenant_with_open_tab(&app, "Ромашка").await;
-    let mut form = Form::new(&mail, mail.smtps, true);
-    form.intent = "save";
-    let saved = form.submit(&admin).await.unwrap();
-    assert_eq!(saved["Saved"]["version"], 1);
+    let mut form = mail_tab_form(&mail, mail.smtps, true);
+    form.intent = "save".into();
+    assert_eq!(version_of(submit(&admin, &form).await.unwrap()), 1);
 
-    let settings: Value = admin.call("program_settings/crm_email", &[]).await.unwrap();
-    assert_eq!(settings["smtp_host"], "localhost");
-    assert_eq!(settings["smtp_port"], mail.smtps);
-    assert_eq!(settings["use_ssl"], true);
-    assert_eq!(settings["login"], "alice@pochta.test");
-    assert_eq!(settings["has_password"], true);
-    assert!(settings.get("password").is_none());
+    let saved = settings(&admin).await;
+    assert_eq!((saved.smtp_host.as_str(), saved.smtp_port, saved.use_ssl), ("localhost", mail.smtps, true));
+    assert_eq!(saved.login, "alice@pochta.test");
+    assert!(saved.has_password);
+    let raw: serde_json::Value = admin.call("crm_email/settings", &[]).await.unwrap();
+    assert!(!raw.to_string().contains(&mail.password), "the password never leaves the server");
 
     let (owner, sending, envelope): (Option<i64>, i64, Option<String>) = sqlx::query_as(
         "SELECT owner_user_id, use_for_sending, password FROM email_accounts WHERE address_key = 'alice@pochta.test'",
@@ -171,31 +132,31 @@ async fn saving_writes_the_crm_settings_and_one_shared_sending_account_with_an_a
     // Saving again (password left empty: unchanged) updates the same account.
     form.password = String::new();
     form.sender_name = "Ромашка, отдел продаж".into();
-    form.version = 1;
-    assert_eq!(form.submit(&admin).await.unwrap()["Saved"]["version"], 2);
+    form.version = "1".into();
+    assert_eq!(version_of(submit(&admin, &form).await.unwrap()), 2);
     assert_eq!(
         count(&app, "SELECT COUNT(*) FROM email_accounts WHERE address_key = 'alice@pochta.test'").await,
         1,
         "no duplicate"
     );
-    let settings: Value = admin.call("program_settings/crm_email", &[]).await.unwrap();
-    assert_eq!(settings["sender_name"], "Ромашка, отдел продаж");
-    assert_eq!(settings["has_password"], true);
+    let saved = settings(&admin).await;
+    assert_eq!(saved.sender_name, "Ромашка, отдел продаж");
+    assert!(saved.has_password);
 
     // The stored password is used for a test letter to the very same server.
-    form.intent = "send";
-    assert!(form.submit(&admin).await.is_ok(), "the stored password works for the saved server");
+    form.intent = "send".into();
+    assert!(submit(&admin, &form).await.is_ok(), "the stored password works for the saved server");
 }
 
 #[tokio::test]
 async fn the_database_holds_no_password_in_clear() {
     let (app, mail) = spawn_app_with_mail(&[]).await;
     let admin = tenant_with_open_tab(&app, "Ромашка").await;
-    let mut form = Form::new(&mail, mail.smtps, true);
-    form.intent = "save";
+    let mut form = mail_tab_form(&mail, mail.smtps, true);
+    form.intent = "save".into();
     form.password = "Уникальный-Пароль-7731".into();
     // The server accepts any password on save (no network); the point is what lands on disk.
-    form.submit(&admin).await.unwrap();
+    submit(&admin, &form).await.unwrap();
     let files: Vec<std::path::PathBuf> = match app.backend {
         Backend::Sqlite => {
             sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(app.inspect()).await.unwrap();
@@ -233,18 +194,18 @@ async fn the_database_holds_no_password_in_clear() {
 async fn a_changed_server_needs_the_password_again() {
     let (app, mail) = spawn_app_with_mail(&[]).await;
     let admin = tenant_with_open_tab(&app, "Ромашка").await;
-    let mut form = Form::new(&mail, mail.smtps, true);
-    form.intent = "save";
-    form.submit(&admin).await.unwrap();
-    form.version = 1;
+    let mut form = mail_tab_form(&mail, mail.smtps, true);
+    form.intent = "save".into();
+    submit(&admin, &form).await.unwrap();
+    form.version = "1".into();
     form.password = String::new();
-    form.port = mail.smtp_starttls;
-    form.use_ssl = false;
-    let refused = form.submit(&admin).await.unwrap_err();
+    form.smtp_port = mail.smtp_starttls.to_string();
+    form.use_ssl = ticked(false);
+    let refused = submit(&admin, &form).await.unwrap_err();
     assert_eq!(refused.field_problem("password"), Some(Invalid::PasswordRequiredAfterServerChange));
     // Nor is the stored password sent to another server by a test letter.
-    form.intent = "send";
-    let refused = form.submit(&admin).await.unwrap_err();
+    form.intent = "send".into();
+    let refused = submit(&admin, &form).await.unwrap_err();
     assert_eq!(refused.field_problem("password"), Some(Invalid::PasswordRequiredAfterServerChange));
 }
 
@@ -252,33 +213,17 @@ async fn a_changed_server_needs_the_password_again() {
 async fn the_second_of_two_administrators_saving_at_once_gets_a_conflict() {
     let (app, mail) = spawn_app_with_mail(&[]).await;
     let first = tenant_with_open_tab(&app, "Ромашка").await;
-    let invitation: Value = first
-        .call(
-            "users/add",
-            &[("email", "vera@romashka.test"), ("name", "Вера"), ("role", "admin"), ("first_password", "link")],
-        )
-        .await
-        .unwrap();
-    let token = invitation["Link"]["path"].as_str().unwrap().split("token=").nth(1).unwrap().to_string();
-    let second = app.browser();
-    second
-        .call::<Value>(
-            "set_password",
-            &[("token", &token), ("password", "пароль веры 2026"), ("password_again", "пароль веры 2026")],
-        )
-        .await
-        .unwrap();
+    let second = invited_user(&app, &first, "vera@romashka.test", "admin", "пароль веры 2026").await;
 
     // Both loaded the tab while nothing was saved (version 0).
-    let mut a = Form::new(&mail, mail.smtps, true);
-    a.intent = "save";
-    let mut b = Form::new(&mail, mail.smtp_starttls, false);
-    b.intent = "save";
+    let mut a = mail_tab_form(&mail, mail.smtps, true);
+    a.intent = "save".into();
+    let mut b = mail_tab_form(&mail, mail.smtp_starttls, false);
+    b.intent = "save".into();
     b.sender_name = "Вера".into();
-    a.submit(&first).await.unwrap();
-    assert_eq!(b.submit(&second).await.unwrap_err(), AppError::Conflict);
-    let settings: Value = first.call("program_settings/crm_email", &[]).await.unwrap();
-    assert_eq!(settings["sender_name"], "Магазин «Ромашка»", "the first save stands");
+    submit(&first, &a).await.unwrap();
+    assert_eq!(submit(&second, &b).await.unwrap_err(), AppError::Conflict);
+    assert_eq!(settings(&first).await.sender_name, "Магазин «Ромашка»", "the first save stands");
 }
 
 #[tokio::test]
@@ -300,9 +245,9 @@ async fn when_any_write_of_the_save_fails_neither_place_changes() {
     for sql in triggers {
         sqlx::query(sql).execute(app.inspect()).await.unwrap();
     }
-    let mut form = Form::new(&mail, mail.smtps, true);
-    form.intent = "save";
-    assert_eq!(form.submit(&admin).await.unwrap_err(), AppError::Internal, "a plain message, not the database's");
+    let mut form = mail_tab_form(&mail, mail.smtps, true);
+    form.intent = "save".into();
+    assert_eq!(submit(&admin, &form).await.unwrap_err(), AppError::Internal, "a plain message, not the database's");
     nothing_saved(&app).await;
 }
 
@@ -311,18 +256,18 @@ async fn a_service_fills_its_servers_and_the_operator_file_completes_tradesoft()
     let (app, mail) = spawn_app_with_mail(&[]).await;
     let admin = tenant_with_open_tab(&app, "Ромашка").await;
     // Tradesoft publishes no servers: refused at the field until the operator sets them.
-    let mut form = Form::new(&mail, mail.smtps, true);
+    let mut form = mail_tab_form(&mail, mail.smtps, true);
     form.provider = "tradesoft".into();
-    let refused = form.submit(&admin).await.unwrap_err();
+    let refused = submit(&admin, &form).await.unwrap_err();
     assert_eq!(refused.field_problem("provider"), Some(Invalid::PresetNotConfigured));
 
     // A preset's server is what counts, not what the browser sent.
     form.provider = "google".into();
-    form.host = "evil.example".into();
-    form.intent = "save";
-    form.submit(&admin).await.unwrap();
-    let settings: Value = admin.call("program_settings/crm_email", &[]).await.unwrap();
-    assert_eq!((settings["smtp_host"].as_str(), settings["smtp_port"].as_u64()), (Some("smtp.gmail.com"), Some(465)));
+    form.smtp_host = "evil.example".into();
+    form.intent = "save".into();
+    submit(&admin, &form).await.unwrap();
+    let saved = settings(&admin).await;
+    assert_eq!((saved.smtp_host.as_str(), saved.smtp_port), ("smtp.gmail.com", 465));
     drop(app);
 
     // The operator's presets file gives Tradesoft its servers; no rebuild.
@@ -334,7 +279,7 @@ async fn a_service_fills_its_servers_and_the_operator_file_completes_tradesoft()
     )
     .unwrap();
     let allow = format!("localhost:{}", mail.smtps);
-    let app = crate::helpers::spawn_app_with(&[
+    let app = crate::support::spawn_app_with(&[
         "--egress-allow",
         &allow,
         "--ca-file",
@@ -345,17 +290,17 @@ async fn a_service_fills_its_servers_and_the_operator_file_completes_tradesoft()
     .await;
     let organisation = unique("Tradesoft");
     let admin = tenant_with_open_tab(&app, &organisation).await;
-    let mut form = Form::new(&mail, 1, false);
+    let mut form = mail_tab_form(&mail, 1, false);
     form.provider = "tradesoft".into();
-    form.host = String::new();
-    assert!(form.submit(&admin).await.is_ok());
+    form.smtp_host = String::new();
+    assert!(submit(&admin, &form).await.is_ok());
     wait_for_message(&mail, "bob", &organisation).await;
 }
 
 /// One failure a user can cause, and what the tab must tell them.
-async fn fails_with(form: Form, expected: Reason, app: &TestApp, admin: &Browser) -> CheckReport {
+async fn fails_with(form: MailTabInput, expected: Reason, app: &TestApp, admin: &Browser) -> CheckReport {
     let started = Instant::now();
-    let error = form.submit(admin).await.unwrap_err();
+    let error = submit(admin, &form).await.unwrap_err();
     let (reason, report) = failure_of(error);
     assert_eq!(reason, expected, "{report:?}");
     assert!(started.elapsed() < Duration::from_secs(20), "the answer came within the time limit");
@@ -367,7 +312,7 @@ async fn fails_with(form: Form, expected: Reason, app: &TestApp, admin: &Browser
 async fn wrong_password_is_explained_with_the_servers_reply() {
     let (app, mail) = spawn_app_with_mail(&[]).await;
     let admin = tenant_with_open_tab(&app, "Ромашка").await;
-    let mut form = Form::new(&mail, mail.smtps, true);
+    let mut form = mail_tab_form(&mail, mail.smtps, true);
     form.password = "неверный".into();
     let report = fails_with(form, Reason::WrongLoginOrPassword, &app, &admin).await;
     let reply = report.failure.unwrap().server_reply.unwrap();
@@ -379,14 +324,14 @@ async fn wrong_password_is_explained_with_the_servers_reply() {
 async fn a_sender_the_login_does_not_own_is_refused_by_the_server_and_explained() {
     let (app, mail) = spawn_app_with_mail(&[]).await;
     let admin = tenant_with_open_tab(&app, "Ромашка").await;
-    let mut form = Form::new(&mail, mail.smtp_starttls, false);
+    let mut form = mail_tab_form(&mail, mail.smtp_starttls, false);
     form.sender_email = mail.address("carol");
     let report = fails_with(form, Reason::SenderNotOwned, &app, &admin).await;
     assert!(report.failure.unwrap().server_reply.unwrap().contains("not owned by user"));
     // A sender address the login does own passes.
-    let mut form = Form::new(&mail, mail.smtp_starttls, false);
+    let mut form = mail_tab_form(&mail, mail.smtp_starttls, false);
     form.sender_email = mail.address("info");
-    assert!(form.submit(&admin).await.is_ok());
+    assert!(submit(&admin, &form).await.is_ok());
 }
 
 #[tokio::test]
@@ -398,20 +343,21 @@ async fn network_and_tls_failures_are_explained() {
     let (app, mail) = spawn_app_with_mail(&[silent, expired, wrong_name]).await;
     let admin = tenant_with_open_tab(&app, "Ромашка").await;
 
-    let mut form = Form::new(&mail, 465, true);
-    form.host = "no-such-host.invalid".into();
+    let mut form = mail_tab_form(&mail, 465, true);
+    form.smtp_host = "no-such-host.invalid".into();
     fails_with(form, Reason::HostNotFound, &app, &admin).await;
 
-    fails_with(Form::new(&mail, mail.closed, true), Reason::Unreachable, &app, &admin).await;
+    fails_with(mail_tab_form(&mail, mail.closed, true), Reason::Unreachable, &app, &admin).await;
     // The wrong security mode for the port: explained, with the one-click fix the server showed.
-    let report = fails_with(Form::new(&mail, mail.smtp_starttls, true), Reason::SslOnStartTlsPort, &app, &admin).await;
+    let report =
+        fails_with(mail_tab_form(&mail, mail.smtp_starttls, true), Reason::SslOnStartTlsPort, &app, &admin).await;
     assert_eq!(report.failure.unwrap().fix, Some(Fix { port: mail.smtp_starttls, security: Security::StartTls }));
-    let report = fails_with(Form::new(&mail, mail.smtps, false), Reason::StartTlsOnSslPort, &app, &admin).await;
+    let report = fails_with(mail_tab_form(&mail, mail.smtps, false), Reason::StartTlsOnSslPort, &app, &admin).await;
     assert_eq!(report.failure.unwrap().fix, Some(Fix { port: mail.smtps, security: Security::Ssl }));
     // Following the fix works.
-    assert!(Form::new(&mail, mail.smtps, true).submit(&admin).await.is_ok());
+    assert!(submit(&admin, &mail_tab_form(&mail, mail.smtps, true)).await.is_ok());
 
-    let report = fails_with(Form::new(&mail, expired, true), Reason::CertificateExpired, &app, &admin).await;
+    let report = fails_with(mail_tab_form(&mail, expired, true), Reason::CertificateExpired, &app, &admin).await;
     let tls = report.steps.last().unwrap();
     assert_eq!(tls.step, Step::Tls);
     let shown = format!("{:?} {:?}", tls.detail, report.failure.as_ref().unwrap().server_reply);
@@ -419,16 +365,16 @@ async fn network_and_tls_failures_are_explained() {
         shown.contains("CN=localhost") && shown.contains("2020"),
         "the certificate's subject and dates are shown: {shown}"
     );
-    fails_with(Form::new(&mail, wrong_name, true), Reason::CertificateWrongHost, &app, &admin).await;
+    fails_with(mail_tab_form(&mail, wrong_name, true), Reason::CertificateWrongHost, &app, &admin).await;
     let report =
-        fails_with(Form::new(&mail, mail.smtps_untrusted, true), Reason::CertificateUntrusted, &app, &admin).await;
+        fails_with(mail_tab_form(&mail, mail.smtps_untrusted, true), Reason::CertificateUntrusted, &app, &admin).await;
     let why = report.failure.unwrap().server_reply.unwrap();
     assert!(why.to_lowercase().contains("unknown"), "why the certificate failed: {why}");
-    fails_with(Form::new(&mail, silent, true), Reason::Timeout, &app, &admin).await;
+    fails_with(mail_tab_form(&mail, silent, true), Reason::Timeout, &app, &admin).await;
 
     // A host the operator did not allow, on a private address, reads like any unreachable host.
-    let mut form = Form::new(&mail, 465, true);
-    form.host = "127.0.0.1".into();
+    let mut form = mail_tab_form(&mail, 465, true);
+    form.smtp_host = "127.0.0.1".into();
     fails_with(form, Reason::Unreachable, &app, &admin).await;
 }
 
@@ -452,12 +398,12 @@ async fn provider_answers_are_explained_with_their_own_words() {
     let (app, mail) = spawn_app_with_mail(&[no_starttls, google, microsoft, too_large]).await;
     let admin = tenant_with_open_tab(&app, "Ромашка").await;
 
-    let report = fails_with(Form::new(&mail, no_starttls, false), Reason::StartTlsNotOffered, &app, &admin).await;
+    let report = fails_with(mail_tab_form(&mail, no_starttls, false), Reason::StartTlsNotOffered, &app, &admin).await;
     assert_eq!(report.steps.last().unwrap().step, Step::Tls, "no password was sent in the clear");
-    let report = fails_with(Form::new(&mail, google, true), Reason::AppPasswordRequired, &app, &admin).await;
+    let report = fails_with(mail_tab_form(&mail, google, true), Reason::AppPasswordRequired, &app, &admin).await;
     assert!(report.failure.unwrap().server_reply.unwrap().contains("5.7.9"));
-    fails_with(Form::new(&mail, microsoft, true), Reason::PasswordLoginDisabled, &app, &admin).await;
-    let report = fails_with(Form::new(&mail, too_large, true), Reason::MessageTooLarge, &app, &admin).await;
+    fails_with(mail_tab_form(&mail, microsoft, true), Reason::PasswordLoginDisabled, &app, &admin).await;
+    let report = fails_with(mail_tab_form(&mail, too_large, true), Reason::MessageTooLarge, &app, &admin).await;
     assert_eq!(report.steps.last().unwrap().step, Step::Data);
 }
 
@@ -467,7 +413,7 @@ async fn a_connection_dropped_during_data_is_explained() {
     let dropping = server_dropping_during_data(&mail).await;
     let (app, mail) = spawn_app_with_mail(&[dropping]).await;
     let admin = tenant_with_open_tab(&app, "Ромашка").await;
-    let report = fails_with(Form::new(&mail, dropping, true), Reason::ConnectionDropped, &app, &admin).await;
+    let report = fails_with(mail_tab_form(&mail, dropping, true), Reason::ConnectionDropped, &app, &admin).await;
     assert_eq!(report.steps.last().unwrap().step, Step::Data);
 }
 
@@ -475,34 +421,34 @@ async fn a_connection_dropped_during_data_is_explained() {
 async fn bad_input_is_refused_at_its_field_before_any_connection() {
     let (app, mail) = spawn_app_with_mail(&[]).await;
     let admin = tenant_with_open_tab(&app, "Ромашка").await;
-    let mut form = Form::new(&mail, mail.smtps, true);
+    let mut form = mail_tab_form(&mail, mail.smtps, true);
     form.sender_name = "Ромашка\r\nBcc: victim@example.com".into();
     form.recipient = "not an address".into();
     form.login = "alice".into();
-    let error = form.submit(&admin).await.unwrap_err();
+    let error = submit(&admin, &form).await.unwrap_err();
     assert_eq!(error.field_problem("sender_name"), Some(Invalid::LineBreak));
     assert_eq!(error.field_problem("recipient"), Some(Invalid::EmailFormat));
     assert_eq!(error.field_problem("login"), Some(Invalid::EmailFormat));
 
     // A port and security that contradict each other are explained, not guessed.
-    let mut form = Form::new(&mail, 587, true);
-    form.host = "smtp.example.com".into();
+    let mut form = mail_tab_form(&mail, 587, true);
+    form.smtp_host = "smtp.example.com".into();
     assert_eq!(
-        form.submit(&admin).await.unwrap_err().field_problem("smtp_security"),
+        submit(&admin, &form).await.unwrap_err().field_problem("smtp_security"),
         Some(Invalid::SslOnStartTlsPort(587))
     );
-    let mut form = Form::new(&mail, 465, false);
-    form.host = "smtp.example.com".into();
+    let mut form = mail_tab_form(&mail, 465, false);
+    form.smtp_host = "smtp.example.com".into();
     assert_eq!(
-        form.submit(&admin).await.unwrap_err().field_problem("smtp_security"),
+        submit(&admin, &form).await.unwrap_err().field_problem("smtp_security"),
         Some(Invalid::StartTlsOnSslPort(465))
     );
 
     // Sending needs a recipient and a password.
-    let mut form = Form::new(&mail, mail.smtps, true);
+    let mut form = mail_tab_form(&mail, mail.smtps, true);
     form.recipient = String::new();
     form.password = String::new();
-    let error = form.submit(&admin).await.unwrap_err();
+    let error = submit(&admin, &form).await.unwrap_err();
     assert_eq!(error.field_problem("recipient"), Some(Invalid::Required));
     nothing_saved(&app).await;
 }

@@ -4,16 +4,16 @@
 //! CLI (`pochta autoconfig detect`), exactly as the app runs it, and through the directory's
 //! automatic mode with its live report.
 
-use crate::accounts::Account;
-use crate::helpers::Browser;
-use crate::mail_servers::{mail_args, silent_server, spawn_app_with_mail, tls_server, MailServers};
+use crate::support::forms::{automatic_account, manual_account};
+use crate::support::mail_servers::{mail_args, silent_server, spawn_app_with_mail, tls_server, MailServers};
+use crate::support::Browser;
+use pochta::model::accounts::{AccountInput, AccountOutcome, ConnectionSource};
+use pochta::model::check::{Method, MethodResult, ProgressEvent, Reason, Step, StepResult};
 use serde_json::Value;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-
-const PASSWORD: &str = "очень надёжный пароль";
 
 fn client_config(host: &str, smtp: &str, imap_login: &str) -> String {
     format!(
@@ -309,7 +309,7 @@ async fn black_holed_look_ups_do_not_delay_the_answer_past_the_budget() {
 #[tokio::test]
 async fn the_cli_prints_the_servers_of_an_autoconfig_file() {
     let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_pochta"))
-        .args(["autoconfig", "parse", concat!(env!("CARGO_MANIFEST_DIR"), "/src/server/autoconfig/ispdb/gmx.net.xml")])
+        .args(["autoconfig", "parse", concat!(env!("CARGO_MANIFEST_DIR"), "/src/server/detection/ispdb/gmx.net.xml")])
         .output()
         .await
         .unwrap();
@@ -331,18 +331,27 @@ async fn the_cli_prints_the_servers_of_an_autoconfig_file() {
 }
 
 /// The events of a run so far, as the browser polls them.
-async fn events(browser: &Browser, run: &str) -> Vec<Value> {
-    let events: Vec<(i64, Value)> = browser.call("progress", &[("run_id", run), ("after", "-1")]).await.unwrap();
+async fn events(browser: &Browser, run: &str) -> Vec<ProgressEvent> {
+    let events: Vec<(i64, ProgressEvent)> =
+        browser.call("progress", &[("run_id", run), ("after", "-1")]).await.unwrap();
     events.into_iter().map(|(_, e)| e).collect()
+}
+
+/// The step `step` among `events`, if it was reported.
+fn step(events: &[ProgressEvent], step: Step) -> Option<&StepResult> {
+    events.iter().find_map(|e| match e {
+        ProgressEvent::Step(s) if s.step == step => Some(s),
+        _ => None,
+    })
 }
 
 /// The events of a run once `step` is among them (they are stored on their own task, so the
 /// last may land just after the answer), or after 5 s.
-async fn events_until(browser: &Browser, run: &str, step: &str) -> Vec<Value> {
+async fn events_until(browser: &Browser, run: &str, wanted: Step) -> Vec<ProgressEvent> {
     let mut seen = Vec::new();
     for _ in 0..50 {
         seen = events(browser, run).await;
-        if seen.iter().any(|e| e["Step"]["step"] == step) {
+        if step(&seen, wanted).is_some() {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -354,56 +363,55 @@ async fn events_until(browser: &Browser, run: &str, step: &str) -> Vec<Value> {
 async fn the_report_shows_each_step_while_the_check_is_still_running() {
     let silent = silent_server().await;
     let (app, mail) = spawn_app_with_mail(&[silent]).await;
-    let admin = app.first_run("Ромашка", "admin@romashka.test", PASSWORD).await;
+    let admin = app.first_run("Ромашка", "admin@romashka.test").await;
     // A server that accepts and then says nothing: the TLS step waits for its 5 s time-out.
-    let mut account = Account::manual(&mail, "alice");
-    account.receiving = false;
-    account.smtp.1 = silent;
-    account.run_id = "live-report-0001".into();
+    let account = AccountInput {
+        use_for_receiving: String::new(),
+        smtp_port: silent.to_string(),
+        ..manual_account(&mail, "alice")
+    };
     let submit = tokio::spawn({
-        let (admin, account) = (admin.clone(), account);
-        async move { account.submit(&admin).await }
+        let admin = admin.clone();
+        async move { admin.submit_with_run::<AccountOutcome>("accounts/submit", &account, "live-report-0001").await }
     });
     let mut seen = Vec::new();
     while !submit.is_finished() {
         seen = events(&admin, "live-report-0001").await;
-        if seen.iter().any(|e| e["Step"]["step"] == "Connect") {
+        if step(&seen, Step::Connect).is_some() {
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(!submit.is_finished(), "the check was still running");
-    let connect = seen
-        .iter()
-        .find(|e| e["Step"]["step"] == "Connect")
-        .expect("the connection step, shown before the check ended");
-    assert_eq!(connect["Step"]["ok"], true);
-    assert!(seen.iter().any(|e| e["Step"]["step"] == "Resolve"));
+    let connect = step(&seen, Step::Connect).expect("the connection step, shown before the check ended");
+    assert!(connect.ok);
+    assert!(step(&seen, Step::Resolve).is_some());
     assert!(submit.await.unwrap().is_err(), "the check failed in the end");
-    let all = events_until(&admin, "live-report-0001", "Tls").await;
-    let tls = all.iter().find(|e| e["Step"]["step"] == "Tls").expect("the failed step is reported too");
-    assert_eq!(tls["Step"]["ok"], false);
+    let all = events_until(&admin, "live-report-0001", Step::Tls).await;
+    let tls = step(&all, Step::Tls).expect("the failed step is reported too");
+    assert!(!tls.ok);
 }
 
 #[tokio::test]
 async fn automatic_setup_reports_each_method_and_continues_by_hand_with_what_srv_found() {
     let (app, mail) = spawn_app_with_mail(&[]).await;
-    let admin = app.first_run("Ромашка", "admin@romashka.test", PASSWORD).await;
-    let mut account = Account::automatic(&mail, "alice");
+    let admin = app.first_run("Ромашка", "admin@romashka.test").await;
     // No mailbox of that name exists on the test servers: the settings are found, the check fails.
-    account.address = "alice@srv.detect.test".into();
-    account.run_id = "automatic-setup-0001".into();
-    let outcome: Value = account.submit(&admin).await.unwrap();
-    let manual = &outcome["Manual"];
-    assert_eq!(manual["connection"]["source"], "srv", "{outcome}");
-    assert_eq!(manual["connection"]["smtp"]["port"], mail.smtps);
-    assert_eq!(manual["report"]["failure"]["reason"], "WrongLoginOrPassword", "{outcome}");
-    let seen = events_until(&admin, "automatic-setup-0001", "Login").await;
-    let methods: Vec<&Value> = seen.iter().filter_map(|e| e.get("Method")).collect();
-    assert!(methods.iter().any(|m| m["method"] == "Srv" && m["found"] == true), "{seen:?}");
-    assert!(methods.iter().any(|m| m["method"] == "Preset" && m["found"] == false), "{seen:?}");
-    assert!(
-        seen.iter().any(|e| e["Step"]["step"] == "Login" && e["Step"]["ok"] == false),
-        "the check's steps follow: {seen:?}"
-    );
+    let account = AccountInput { address: "alice@srv.detect.test".into(), ..automatic_account(&mail, "alice") };
+    let outcome = admin.submit_with_run("accounts/submit", &account, "automatic-setup-0001").await.unwrap();
+    let AccountOutcome::Manual { connection, report } = outcome else { panic!("manual setup: {outcome:?}") };
+    assert_eq!(connection.source, ConnectionSource::Found(Method::Srv), "{connection:?}");
+    assert_eq!(connection.smtp.unwrap().port, mail.smtps);
+    assert_eq!(report.unwrap().failure.unwrap().reason, Reason::WrongLoginOrPassword);
+    let seen = events_until(&admin, "automatic-setup-0001", Step::Login).await;
+    let methods: Vec<&MethodResult> = seen
+        .iter()
+        .filter_map(|e| match e {
+            ProgressEvent::Method(m) => Some(m),
+            _ => None,
+        })
+        .collect();
+    assert!(methods.iter().any(|m| m.method == Method::Srv && m.found), "{seen:?}");
+    assert!(methods.iter().any(|m| m.method == Method::Preset && !m.found), "{seen:?}");
+    assert!(step(&seen, Step::Login).is_some_and(|login| !login.ok), "the check's steps follow: {seen:?}");
 }

@@ -1,6 +1,9 @@
-use crate::helpers::spawn_app;
-use pochta::error::AppError;
-use serde_json::Value;
+//! The first run of a new deployment: the organisation and its administrator, once only.
+
+use crate::support::{spawn_app, PASSWORD};
+use pochta::model::error::AppError;
+use pochta::model::session::{FirstRunInput, SessionInfo};
+use pochta::model::{Invalid, Role};
 
 #[tokio::test]
 async fn a_new_deployment_sends_visitors_to_the_first_run_page() {
@@ -9,17 +12,16 @@ async fn a_new_deployment_sends_visitors_to_the_first_run_page() {
     let page = browser.get_page("/setup/firms").await;
     assert_eq!(page.status(), 302);
     assert_eq!(page.headers()["location"], "/first-run");
-    let session: Value = browser.call("session", &[]).await.unwrap();
-    assert_eq!(session["first_run"], true);
+    let session: SessionInfo = browser.call("session", &[]).await.unwrap();
+    assert!(session.first_run);
 }
 
 #[tokio::test]
 async fn the_first_run_creates_the_organisation_its_administrator_and_signs_in() {
     let app = spawn_app().await;
-    let admin = app.first_run("ООО «Ромашка»", "anna@romashka.test", "очень надёжный пароль").await;
-    let session: Value = admin.call("session", &[]).await.unwrap();
-    assert_eq!(session["me"]["tenant_name"], "ООО «Ромашка»");
-    assert_eq!(session["me"]["role"], "Admin");
+    let admin = app.first_run("ООО «Ромашка»", "anna@romashka.test").await;
+    let me = admin.call::<SessionInfo>("session", &[]).await.unwrap().me.unwrap();
+    assert_eq!((me.tenant_name.as_str(), me.role), ("ООО «Ромашка»", Role::Admin));
     assert_eq!(admin.get_page("/setup/firms").await.status(), 200);
 
     // The new tenant has its predefined system e-mail account.
@@ -33,20 +35,16 @@ async fn the_first_run_creates_the_organisation_its_administrator_and_signs_in()
 #[tokio::test]
 async fn the_first_run_page_is_gone_once_someone_can_sign_in() {
     let app = spawn_app().await;
-    app.first_run("Первая", "first@one.test", "очень надёжный пароль").await;
+    app.first_run("Первая", "first@one.test").await;
     let stranger = app.browser();
-    let again = stranger
-        .call::<Value>(
-            "first_run",
-            &[
-                ("organisation", "Захватчик"),
-                ("name", "X"),
-                ("email", "x@evil.test"),
-                ("password", "очень надёжный пароль"),
-                ("password_again", "очень надёжный пароль"),
-            ],
-        )
-        .await;
+    let form = FirstRunInput {
+        organisation: "Захватчик".into(),
+        name: "X".into(),
+        email: "x@evil.test".into(),
+        password: PASSWORD.into(),
+        password_again: PASSWORD.into(),
+    };
+    let again = stranger.submit::<()>("first_run", &form).await;
     assert_eq!(again.unwrap_err(), AppError::AlreadySetUp);
     let page = stranger.get_page("/first-run").await;
     assert_eq!(page.status(), 302, "the first-run page redirects away");
@@ -58,20 +56,14 @@ async fn the_first_run_page_is_gone_once_someone_can_sign_in() {
 async fn first_run_input_errors_are_reported_per_field_and_change_nothing() {
     let app = spawn_app().await;
     let browser = app.browser();
-    let error = browser
-        .call::<Value>(
-            "first_run",
-            &[
-                ("organisation", "  "),
-                ("name", "Анна"),
-                ("email", "not an address"),
-                ("password", "short"),
-                ("password_again", "short"),
-            ],
-        )
-        .await
-        .unwrap_err();
-    use pochta::model::Invalid;
+    let form = FirstRunInput {
+        organisation: "  ".into(),
+        name: "Анна".into(),
+        email: "not an address".into(),
+        password: "short".into(),
+        password_again: "short".into(),
+    };
+    let error = browser.submit::<()>("first_run", &form).await.unwrap_err();
     assert_eq!(error.field_problem("organisation"), Some(Invalid::Required));
     assert_eq!(error.field_problem("email"), Some(Invalid::EmailFormat));
     assert_eq!(error.field_problem("password"), Some(Invalid::PasswordTooShort(8)));

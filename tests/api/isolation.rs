@@ -1,37 +1,43 @@
 //! Strict tenant isolation: a user of tenant B, calling every server function with tenant A's
 //! ids, is refused and changes nothing of A's.
 
-use crate::helpers::{spawn_app, Browser, TestApp};
-use pochta::error::AppError;
+use crate::support::forms::{add_firm, add_outlet};
+use crate::support::{spawn_app, Browser, TestApp};
+use pochta::model::accounts::{AccountListView, AccountView};
+use pochta::model::check::ProgressEvent;
+use pochta::model::error::AppError;
+use pochta::model::session::SessionInfo;
+use pochta::model::setup::{FirmView, OutletView};
+use pochta::model::users::{Invitation, NewUserInput, UserView};
+use pochta::model::{AccountId, FirmId, OutletId, Role, UserId};
 use serde_json::Value;
 use std::collections::BTreeSet;
-
-const PASSWORD: &str = "очень надёжный пароль";
 
 /// What tenant A owns, by id.
 pub struct TenantA {
     pub admin: Browser,
-    pub user_id: i64,
-    pub firm_id: i64,
-    pub outlet_id: i64,
-    pub account_id: i64,
+    pub user_id: UserId,
+    pub firm_id: FirmId,
+    pub outlet_id: OutletId,
+    pub account_id: AccountId,
 }
 
 async fn tenant_a(app: &TestApp) -> TenantA {
-    let admin = app.first_run("Тенант А", "admin@a.test", PASSWORD).await;
-    let invitation: Value = admin
-        .call(
-            "users/add",
-            &[("email", "user@a.test"), ("name", "Пользователь А"), ("role", "user"), ("first_password", "link")],
-        )
-        .await
-        .unwrap();
-    let user_id = invitation["Link"]["user"].as_i64().unwrap();
-    let firm_id = crate::setup::add_firm(&admin, "Фирма А").await;
-    let outlet_id = crate::setup::add_outlet(&admin, firm_id, "warehouse", "Склад А").await;
+    let admin = app.first_run("Тенант А", "admin@a.test").await;
+    let form = NewUserInput {
+        email: "user@a.test".into(),
+        name: "Пользователь А".into(),
+        role: "user".into(),
+        first_password: "link".into(),
+    };
+    let Invitation::Link { user: user_id, .. } = admin.submit("users/add", &form).await.unwrap() else {
+        panic!("a link was asked for")
+    };
+    let firm_id = add_firm(&admin, "Фирма А").await;
+    let outlet_id = add_outlet(&admin, firm_id, "warehouse", "Склад А").await;
     // A's system account is created with the tenant.
-    let list: Value = admin.call("accounts/list", &[]).await.unwrap();
-    let account_id = list["system_id"].as_i64().unwrap();
+    let list: AccountListView = admin.call("accounts/list", &[]).await.unwrap();
+    let account_id = list.system_id.unwrap();
     TenantA { admin, user_id, firm_id, outlet_id, account_id }
 }
 
@@ -49,9 +55,9 @@ const OWN_SCOPE: &[&str] = &[
     "setup/firms",
     "setup/outlets",
     "setup/mail_tab_lock",
-    "mail_tab/load",
-    "mail_tab/submit",
-    "program_settings/crm_email",
+    "crm_email/mail_tab",
+    "crm_email/submit",
+    "crm_email/settings",
     "accounts/list",
     // Covered below: runs are looked up by tenant and user, so another's id finds nothing.
     "progress",
@@ -61,8 +67,8 @@ const OWN_SCOPE: &[&str] = &[
 async fn a_user_of_another_tenant_is_refused_every_server_function_with_tenant_a_ids() {
     let app = spawn_app().await;
     let a = tenant_a(&app).await;
-    let b_admin = app.new_tenant("Тенант Б", "admin@b.test", PASSWORD).await;
-    let b_firm = crate::setup::add_firm(&b_admin, "Фирма Б").await.to_string();
+    let b_admin = app.new_tenant("Тенант Б", "admin@b.test").await;
+    let b_firm = add_firm(&b_admin, "Фирма Б").await.to_string();
     let a_user = a.user_id.to_string();
     let a_firm = a.firm_id.to_string();
     let a_outlet = a.outlet_id.to_string();
@@ -153,43 +159,44 @@ async fn a_user_of_another_tenant_is_refused_every_server_function_with_tenant_a
         .await;
     let mut seen = Vec::new();
     for _ in 0..50 {
-        seen = a.admin.call::<Vec<Value>>("progress", &[("run_id", run), ("after", "-1")]).await.unwrap();
+        seen =
+            a.admin.call::<Vec<(i64, ProgressEvent)>>("progress", &[("run_id", run), ("after", "-1")]).await.unwrap();
         if !seen.is_empty() {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert!(!seen.is_empty(), "A sees the steps of its own check");
-    let stolen: Vec<Value> = b_admin.call("progress", &[("run_id", run), ("after", "-1")]).await.unwrap();
+    let stolen: Vec<(i64, ProgressEvent)> =
+        b_admin.call("progress", &[("run_id", run), ("after", "-1")]).await.unwrap();
     assert!(stolen.is_empty(), "B sees nothing of A's run: {stolen:?}");
-    let other_user: Vec<Value> =
+    let other_user: Vec<(i64, ProgressEvent)> =
         a_user_browser(&app, &a).await.call("progress", &[("run_id", run), ("after", "-1")]).await.unwrap();
     assert!(other_user.is_empty(), "another user of A sees nothing of the administrator's run");
 
     // Lists show only B's own rows.
-    let firms: Vec<Value> = b_admin.call("setup/firms", &[]).await.unwrap();
-    assert_eq!(firms.iter().map(|f| f["name"].as_str().unwrap()).collect::<Vec<_>>(), ["Фирма Б"]);
-    let outlets: Vec<Value> = b_admin.call("setup/outlets", &[]).await.unwrap();
+    let firms: Vec<FirmView> = b_admin.call("setup/firms", &[]).await.unwrap();
+    assert_eq!(firms.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(), ["Фирма Б"]);
+    let outlets: Vec<OutletView> = b_admin.call("setup/outlets", &[]).await.unwrap();
     assert!(outlets.is_empty());
-    let accounts: Value = b_admin.call("accounts/list", &[]).await.unwrap();
-    assert_eq!(accounts["rows"].as_array().unwrap().len(), 1, "B sees only its own system account");
-    assert_ne!(accounts["system_id"], a.account_id);
-    let users: Vec<Value> = b_admin.call("users/list", &[]).await.unwrap();
-    assert!(users.iter().all(|u| u["email"].as_str().unwrap().ends_with("@b.test")), "{users:?}");
-    let session: Value = b_admin.call("session", &[]).await.unwrap();
-    assert_eq!(session["me"]["tenant_name"], "Тенант Б");
+    let accounts: AccountListView = b_admin.call("accounts/list", &[]).await.unwrap();
+    assert_eq!(accounts.rows.len(), 1, "B sees only its own system account");
+    assert_ne!(accounts.system_id, Some(a.account_id));
+    let users: Vec<UserView> = b_admin.call("users/list", &[]).await.unwrap();
+    assert!(users.iter().all(|u| u.email.ends_with("@b.test")), "{users:?}");
+    let session: SessionInfo = b_admin.call("session", &[]).await.unwrap();
+    assert_eq!(session.me.unwrap().tenant_name, "Тенант Б");
 
     // Nothing of A changed.
-    let a_users: Vec<Value> = a.admin.call("users/list", &[]).await.unwrap();
-    let user = a_users.iter().find(|u| u["id"] == a.user_id).unwrap();
-    assert_eq!(user["role"], "User");
-    assert_eq!(user["active"], true);
-    let a_firms: Vec<Value> = a.admin.call("setup/firms", &[]).await.unwrap();
-    assert_eq!(a_firms[0]["name"], "Фирма А");
-    let a_outlets: Vec<Value> = a.admin.call("setup/outlets", &[]).await.unwrap();
-    assert_eq!(a_outlets[0]["name"], "Склад А");
-    let a_account: Value = a.admin.call("accounts/get", &[("id", &a.account_id.to_string())]).await.unwrap();
-    assert_eq!(a_account["version"], 1, "A's system account untouched");
+    let a_users: Vec<UserView> = a.admin.call("users/list", &[]).await.unwrap();
+    let user = a_users.iter().find(|u| u.id == a.user_id).unwrap();
+    assert_eq!((user.role, user.active), (Role::User, true));
+    let a_firms: Vec<FirmView> = a.admin.call("setup/firms", &[]).await.unwrap();
+    assert_eq!(a_firms[0].name, "Фирма А");
+    let a_outlets: Vec<OutletView> = a.admin.call("setup/outlets", &[]).await.unwrap();
+    assert_eq!(a_outlets[0].name, "Склад А");
+    let a_account: AccountView = a.admin.call("accounts/get", &[("id", &a.account_id.to_string())]).await.unwrap();
+    assert_eq!(a_account.version, 1, "A's system account untouched");
 
     // Every server function of the app is covered above: a new one must be added here.
     let covered: BTreeSet<String> =
@@ -203,15 +210,14 @@ async fn a_user_of_another_tenant_is_refused_every_server_function_with_tenant_a
 
 /// Tenant A's ordinary user, signed in through a set-password link.
 async fn a_user_browser(app: &TestApp, a: &TenantA) -> Browser {
-    let link: Value = a.admin.call("users/password_link", &[("user", &a.user_id.to_string())]).await.unwrap();
-    let token = link["Link"]["path"].as_str().unwrap().split("token=").nth(1).unwrap().to_string();
+    let link: Invitation = a.admin.call("users/password_link", &[("user", &a.user_id.to_string())]).await.unwrap();
+    let Invitation::Link { path, .. } = link else { panic!("a link") };
+    let token = path.split("token=").nth(1).unwrap().to_string();
     let user = app.browser();
-    user.call::<Value>(
-        "set_password",
-        &[("token", &token), ("password", "пароль пользователя"), ("password_again", "пароль пользователя")],
-    )
-    .await
-    .unwrap();
+    let password = "пароль пользователя";
+    user.call::<()>("set_password", &[("token", &token), ("password", password), ("password_again", password)])
+        .await
+        .unwrap();
     user
 }
 
@@ -229,10 +235,10 @@ async fn an_ordinary_user_is_refused_what_only_administrators_may_do() {
         ("setup/firms", vec![]),
         ("setup/delete_firm", vec![("id", "1")]),
         ("setup/mail_tab_lock", vec![]),
-        ("mail_tab/load", vec![]),
-        ("program_settings/crm_email", vec![]),
+        ("crm_email/mail_tab", vec![]),
+        ("crm_email/settings", vec![]),
         (
-            "mail_tab/submit",
+            "crm_email/submit",
             vec![
                 ("intent", "save"),
                 ("provider", "google"),

@@ -1,17 +1,16 @@
 //! Integration tests: the real server on a free port with a fresh database, driven over HTTP as a
-//! browser would.
+//! browser would. `support` holds what they share; each other module is one feature.
 
-mod helpers;
-
-mod mail_servers;
+mod support;
 
 mod accounts;
+mod crm_email;
 mod detection;
 mod first_run;
 mod instances;
 mod isolation;
-mod mail_tab;
 mod rls;
+mod schema;
 mod secrets;
 mod setup;
 mod sign_in;

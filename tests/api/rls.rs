@@ -1,12 +1,11 @@
 //! Row-level security on PostgreSQL, the second fence behind the tenant filter of every query.
 //! (On SQLite, which has no row-level security, these tests have nothing to check.)
 
-use crate::helpers::spawn_app;
+use crate::support::forms::add_firm;
+use crate::support::spawn_app;
+use pochta::model::session::SessionInfo;
 use pochta::server::db::Backend;
-use serde_json::Value;
 use sqlx::Acquire;
-
-const PASSWORD: &str = "очень надёжный пароль";
 
 #[tokio::test]
 async fn every_tenant_table_has_row_level_security_enabled_and_forced() {
@@ -57,12 +56,12 @@ async fn a_query_that_forgets_its_tenant_filter_still_sees_only_its_tenant() {
     if app.backend != Backend::Postgres {
         return;
     }
-    let a = app.first_run("Тенант А", "a@a.test", PASSWORD).await;
-    crate::setup::add_firm(&a, "Фирма А").await;
-    let b = app.new_tenant("Тенант Б", "b@b.test", PASSWORD).await;
-    crate::setup::add_firm(&b, "Фирма Б").await;
-    let session: Value = b.call("session", &[]).await.unwrap();
-    assert_eq!(session["me"]["tenant_name"], "Тенант Б");
+    let a = app.first_run("Тенант А", "a@a.test").await;
+    add_firm(&a, "Фирма А").await;
+    let b = app.new_tenant("Тенант Б", "b@b.test").await;
+    add_firm(&b, "Фирма Б").await;
+    let session: SessionInfo = b.call("session", &[]).await.unwrap();
+    assert_eq!(session.me.unwrap().tenant_name, "Тенант Б");
     let b_tenant: i64 =
         sqlx::query_scalar("SELECT id FROM tenants WHERE name = 'Тенант Б'").fetch_one(app.inspect()).await.unwrap();
 

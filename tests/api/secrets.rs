@@ -1,14 +1,15 @@
 //! Stored mail passwords: encrypted at rest, and re-encrypted by `pochta keys rotate`.
 
-use crate::mail_servers::spawn_app_with_mail;
-use crate::setup::open_mail_tab;
+use crate::support::forms::{mail_tab_form, open_mail_tab};
+use crate::support::mail_servers::spawn_app_with_mail;
+use pochta::model::crm_email::{MailTabInput, MailTabOutcome};
+use pochta::model::{AccountId, TenantId};
+use pochta::server::db::accounts::SecretField;
 use pochta::server::secrets::{Binding, Secrets};
 use secrecy::ExposeSecret;
 use std::process::Command;
 
-const PASSWORD: &str = "очень надёжный пароль";
-
-async fn stored_envelope(app: &crate::helpers::TestApp) -> (i64, i64, String) {
+async fn stored_envelope(app: &crate::support::TestApp) -> (i64, i64, String) {
     sqlx::query_as("SELECT tenant_id, id, password FROM email_accounts WHERE password IS NOT NULL")
         .fetch_one(app.inspect())
         .await
@@ -18,23 +19,15 @@ async fn stored_envelope(app: &crate::helpers::TestApp) -> (i64, i64, String) {
 #[tokio::test]
 async fn rotating_keys_re_encrypts_every_stored_password_and_keeps_it_readable() {
     let (app, mail) = spawn_app_with_mail(&[]).await;
-    let admin = app.first_run("Ромашка", "anna@romashka.test", PASSWORD).await;
+    let admin = app.first_run("Ромашка", "anna@romashka.test").await;
     open_mail_tab(&admin).await;
-    let port = mail.smtps.to_string();
-    let args = [
-        ("intent", "save"),
-        ("provider", "other"),
-        ("smtp_host", "localhost"),
-        ("smtp_port", port.as_str()),
-        ("use_ssl", "true"),
-        ("login", "alice@pochta.test"),
-        ("password", "пароль-до-ротации"),
-        ("sender_name", "Ромашка"),
-        ("sender_email", "alice@pochta.test"),
-        ("recipient", ""),
-        ("version", "0"),
-    ];
-    admin.call::<serde_json::Value>("mail_tab/submit", &args).await.unwrap();
+    let form = MailTabInput {
+        intent: "save".into(),
+        password: "пароль-до-ротации".into(),
+        recipient: String::new(),
+        ..mail_tab_form(&mail, mail.smtps, true)
+    };
+    let _: MailTabOutcome = admin.submit("crm_email/submit", &form).await.unwrap();
     let (tenant, account, before) = stored_envelope(&app).await;
     let old_key = Secrets::key_of(&before).unwrap().to_string();
 
@@ -60,7 +53,7 @@ async fn rotating_keys_re_encrypts_every_stored_password_and_keeps_it_readable()
     let file = file.unwrap_or_else(|| std::fs::read_to_string(app.state.config.data_dir.join("secret-keys")).unwrap());
     let keys = Secrets::parse(&file).unwrap();
     assert_eq!(keys.key_ids(), [new_key.as_str(), old_key.as_str()], "the new key first, the old one kept");
-    let binding = Binding { tenant, account, field: "password" };
+    let binding = Binding { tenant: TenantId(tenant), account: AccountId(account), field: SecretField::Main };
     assert_eq!(keys.decrypt(&after, &binding).unwrap().expose_secret(), "пароль-до-ротации");
 
     // Once rotated, the old key is no longer needed for anything stored.

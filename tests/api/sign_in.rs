@@ -1,13 +1,14 @@
-use crate::helpers::spawn_app;
-use pochta::error::AppError;
-use serde_json::Value;
+//! Signing in and out: one answer for a wrong password and an unknown user, slowing down
+//! repeated failures, sessions and the remembered language.
 
-const PASSWORD: &str = "очень надёжный пароль";
+use crate::support::{spawn_app, PASSWORD};
+use pochta::model::error::AppError;
+use pochta::model::session::SessionInfo;
 
 #[tokio::test]
 async fn a_wrong_password_and_an_unknown_user_get_the_same_answer() {
     let app = spawn_app().await;
-    app.first_run("Ромашка", "anna@romashka.test", PASSWORD).await;
+    app.first_run("Ромашка", "anna@romashka.test").await;
     let browser = app.browser();
     let wrong_password = browser.sign_in("anna@romashka.test", "не тот пароль").await.unwrap_err();
     let unknown_user = browser.sign_in("nobody@romashka.test", PASSWORD).await.unwrap_err();
@@ -18,7 +19,7 @@ async fn a_wrong_password_and_an_unknown_user_get_the_same_answer() {
 #[tokio::test]
 async fn signing_in_sets_a_protected_session_cookie_and_rotates_it() {
     let app = spawn_app().await;
-    app.first_run("Ромашка", "anna@romashka.test", PASSWORD).await;
+    app.first_run("Ромашка", "anna@romashka.test").await;
     let browser = app.browser();
     let response = browser
         .client
@@ -57,7 +58,7 @@ async fn signing_in_sets_a_protected_session_cookie_and_rotates_it() {
 #[tokio::test]
 async fn behind_https_the_session_cookie_is_secure() {
     let app = spawn_app().await;
-    app.first_run("Ромашка", "anna@romashka.test", PASSWORD).await;
+    app.first_run("Ромашка", "anna@romashka.test").await;
     let browser = app.browser();
     let response = browser
         .client
@@ -80,7 +81,7 @@ async fn behind_https_the_session_cookie_is_secure() {
 #[tokio::test]
 async fn repeated_failures_are_slowed_down_even_for_the_right_password() {
     let app = spawn_app().await;
-    app.first_run("Ромашка", "anna@romashka.test", PASSWORD).await;
+    app.first_run("Ромашка", "anna@romashka.test").await;
     let browser = app.browser();
     for _ in 0..5 {
         assert_eq!(browser.sign_in("anna@romashka.test", "угадываю").await.unwrap_err(), AppError::BadCredentials);
@@ -96,21 +97,21 @@ async fn repeated_failures_are_slowed_down_even_for_the_right_password() {
 #[tokio::test]
 async fn signing_out_ends_the_session() {
     let app = spawn_app().await;
-    let admin = app.first_run("Ромашка", "anna@romashka.test", PASSWORD).await;
-    admin.call::<Value>("sign_out", &[]).await.unwrap();
-    let session: Value = admin.call("session", &[]).await.unwrap();
-    assert!(session["me"].is_null());
+    let admin = app.first_run("Ромашка", "anna@romashka.test").await;
+    admin.call::<()>("sign_out", &[]).await.unwrap();
+    let session: SessionInfo = admin.call("session", &[]).await.unwrap();
+    assert!(session.me.is_none());
     assert_eq!(admin.get_page("/setup/firms").await.headers()["location"], "/sign-in");
 }
 
 #[tokio::test]
 async fn the_language_choice_is_remembered_for_the_user() {
     let app = spawn_app().await;
-    let admin = app.first_run("Ромашка", "anna@romashka.test", PASSWORD).await;
+    let admin = app.first_run("Ромашка", "anna@romashka.test").await;
     let page = admin.get_page("/setup/firms").await.text().await.unwrap();
     assert!(page.contains("<html lang=\"ru\""));
     assert!(page.contains("Наши фирмы"));
-    admin.call::<Value>("set_language", &[("lang", "en")]).await.unwrap();
+    admin.call::<()>("set_language", &[("lang", "en")]).await.unwrap();
     let page = admin.get_page("/setup/firms").await.text().await.unwrap();
     assert!(page.contains("<html lang=\"en\""));
     assert!(page.contains("Our firms"));

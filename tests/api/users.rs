@@ -1,58 +1,61 @@
-use crate::helpers::spawn_app;
-use pochta::error::AppError;
-use serde_json::Value;
+//! The users screen: adding users with a one-time password or a link, roles, deactivation, and
+//! what only administrators may do.
 
-const PASSWORD: &str = "очень надёжный пароль";
+use crate::support::{spawn_app, Browser};
+use pochta::model::error::AppError;
+use pochta::model::session::{AfterSignIn, SessionInfo};
+use pochta::model::users::{Invitation, NewUserInput, UserView};
+use pochta::model::{Invalid, Role, UserId};
 
-fn invitation_secret(invitation: &Value) -> (i64, String) {
-    if let Some(p) = invitation.get("OneTimePassword") {
-        (p["user"].as_i64().unwrap(), p["password"].as_str().unwrap().to_string())
-    } else {
-        let l = &invitation["Link"];
-        (l["user"].as_i64().unwrap(), l["path"].as_str().unwrap().to_string())
+fn new_user(email: &str, name: &str, role: &str, first_password: &str) -> NewUserInput {
+    NewUserInput { email: email.into(), name: name.into(), role: role.into(), first_password: first_password.into() }
+}
+
+async fn add(admin: &Browser, user: &NewUserInput) -> Result<Invitation, AppError> {
+    admin.submit("users/add", user).await
+}
+
+/// The user an invitation is for, and the secret it hands over (a password or a link's path).
+fn secret_of(invitation: Invitation) -> (UserId, String) {
+    match invitation {
+        Invitation::OneTimePassword { user, password } => (user, password),
+        Invitation::Link { user, path } => (user, path),
     }
+}
+
+fn token_of(path: &str) -> &str {
+    path.split("token=").nth(1).expect("a token in the link")
+}
+
+async fn set_password(browser: &Browser, token: &str, password: &str) -> Result<(), AppError> {
+    browser.call("set_password", &[("token", token), ("password", password), ("password_again", password)]).await
+}
+
+async fn session(browser: &Browser) -> SessionInfo {
+    browser.call("session", &[]).await.unwrap()
 }
 
 #[tokio::test]
 async fn a_user_added_with_a_one_time_password_chooses_their_own_at_first_sign_in() {
     let app = spawn_app().await;
-    let admin = app.first_run("Ромашка", "anna@romashka.test", PASSWORD).await;
-    let invitation: Value = admin
-        .call(
-            "users/add",
-            &[("email", "boris@romashka.test"), ("name", "Борис"), ("role", "user"), ("first_password", "one_time")],
-        )
-        .await
-        .unwrap();
-    let (_, one_time) = invitation_secret(&invitation);
+    let admin = app.first_run("Ромашка", "anna@romashka.test").await;
+    let invitation = add(&admin, &new_user("boris@romashka.test", "Борис", "user", "one_time")).await.unwrap();
+    let (_, one_time) = secret_of(invitation);
 
     let boris = app.browser();
-    let after: Value = boris.sign_in("boris@romashka.test", &one_time).await.unwrap();
-    let path = after["ChoosePassword"].as_str().expect("must choose a password first").to_string();
-    let session: Value = boris.call("session", &[]).await.unwrap();
-    assert!(session["me"].is_null(), "a one-time password opens no session");
+    let after: AfterSignIn =
+        boris.call("sign_in", &[("email", "boris@romashka.test"), ("password", &one_time)]).await.unwrap();
+    let AfterSignIn::ChoosePassword(path) = after else { panic!("must choose a password first") };
+    assert!(session(&boris).await.me.is_none(), "a one-time password opens no session");
 
-    let token = path.split("token=").nth(1).unwrap();
-    boris
-        .call::<Value>(
-            "set_password",
-            &[("token", token), ("password", "моя собственная фраза"), ("password_again", "моя собственная фраза")],
-        )
-        .await
-        .unwrap();
-    let session: Value = boris.call("session", &[]).await.unwrap();
-    assert_eq!(session["me"]["email"], "boris@romashka.test");
-    assert_eq!(session["me"]["role"], "User");
+    let token = token_of(&path);
+    set_password(&boris, token, "моя собственная фраза").await.unwrap();
+    let me = session(&boris).await.me.unwrap();
+    assert_eq!((me.email.as_str(), me.role), ("boris@romashka.test", Role::User));
 
     // The one-time password is used up; the link too.
     assert_eq!(app.browser().sign_in("boris@romashka.test", &one_time).await.unwrap_err(), AppError::BadCredentials);
-    let reuse = app
-        .browser()
-        .call::<Value>(
-            "set_password",
-            &[("token", token), ("password", "ещё одна фраза"), ("password_again", "ещё одна фраза")],
-        )
-        .await;
+    let reuse = set_password(&app.browser(), token, "ещё одна фраза").await;
     assert_eq!(reuse.unwrap_err(), AppError::LinkExpired);
     assert!(app.browser().sign_in("boris@romashka.test", "моя собственная фраза").await.is_ok());
 }
@@ -60,106 +63,66 @@ async fn a_user_added_with_a_one_time_password_chooses_their_own_at_first_sign_i
 #[tokio::test]
 async fn a_user_added_with_a_link_sets_a_password_through_it() {
     let app = spawn_app().await;
-    let admin = app.first_run("Ромашка", "anna@romashka.test", PASSWORD).await;
-    let invitation: Value = admin
-        .call(
-            "users/add",
-            &[("email", "vera@romashka.test"), ("name", "Вера"), ("role", "admin"), ("first_password", "link")],
-        )
-        .await
-        .unwrap();
-    let (_, path) = invitation_secret(&invitation);
+    let admin = app.first_run("Ромашка", "anna@romashka.test").await;
+    let (_, path) = secret_of(add(&admin, &new_user("vera@romashka.test", "Вера", "admin", "link")).await.unwrap());
     assert!(path.starts_with("/set-password?token="));
     let vera = app.browser();
     assert_eq!(vera.get_page(&path).await.status(), 200);
-    let token = path.split("token=").nth(1).unwrap();
-    vera.call::<Value>(
-        "set_password",
-        &[("token", token), ("password", "верин пароль 123"), ("password_again", "верин пароль 123")],
-    )
-    .await
-    .unwrap();
-    let users: Vec<Value> = vera.call("users/list", &[]).await.unwrap();
+    set_password(&vera, token_of(&path), "верин пароль 123").await.unwrap();
+    let users: Vec<UserView> = vera.call("users/list", &[]).await.unwrap();
     assert_eq!(users.len(), 2, "Vera is an administrator and sees the users");
 }
 
 #[tokio::test]
 async fn only_administrators_manage_users() {
     let app = spawn_app().await;
-    let admin = app.first_run("Ромашка", "anna@romashka.test", PASSWORD).await;
-    admin
-        .call::<Value>(
-            "users/add",
-            &[("email", "boris@romashka.test"), ("name", "Борис"), ("role", "user"), ("first_password", "link")],
-        )
-        .await
-        .unwrap();
-    let users: Vec<Value> = admin.call("users/list", &[]).await.unwrap();
-    let boris_id = users.iter().find(|u| u["email"] == "boris@romashka.test").unwrap()["id"].as_i64().unwrap();
-    let link: Value = admin.call("users/password_link", &[("user", &boris_id.to_string())]).await.unwrap();
-    let token = link["Link"]["path"].as_str().unwrap().split("token=").nth(1).unwrap().to_string();
+    let admin = app.first_run("Ромашка", "anna@romashka.test").await;
+    add(&admin, &new_user("boris@romashka.test", "Борис", "user", "link")).await.unwrap();
+    let users: Vec<UserView> = admin.call("users/list", &[]).await.unwrap();
+    let boris_id = users.iter().find(|u| u.email == "boris@romashka.test").unwrap().id;
+    let link: Invitation = admin.call("users/password_link", &[("user", &boris_id.to_string())]).await.unwrap();
+    let (_, path) = secret_of(link);
     let boris = app.browser();
-    boris
-        .call::<Value>(
-            "set_password",
-            &[("token", &token), ("password", "пароль бориса"), ("password_again", "пароль бориса")],
-        )
-        .await
-        .unwrap();
+    set_password(&boris, token_of(&path), "пароль бориса").await.unwrap();
 
-    assert_eq!(boris.call::<Value>("users/list", &[]).await.unwrap_err(), AppError::Forbidden);
-    let promote = boris.call::<Value>("users/change_role", &[("user", &boris_id.to_string()), ("role", "admin")]).await;
+    assert_eq!(boris.call::<Vec<UserView>>("users/list", &[]).await.unwrap_err(), AppError::Forbidden);
+    let promote = boris.call::<()>("users/change_role", &[("user", &boris_id.to_string()), ("role", "admin")]).await;
     assert_eq!(promote.unwrap_err(), AppError::Forbidden);
-    let anonymous = app.browser().call::<Value>("users/list", &[]).await;
+    let anonymous = app.browser().call::<Vec<UserView>>("users/list", &[]).await;
     assert_eq!(anonymous.unwrap_err(), AppError::NotSignedIn);
 }
 
 #[tokio::test]
 async fn a_deactivated_user_is_signed_out_and_cannot_sign_in() {
     let app = spawn_app().await;
-    let admin = app.first_run("Ромашка", "anna@romashka.test", PASSWORD).await;
-    let invitation: Value = admin
-        .call(
-            "users/add",
-            &[("email", "boris@romashka.test"), ("name", "Борис"), ("role", "user"), ("first_password", "link")],
-        )
-        .await
-        .unwrap();
-    let (id, path) = invitation_secret(&invitation);
+    let admin = app.first_run("Ромашка", "anna@romashka.test").await;
+    let (id, path) = secret_of(add(&admin, &new_user("boris@romashka.test", "Борис", "user", "link")).await.unwrap());
     let boris = app.browser();
-    let token = path.split("token=").nth(1).unwrap();
-    boris
-        .call::<Value>(
-            "set_password",
-            &[("token", token), ("password", "пароль бориса"), ("password_again", "пароль бориса")],
-        )
-        .await
-        .unwrap();
+    set_password(&boris, token_of(&path), "пароль бориса").await.unwrap();
 
-    admin.call::<Value>("users/set_active", &[("user", &id.to_string()), ("active", "false")]).await.unwrap();
-    let session: Value = boris.call("session", &[]).await.unwrap();
-    assert!(session["me"].is_null());
+    admin.call::<()>("users/set_active", &[("user", &id.to_string()), ("active", "false")]).await.unwrap();
+    assert!(session(&boris).await.me.is_none());
     assert_eq!(
         app.browser().sign_in("boris@romashka.test", "пароль бориса").await.unwrap_err(),
         AppError::BadCredentials
     );
 
-    admin.call::<Value>("users/set_active", &[("user", &id.to_string()), ("active", "true")]).await.unwrap();
+    admin.call::<()>("users/set_active", &[("user", &id.to_string()), ("active", "true")]).await.unwrap();
     assert!(app.browser().sign_in("boris@romashka.test", "пароль бориса").await.is_ok());
 }
 
 #[tokio::test]
 async fn a_tenant_keeps_at_least_one_administrator() {
     let app = spawn_app().await;
-    let admin = app.first_run("Ромашка", "anna@romashka.test", PASSWORD).await;
-    let users: Vec<Value> = admin.call("users/list", &[]).await.unwrap();
-    let me = users[0]["id"].as_i64().unwrap().to_string();
+    let admin = app.first_run("Ромашка", "anna@romashka.test").await;
+    let users: Vec<UserView> = admin.call("users/list", &[]).await.unwrap();
+    let me = users[0].id.to_string();
     assert_eq!(
-        admin.call::<Value>("users/change_role", &[("user", &me), ("role", "user")]).await.unwrap_err(),
+        admin.call::<()>("users/change_role", &[("user", &me), ("role", "user")]).await.unwrap_err(),
         AppError::Forbidden
     );
     assert_eq!(
-        admin.call::<Value>("users/set_active", &[("user", &me), ("active", "false")]).await.unwrap_err(),
+        admin.call::<()>("users/set_active", &[("user", &me), ("active", "false")]).await.unwrap_err(),
         AppError::Forbidden
     );
 }
@@ -167,13 +130,7 @@ async fn a_tenant_keeps_at_least_one_administrator() {
 #[tokio::test]
 async fn an_e_mail_can_belong_to_one_user_only() {
     let app = spawn_app().await;
-    let admin = app.first_run("Ромашка", "anna@romashka.test", PASSWORD).await;
-    let again = admin
-        .call::<Value>(
-            "users/add",
-            &[("email", "ANNA@romashka.test"), ("name", "Анна 2"), ("role", "user"), ("first_password", "link")],
-        )
-        .await
-        .unwrap_err();
-    assert_eq!(again.field_problem("email"), Some(pochta::model::Invalid::AlreadyExists));
+    let admin = app.first_run("Ромашка", "anna@romashka.test").await;
+    let again = add(&admin, &new_user("ANNA@romashka.test", "Анна 2", "user", "link")).await.unwrap_err();
+    assert_eq!(again.field_problem("email"), Some(Invalid::AlreadyExists));
 }

@@ -1,7 +1,8 @@
-use crate::helpers::spawn_app;
-use serde_json::Value;
+//! The web layer around every page and server function: security headers, the cross-site
+//! check, and forms that work without JavaScript.
 
-const PASSWORD: &str = "очень надёжный пароль";
+use crate::support::{spawn_app, PASSWORD};
+use pochta::model::users::UserView;
 
 #[tokio::test]
 async fn pages_carry_security_headers_and_a_fresh_csp_nonce() {
@@ -25,7 +26,7 @@ async fn pages_carry_security_headers_and_a_fresh_csp_nonce() {
 #[tokio::test]
 async fn a_state_changing_request_from_another_site_is_refused() {
     let app = spawn_app().await;
-    let admin = app.first_run("Ромашка", "anna@romashka.test", PASSWORD).await;
+    let admin = app.first_run("Ромашка", "anna@romashka.test").await;
     for (header, value) in [("origin", "https://evil.example"), ("sec-fetch-site", "cross-site")] {
         let response = admin
             .client
@@ -37,14 +38,14 @@ async fn a_state_changing_request_from_another_site_is_refused() {
             .unwrap();
         assert_eq!(response.status(), 403, "{header}: {value}");
     }
-    let users: Vec<Value> = admin.call("users/list", &[]).await.unwrap();
+    let users: Vec<UserView> = admin.call("users/list", &[]).await.unwrap();
     assert_eq!(users.len(), 1, "nothing was added");
 }
 
 #[tokio::test]
 async fn signing_in_works_as_a_plain_html_form() {
     let app = spawn_app().await;
-    app.first_run("Ромашка", "anna@romashka.test", PASSWORD).await;
+    app.first_run("Ромашка", "anna@romashka.test").await;
     let browser = app.browser();
 
     // A wrong password: back to the page, which shows the error.
@@ -118,14 +119,14 @@ async fn unknown_pages_answer_404_and_internal_details_never_leak() {
         .await
         .unwrap();
     let body = response.text().await.unwrap();
-    let error: pochta::error::AppError = serde_json::from_str(&body).unwrap();
-    assert_eq!(error, pochta::error::AppError::BadRequest);
+    let error: pochta::model::error::AppError = serde_json::from_str(&body).unwrap();
+    assert_eq!(error, pochta::model::error::AppError::BadRequest);
 }
 
 #[tokio::test]
 async fn errors_carry_their_http_status() {
     let app = spawn_app().await;
-    app.first_run("Ромашка", "anna@romashka.test", PASSWORD).await;
+    app.first_run("Ромашка", "anna@romashka.test").await;
     let browser = app.browser();
     let status = |endpoint: &'static str, args: Vec<(&'static str, &'static str)>| {
         let request = browser.client.post(browser.url(&format!("/api/{endpoint}"))).form(&args);

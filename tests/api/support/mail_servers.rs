@@ -2,7 +2,7 @@
 //! mailbox back over IMAP, and small fake servers for behaviour real ones do not show on demand
 //! (silence, a connection dropped in the middle of DATA).
 
-use crate::helpers::{spawn_app_with, TestApp};
+use super::app::{spawn_app_with, TestApp};
 use futures::StreamExt;
 use std::sync::Arc;
 use std::time::Duration;
