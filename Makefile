@@ -4,14 +4,14 @@ export PATH := $(CURDIR)/.tools/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
 
 SSR := --no-default-features --features ssr
 
-.PHONY: run test setup-run setup-test build-test test-unit test-on-sqlite test-on-postgres bench
+.PHONY: run test setup-run setup-test check-code build-test test-unit test-on-sqlite test-on-postgres bench
 
 ## Install what is missing and start the app on an SQLite file in ./data (http://127.0.0.1:3000).
 run: setup-run
 	cargo leptos serve --release
 
-## Install what is missing and run every test (unit, HTTP integration, browser).
-test: setup-test build-test
+## Install what is missing and run every test (code shape, unit, HTTP integration, browser).
+test: setup-test check-code build-test
 	scripts/test-servers.sh run -- $(MAKE) --no-print-directory test-unit test-on-sqlite test-on-postgres
 
 setup-run:
@@ -19,6 +19,14 @@ setup-run:
 
 setup-test:
 	scripts/setup.sh test
+
+# The code's shape before any test: formatting, the layers (tests/layers.rs: imports point
+# down, no feature circles, short modules), and clippy for the server and the browser build.
+check-code:
+	cargo fmt --check
+	cargo test $(SSR) --test layers
+	cargo clippy $(SSR) --lib --tests --examples --bins -- -D warnings
+	cargo clippy --no-default-features --features hydrate --target wasm32-unknown-unknown --lib -- -D warnings
 
 # The browser bundle through cargo-leptos; the server with plain cargo, so `cargo test` reuses
 # the same compiled dependencies.

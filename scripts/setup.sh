@@ -15,6 +15,14 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+# The formatter and the linter `make test` runs first.
+for component in rustfmt clippy; do
+  if ! rustup component list --installed | grep -q "^$component"; then
+    say "adding the $component component"
+    rustup component add "$component"
+  fi
+done
+
 # cargo-leptos 0.3.10 (0.3.11 needs a newer rustc). `no_downloads` turns a missing tool into a
 # clear error instead of a download that fails here. Built in the debug profile: it is a build
 # driver, and that takes 12 minutes on 2 cores instead of 25.

@@ -84,6 +84,15 @@ pub enum Saving<Id> {
     Existing { id: Id, version: i64 },
 }
 
+impl<Id> Saving<Id> {
+    pub fn map<T>(self, f: impl FnOnce(Id) -> T) -> Saving<T> {
+        match self {
+            Saving::New => Saving::New,
+            Saving::Existing { id, version } => Saving::Existing { id: f(id), version },
+        }
+    }
+}
+
 fn saving<Id>(id: &str, version: &str, make: fn(i64) -> Id) -> Result<Saving<Id>, AppError> {
     Ok(match hidden_number(id)? {
         id if id > 0 => Saving::Existing { id: make(id), version: hidden_number(version)? },

@@ -1,7 +1,7 @@
 //! The setup page's service: the small directories «Наши фирмы» and «Торговые точки и склады»
 //! (administrators only), and the rule that opens the «Почта» tab.
 
-use super::db::setup::{self as rows, Directory, FirmData, OutletData};
+use super::db::setup::{self as rows, Directory, DirectoryRow, FirmData, OutletData};
 use super::db::{self, Db, Tx};
 use super::fail::on_foreign_key;
 use super::session::Admin;
@@ -45,18 +45,8 @@ pub async fn save_firm(db: &Db, admin: &Admin, draft: &FirmDraft) -> Result<Firm
         phone: draft.phone.as_ref().map(Phone::as_str),
         email: draft.email.as_ref().map(EmailAddress::as_str),
     };
-    let mut tx = db.write(admin.tenant).await?;
-    let id = match draft.saving {
-        Saving::New => rows::insert_firm(&mut tx, admin.tenant, &data).await?,
-        Saving::Existing { id, version } => {
-            if !rows::update_firm(&mut tx, admin.tenant, id, version, &data).await? {
-                return Err(changed_or_gone(&mut tx, admin, Directory::Firms, id.0).await);
-            }
-            id
-        }
-    };
-    saved(tx, admin, Directory::Firms, draft.saving == Saving::New, draft.name.as_str()).await?;
-    Ok(id)
+    let tx = db.write(admin.tenant).await?;
+    save(tx, admin, draft.saving.map(|id| id.0), &data, draft.name.as_str()).await.map(FirmId)
 }
 
 pub async fn list_outlets(db: &Db, admin: &Admin) -> Result<Vec<OutletView>, AppError> {
@@ -89,33 +79,31 @@ pub async fn save_outlet(db: &Db, admin: &Admin, draft: &OutletDraft) -> Result<
     if !rows::exists(&mut tx, admin.tenant, Directory::Firms, draft.firm.0).await? {
         return Err(AppError::field("firm", Invalid::UnknownChoice));
     }
-    let id = match draft.saving {
-        Saving::New => rows::insert_outlet(&mut tx, admin.tenant, &data).await?,
+    save(tx, admin, draft.saving.map(|id| id.0), &data, draft.name.as_str()).await.map(OutletId)
+}
+
+/// Writes a new row or a known one at its version, with an audit row, and commits.
+async fn save<R: DirectoryRow>(
+    mut tx: Tx,
+    admin: &Admin,
+    saving: Saving<i64>,
+    row: &R,
+    name: &str,
+) -> Result<i64, AppError> {
+    let (id, action) = match saving {
+        Saving::New => (rows::insert(&mut tx, admin.tenant, row).await?, "create"),
         Saving::Existing { id, version } => {
-            if !rows::update_outlet(&mut tx, admin.tenant, id, version, &data).await? {
-                return Err(changed_or_gone(&mut tx, admin, Directory::Outlets, id.0).await);
+            if !rows::update(&mut tx, admin.tenant, id, version, row).await? {
+                // Someone changed it meanwhile, or it is gone.
+                let exists = rows::exists(&mut tx, admin.tenant, R::DIRECTORY, id).await?;
+                return Err(if exists { AppError::Conflict } else { AppError::NotFound });
             }
-            id
+            (id, "update")
         }
     };
-    saved(tx, admin, Directory::Outlets, draft.saving == Saving::New, draft.name.as_str()).await?;
+    db::audit::record(&mut tx, admin.tenant, Some(admin.id), action, audit_entity(R::DIRECTORY), name).await?;
+    tx.commit().await?;
     Ok(id)
-}
-
-/// An update found no row at its version: someone changed it meanwhile, or it is gone.
-async fn changed_or_gone(tx: &mut Tx, admin: &Admin, directory: Directory, id: i64) -> AppError {
-    match rows::exists(tx, admin.tenant, directory, id).await {
-        Ok(true) => AppError::Conflict,
-        Ok(false) => AppError::NotFound,
-        Err(e) => e.into(),
-    }
-}
-
-/// Records a saved row in the audit log and commits.
-async fn saved(mut tx: Tx, admin: &Admin, directory: Directory, created: bool, name: &str) -> Result<(), AppError> {
-    let action = if created { "create" } else { "update" };
-    db::audit::record(&mut tx, admin.tenant, Some(admin.id), action, audit_entity(directory), name).await?;
-    Ok(tx.commit().await?)
 }
 
 /// Deletes a firm or an outlet; refused with [`AppError::InUse`] while something refers to it.

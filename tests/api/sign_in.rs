@@ -5,6 +5,12 @@ use crate::support::{spawn_app, PASSWORD};
 use pochta::model::error::AppError;
 use pochta::model::session::SessionInfo;
 
+/// The session cookie a response sets, with its attributes.
+fn session_cookie(response: &reqwest::Response) -> String {
+    let mut cookies = response.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string());
+    cookies.find(|c| c.starts_with("pochta_session=")).expect("a session cookie")
+}
+
 #[tokio::test]
 async fn a_wrong_password_and_an_unknown_user_get_the_same_answer() {
     let app = spawn_app().await;
@@ -29,9 +35,7 @@ async fn signing_in_sets_a_protected_session_cookie_and_rotates_it() {
         .await
         .unwrap();
     assert!(response.status().is_success());
-    let cookies: Vec<String> =
-        response.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).collect();
-    let session = cookies.iter().find(|c| c.starts_with("pochta_session=")).expect("session cookie");
+    let session = session_cookie(&response);
     assert!(session.contains("HttpOnly"));
     assert!(session.contains("SameSite=Lax"));
     assert!(!session.contains("Secure"), "plain HTTP on loopback: no Secure flag");
@@ -45,13 +49,7 @@ async fn signing_in_sets_a_protected_session_cookie_and_rotates_it() {
         .send()
         .await
         .unwrap();
-    let second = again
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().to_string())
-        .find(|c| c.starts_with("pochta_session="))
-        .unwrap();
+    let second = session_cookie(&again);
     assert_ne!(second.split(';').next().unwrap(), first_token);
 }
 
@@ -68,13 +66,7 @@ async fn behind_https_the_session_cookie_is_secure() {
         .send()
         .await
         .unwrap();
-    let session = response
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().to_string())
-        .find(|c| c.starts_with("pochta_session="))
-        .unwrap();
+    let session = session_cookie(&response);
     assert!(session.contains("; Secure"));
 }
 

@@ -1,7 +1,8 @@
 //! The setup page's small directories: «Наши фирмы» and «Торговые точки и склады».
 
-use super::Tx;
-use crate::model::{FirmId, OutletId, TenantId};
+use super::{AnyQuery, Tx};
+use crate::model::{FirmId, TenantId};
+use sqlx::Row;
 
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct FirmRow {
@@ -34,48 +35,6 @@ pub async fn list_firms(tx: &mut Tx, tenant: TenantId) -> Result<Vec<FirmRow>, s
     .await
 }
 
-pub async fn insert_firm(tx: &mut Tx, tenant: TenantId, firm: &FirmData<'_>) -> Result<FirmId, sqlx::Error> {
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO firms (tenant_id, name, inn, kpp, address, phone, email) VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
-    )
-    .bind(tenant.0)
-    .bind(firm.name)
-    .bind(firm.inn)
-    .bind(firm.kpp)
-    .bind(firm.address)
-    .bind(firm.phone)
-    .bind(firm.email)
-    .fetch_one(&mut **tx)
-    .await?;
-    Ok(FirmId(id))
-}
-
-/// Updates a firm if it still has `version`; `false` when it changed meanwhile or is gone.
-pub async fn update_firm(
-    tx: &mut Tx,
-    tenant: TenantId,
-    id: FirmId,
-    version: i64,
-    firm: &FirmData<'_>,
-) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "UPDATE firms SET name = $4, inn = $5, kpp = $6, address = $7, phone = $8, email = $9, version = version + 1 \
-         WHERE tenant_id = $1 AND id = $2 AND version = $3",
-    )
-    .bind(tenant.0)
-    .bind(id.0)
-    .bind(version)
-    .bind(firm.name)
-    .bind(firm.inn)
-    .bind(firm.kpp)
-    .bind(firm.address)
-    .bind(firm.phone)
-    .bind(firm.email)
-    .execute(&mut **tx)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
 #[derive(Clone, Debug, sqlx::FromRow)]
 pub struct OutletRow {
     pub id: i64,
@@ -87,6 +46,7 @@ pub struct OutletRow {
     pub version: i64,
 }
 
+/// The values an outlet or warehouse is saved with.
 pub struct OutletData<'a> {
     pub kind: &'a str,
     pub name: &'a str,
@@ -105,43 +65,6 @@ pub async fn list_outlets(tx: &mut Tx, tenant: TenantId) -> Result<Vec<OutletRow
     .await
 }
 
-pub async fn insert_outlet(tx: &mut Tx, tenant: TenantId, outlet: &OutletData<'_>) -> Result<OutletId, sqlx::Error> {
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO outlets (tenant_id, kind, name, firm_id, address) VALUES ($1, $2, $3, $4, $5) RETURNING id",
-    )
-    .bind(tenant.0)
-    .bind(outlet.kind)
-    .bind(outlet.name)
-    .bind(outlet.firm.0)
-    .bind(outlet.address)
-    .fetch_one(&mut **tx)
-    .await?;
-    Ok(OutletId(id))
-}
-
-pub async fn update_outlet(
-    tx: &mut Tx,
-    tenant: TenantId,
-    id: OutletId,
-    version: i64,
-    outlet: &OutletData<'_>,
-) -> Result<bool, sqlx::Error> {
-    let done = sqlx::query(
-        "UPDATE outlets SET kind = $4, name = $5, firm_id = $6, address = $7, version = version + 1 \
-         WHERE tenant_id = $1 AND id = $2 AND version = $3",
-    )
-    .bind(tenant.0)
-    .bind(id.0)
-    .bind(version)
-    .bind(outlet.kind)
-    .bind(outlet.name)
-    .bind(outlet.firm.0)
-    .bind(outlet.address)
-    .execute(&mut **tx)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
 /// One of the two directories, for what both do alike.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Directory {
@@ -156,6 +79,63 @@ impl Directory {
             Directory::Outlets => "outlets",
         }
     }
+}
+
+/// The values a save writes into a row of one of the directories.
+pub trait DirectoryRow {
+    const DIRECTORY: Directory;
+    /// The columns after `tenant_id`, in the order [`DirectoryRow::bind`] adds their values.
+    const COLUMNS: &'static [&'static str];
+    fn bind<'q>(&'q self, query: AnyQuery<'q>) -> AnyQuery<'q>;
+}
+
+impl DirectoryRow for FirmData<'_> {
+    const DIRECTORY: Directory = Directory::Firms;
+    const COLUMNS: &'static [&'static str] = &["name", "inn", "kpp", "address", "phone", "email"];
+
+    fn bind<'q>(&'q self, query: AnyQuery<'q>) -> AnyQuery<'q> {
+        query.bind(self.name).bind(self.inn).bind(self.kpp).bind(self.address).bind(self.phone).bind(self.email)
+    }
+}
+
+impl DirectoryRow for OutletData<'_> {
+    const DIRECTORY: Directory = Directory::Outlets;
+    const COLUMNS: &'static [&'static str] = &["kind", "name", "firm_id", "address"];
+
+    fn bind<'q>(&'q self, query: AnyQuery<'q>) -> AnyQuery<'q> {
+        query.bind(self.kind).bind(self.name).bind(self.firm.0).bind(self.address)
+    }
+}
+
+/// Adds a row; returns its id.
+pub async fn insert<R: DirectoryRow>(tx: &mut Tx, tenant: TenantId, row: &R) -> Result<i64, sqlx::Error> {
+    let placeholders: Vec<String> = (2..R::COLUMNS.len() + 2).map(|n| format!("${n}")).collect();
+    let sql = format!(
+        "INSERT INTO {} (tenant_id, {}) VALUES ($1, {}) RETURNING id",
+        R::DIRECTORY.table(),
+        R::COLUMNS.join(", "),
+        placeholders.join(", ")
+    );
+    let inserted = row.bind(sqlx::query(&sql).bind(tenant.0)).fetch_one(&mut **tx).await?;
+    inserted.try_get(0)
+}
+
+/// Updates a row if it still has `version`; `false` when it changed meanwhile or is gone.
+pub async fn update<R: DirectoryRow>(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: i64,
+    version: i64,
+    row: &R,
+) -> Result<bool, sqlx::Error> {
+    let set: Vec<String> = R::COLUMNS.iter().enumerate().map(|(i, c)| format!("{c} = ${}", i + 4)).collect();
+    let sql = format!(
+        "UPDATE {} SET {}, version = version + 1 WHERE tenant_id = $1 AND id = $2 AND version = $3",
+        R::DIRECTORY.table(),
+        set.join(", ")
+    );
+    let done = row.bind(sqlx::query(&sql).bind(tenant.0).bind(id).bind(version)).execute(&mut **tx).await?;
+    Ok(done.rows_affected() == 1)
 }
 
 pub async fn exists(tx: &mut Tx, tenant: TenantId, directory: Directory, id: i64) -> Result<bool, sqlx::Error> {
