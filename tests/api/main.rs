@@ -14,5 +14,6 @@ mod schema;
 mod secrets;
 mod setup;
 mod sign_in;
+mod stored_password;
 mod users;
 mod web;

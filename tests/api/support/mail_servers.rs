@@ -353,3 +353,39 @@ pub async fn server_dropping_during_data(mail: &MailServers) -> u16 {
     })
     .await
 }
+
+/// What a scripted server was sent, line by line (shared with the test that reads it).
+pub type Heard = Arc<std::sync::Mutex<Vec<String>>>;
+
+/// An IMAP server with implicit TLS (certificate of the test CA) that accepts any login, has an
+/// empty INBOX, and keeps every line it is sent: an attacker's server, to prove what reaches it.
+pub async fn recording_imaps(mail: &MailServers) -> (u16, Heard) {
+    let heard: Heard = Arc::default();
+    let log = heard.clone();
+    let port = tls_server(mail, "server", move |tls| {
+        let log = log.clone();
+        async move {
+            let (read, mut write) = tokio::io::split(tls);
+            let mut lines = BufReader::new(read).lines();
+            let _ = write.write_all(b"* OK IMAP4rev1 ready\r\n").await;
+            while let Ok(Some(line)) = lines.next_line().await {
+                log.lock().unwrap().push(line.clone());
+                let mut words = line.splitn(3, ' ');
+                let (tag, command) = (words.next().unwrap_or("*"), words.next().unwrap_or("").to_ascii_uppercase());
+                let reply = match command.as_str() {
+                    "SELECT" | "EXAMINE" => {
+                        format!("* 0 EXISTS\r\n* 0 RECENT\r\n* FLAGS (\\Seen)\r\n{tag} OK [READ-WRITE] done\r\n")
+                    }
+                    "SEARCH" => format!("* SEARCH\r\n{tag} OK done\r\n"),
+                    "LOGOUT" => format!("* BYE bye\r\n{tag} OK done\r\n"),
+                    _ => format!("{tag} OK done\r\n"),
+                };
+                if write.write_all(reply.as_bytes()).await.is_err() || command == "LOGOUT" {
+                    return;
+                }
+            }
+        }
+    })
+    .await;
+    (port, heard)
+}
