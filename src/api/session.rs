@@ -22,7 +22,14 @@ pub async fn sign_in(email: String, password: String) -> Result<AfterSignIn, App
     if password.is_empty() {
         return Err(AppError::field("password", Invalid::Required));
     }
-    match session::sign_in(&web::state()?.db, &email.normalized(), &password).await? {
+    let state = web::state()?;
+    let attempt = session::Attempt {
+        email_key: &email.normalized(),
+        password: &password,
+        address: web::client_address(&state)?,
+        per_address: state.config.sign_in_per_address,
+    };
+    match session::sign_in(&state.db, &state.hashing, &attempt).await? {
         SignedIn::Session { token, lang } => {
             web::set_session_cookie(&token)?;
             web::set_lang_cookie(lang)?;
@@ -53,7 +60,8 @@ pub async fn sign_out() -> Result<(), AppError> {
 pub async fn first_run(#[server(flatten)] input: FirstRunInput) -> Result<(), AppError> {
     use crate::server::{tenants, web};
     let draft = input.parse()?;
-    let token = tenants::first_run(&web::state()?.db, &draft, web::request_lang()).await?;
+    let state = web::state()?;
+    let token = tenants::first_run(&state.db, &state.hashing, &draft, web::request_lang()).await?;
     web::set_session_cookie(&token)?;
     web::redirect_plain_form("/");
     Ok(())
@@ -86,7 +94,8 @@ pub async fn set_password(token: String, password: String, password_again: Strin
     use crate::server::{users, web};
     let password =
         NewPassword::parse_confirmed(&password, &password_again).map_err(|p| AppError::field("password", p))?;
-    let session = users::set_password_by_link(&web::state()?.db, &token, &password).await?;
+    let state = web::state()?;
+    let session = users::set_password_by_link(&state.db, &state.hashing, &token, &password).await?;
     web::set_session_cookie(&session)?;
     web::redirect_plain_form("/");
     Ok(())

@@ -16,7 +16,8 @@ pub async fn list_users() -> Result<Vec<UserView>, AppError> {
 pub async fn add_user(#[server(flatten)] input: NewUserInput) -> Result<Invitation, AppError> {
     use crate::server::{users, web};
     let admin = web::require_admin().await?;
-    users::add(&web::state()?.db, &admin, &input.parse()?).await
+    let state = web::state()?;
+    users::add(&state.db, &state.hashing, &admin, &input.parse()?).await
 }
 
 #[server(endpoint = "users/change_role")]

@@ -3,6 +3,7 @@
 use super::startup::{open_database, Application};
 use crate::model::{EmailAddress, Lang, Name, NewPassword, Role, TenantId};
 use crate::server::config::Config;
+use crate::server::credentials::Hashing;
 use crate::server::tenants::{self, NewMember};
 use clap::{Parser, Subcommand};
 use std::io::BufRead;
@@ -178,7 +179,8 @@ async fn tenant(config: Config, cmd: TenantCommand) -> Result<(), String> {
                 password: Some(&password),
                 temporary_password: one_time.is_some(),
             };
-            let (tenant, user) = tenants::create_tenant(&db, &name, admin, false).await.map_err(explain)?;
+            let hashing = Hashing::new(0);
+            let (tenant, user) = tenants::create_tenant(&db, &hashing, &name, admin, false).await.map_err(explain)?;
             println!("tenant {} created; administrator {} (user {})", tenant.0, email, user.0);
             if let Some(p) = one_time {
                 println!("one-time password (shown once): {p}");
@@ -221,7 +223,8 @@ async fn user(config: Config, cmd: UserCommand) -> Result<(), String> {
         password: Some(&password),
         temporary_password: one_time.is_some(),
     };
-    let user = tenants::add_member(&db, TenantId(tenant), None, member, role).await.map_err(explain)?;
+    let user =
+        tenants::add_member(&db, &Hashing::new(0), TenantId(tenant), None, member, role).await.map_err(explain)?;
     println!("user {} created in tenant {tenant}", user.0);
     if let Some(p) = one_time {
         println!("one-time password (shown once): {p}");

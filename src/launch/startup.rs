@@ -3,6 +3,7 @@
 
 use crate::app::{shell, App};
 use crate::server::config::Config;
+use crate::server::credentials::Hashing;
 use crate::server::db::{Backend, Db};
 use crate::server::dns::Dns;
 use crate::server::mail::egress::{Egress, SystemResolver};
@@ -17,6 +18,7 @@ use leptos::config::LeptosOptions;
 use leptos_axum::{file_and_error_handler_with_context, generate_route_list, LeptosRoutes};
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::net::TcpListener;
 use tower_http::compression::CompressionLayer;
 
@@ -68,9 +70,11 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
         .site_pkg_dir("pkg")
         .site_addr(config.listen)
         .build();
+    let hashing = Hashing::new(config.password_hashing_slots);
     Ok(AppState {
         leptos_options,
         db,
+        hashing,
         config: Arc::new(config),
         secrets: Arc::new(secrets),
         presets: Arc::new(presets),
@@ -142,6 +146,8 @@ impl Application {
                 Err(e) => tracing::error!(error = %e, "update notification"),
             }
         });
+        let interval = Duration::from_secs(state.config.purge_interval_secs);
+        tokio::spawn(crate::server::housekeeping::run(state.db.clone(), interval));
         Ok(Self { listener, router, state })
     }
 

@@ -44,6 +44,9 @@ pub enum AppError {
     /// The database or another dependency is briefly unavailable; trying again will help.
     #[error("unavailable")]
     Unavailable,
+    /// Too much is going on at once (a flood of sign-ins); trying again in a moment will help.
+    #[error("busy")]
+    Busy,
     /// A mail check failed: what was tried and what the server said. Nothing was saved.
     #[error("mail check failed")]
     CheckFailed(CheckReport),
@@ -88,6 +91,7 @@ impl AppError {
             AppError::InUse => "error.in_use",
             AppError::CrossSite => "error.cross_site",
             AppError::Unavailable => "error.unavailable",
+            AppError::Busy => "error.busy",
             AppError::CheckFailed(_) => "error.check_failed",
             AppError::LinkExpired => "error.link_expired",
             AppError::AlreadySetUp => "error.already_set_up",
@@ -108,7 +112,7 @@ impl AppError {
             AppError::CheckFailed(_) => 422,
             AppError::TooManyAttempts { .. } | AppError::RateLimited { .. } => 429,
             AppError::Internal => 500,
-            AppError::Unavailable => 503,
+            AppError::Unavailable | AppError::Busy => 503,
         }
     }
 
@@ -127,6 +131,7 @@ impl AppError {
             AppError::InUse,
             AppError::CrossSite,
             AppError::Unavailable,
+            AppError::Busy,
             AppError::CheckFailed(CheckReport::default()),
             AppError::LinkExpired,
             AppError::AlreadySetUp,

@@ -84,6 +84,24 @@ pub struct Config {
     #[arg(long, env = "POCHTA_SECURE_COOKIES", default_value_t = false)]
     pub secure_cookies: bool,
 
+    /// Sign-in attempts one client address may make per minute, whatever the e-mails.
+    #[arg(long, env = "POCHTA_SIGN_IN_PER_ADDRESS", default_value_t = 60)]
+    pub sign_in_per_address: i64,
+
+    /// Passwords this instance hashes at once (argon2id, 19 MiB each); more sign-ins wait
+    /// briefly or are told the service is busy. 0: one per CPU.
+    #[arg(long, env = "POCHTA_PASSWORD_HASHING_SLOTS", default_value_t = 0)]
+    pub password_hashing_slots: usize,
+
+    /// The header a trusted reverse proxy puts the client's address in (its last value counts),
+    /// e.g. `X-Forwarded-For`. Without it, the address of the connection counts.
+    #[arg(long, env = "POCHTA_CLIENT_ADDRESS_HEADER")]
+    pub client_address_header: Option<String>,
+
+    /// Seconds between purges of expired sessions, links, sign-in failures and live reports.
+    #[arg(long = "purge-interval", env = "POCHTA_PURGE_INTERVAL", default_value_t = 600)]
+    pub purge_interval_secs: u64,
+
     /// Maximum database connections of this instance.
     #[arg(long, env = "POCHTA_DB_CONNECTIONS", default_value_t = 16)]
     pub db_connections: u32,

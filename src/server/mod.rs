@@ -10,6 +10,7 @@ pub mod db;
 pub mod detection;
 pub mod dns;
 pub mod fail;
+pub mod housekeeping;
 pub mod keys;
 pub mod mail;
 pub mod notifications;

@@ -12,8 +12,9 @@ use crate::model::{TenantId, UserId};
 use std::sync::Arc;
 use tokio::sync::mpsc;
 
-/// Events are kept this long; the browser only polls while its request runs.
-const KEEP_MS: i64 = 10 * 60 * 1000;
+/// Events are kept this long (then purged, see `housekeeping`); the browser only polls while its
+/// request runs.
+pub const KEEP_MS: i64 = 10 * 60 * 1000;
 
 /// Where a run's events go. Cloning shares the run.
 #[derive(Clone)]
@@ -64,13 +65,6 @@ async fn write(
     while let Some(event) = events.recv().await {
         let outcome = async {
             let mut tx = db.write(tenant).await?;
-            if seq == 0 {
-                sqlx::query("DELETE FROM check_events WHERE tenant_id = $1 AND at < $2")
-                    .bind(tenant.0)
-                    .bind(now_millis() - KEEP_MS)
-                    .execute(&mut *tx)
-                    .await?;
-            }
             sqlx::query(
                 "INSERT INTO check_events (tenant_id, user_id, run_id, seq, at, event) VALUES ($1, $2, $3, $4, $5, $6)",
             )

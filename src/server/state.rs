@@ -2,6 +2,7 @@
 //! secret keys, the mail-service presets and the mail context (egress guard, TLS trust).
 
 use super::config::Config;
+use super::credentials::Hashing;
 use super::db::Db;
 use super::dns::Dns;
 use super::mail::MailContext;
@@ -20,6 +21,8 @@ pub struct AppState {
     pub presets: Arc<Presets>,
     pub mail: MailContext,
     pub dns: Dns,
+    /// Bounds password hashing (sign-in floods).
+    pub hashing: Hashing,
 }
 
 impl AppState {

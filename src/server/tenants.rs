@@ -1,7 +1,7 @@
 //! Creating tenants and their users: the first run, the operator's CLI and the users screen all
 //! come here, so a tenant always starts with its administrator and its system mail account.
 
-use super::credentials::hash_password;
+use super::credentials::Hashing;
 use super::db::{self, accounts, now_millis, Db};
 use super::fail::on_unique;
 use super::session::start_session;
@@ -25,11 +25,12 @@ pub struct NewMember<'a> {
 /// With `only_if_first`, refuses when any user already exists (the first-run page).
 pub async fn create_tenant(
     db: &Db,
+    hashing: &Hashing,
     tenant_name: &Name,
     admin: NewMember<'_>,
     only_if_first: bool,
 ) -> Result<(TenantId, UserId), AppError> {
-    let hash = hash_of(&admin).await?;
+    let hash = hash_of(hashing, &admin).await?;
     // Creating a tenant happens before there is one to be in: the scan capability lets the
     // insert read back its own new row under row-level security.
     let mut tx = db.lookup(db::Capability::TenantScan, "on").await?;
@@ -52,12 +53,13 @@ pub async fn create_tenant(
 /// Adds a user to an existing tenant.
 pub async fn add_member(
     db: &Db,
+    hashing: &Hashing,
     tenant: TenantId,
     by: Option<UserId>,
     member: NewMember<'_>,
     role: Role,
 ) -> Result<UserId, AppError> {
-    let hash = hash_of(&member).await?;
+    let hash = hash_of(hashing, &member).await?;
     let mut tx = db.write(tenant).await?;
     let user = insert_member(&mut tx, tenant, &member, role, hash.as_deref()).await?;
     db::audit::record(&mut tx, tenant, by, "create", "user", member.email.as_str()).await?;
@@ -65,9 +67,9 @@ pub async fn add_member(
     Ok(user)
 }
 
-async fn hash_of(member: &NewMember<'_>) -> Result<Option<String>, AppError> {
+async fn hash_of(hashing: &Hashing, member: &NewMember<'_>) -> Result<Option<String>, AppError> {
     match member.password {
-        Some(p) => Ok(Some(hash_password(p.expose()).await?)),
+        Some(p) => Ok(Some(hashing.hash(p.expose()).await?)),
         None => Ok(None),
     }
 }
@@ -93,7 +95,7 @@ async fn insert_member(
 
 /// The first-run page: the organisation and its administrator, while no user exists yet. Signs
 /// the administrator in; returns the session's token.
-pub async fn first_run(db: &Db, draft: &FirstRunDraft, lang: Lang) -> Result<String, AppError> {
+pub async fn first_run(db: &Db, hashing: &Hashing, draft: &FirstRunDraft, lang: Lang) -> Result<String, AppError> {
     let admin = NewMember {
         email: &draft.email,
         name: &draft.name,
@@ -101,6 +103,6 @@ pub async fn first_run(db: &Db, draft: &FirstRunDraft, lang: Lang) -> Result<Str
         password: Some(&draft.password),
         temporary_password: false,
     };
-    let (tenant, user) = create_tenant(db, &draft.organisation, admin, true).await?;
+    let (tenant, user) = create_tenant(db, hashing, &draft.organisation, admin, true).await?;
     start_session(db, tenant, user).await
 }

@@ -1,7 +1,7 @@
 //! The users screen's service: an administrator managing the users of their own tenant, and a
 //! user choosing a password through a link.
 
-use super::credentials::hash_password;
+use super::credentials::Hashing;
 use super::db::{self, Db};
 use super::password_links;
 use super::session::{start_session, Admin, CurrentUser};
@@ -29,7 +29,7 @@ pub async fn list(db: &Db, admin: &Admin) -> Result<Vec<UserView>, AppError> {
         .collect())
 }
 
-pub async fn add(db: &Db, admin: &Admin, draft: &NewUserDraft) -> Result<Invitation, AppError> {
+pub async fn add(db: &Db, hashing: &Hashing, admin: &Admin, draft: &NewUserDraft) -> Result<Invitation, AppError> {
     let one_time = (draft.first_password == FirstPassword::OneTime).then(generate_one_time_password);
     let parsed = match &one_time {
         Some(p) => Some(NewPassword::parse(p).map_err(|_| AppError::Internal)?),
@@ -42,7 +42,7 @@ pub async fn add(db: &Db, admin: &Admin, draft: &NewUserDraft) -> Result<Invitat
         password: parsed.as_ref(),
         temporary_password: one_time.is_some(),
     };
-    let user = tenants::add_member(db, admin.tenant, Some(admin.id), member, draft.role).await?;
+    let user = tenants::add_member(db, hashing, admin.tenant, Some(admin.id), member, draft.role).await?;
     match one_time {
         Some(password) => Ok(Invitation::OneTimePassword { user, password }),
         None => {
@@ -112,8 +112,13 @@ pub async fn set_lang(db: &Db, user: &CurrentUser, lang: Lang) -> Result<(), App
 
 /// Sets a password through a one-time link (the link is used up), signs the user out of their
 /// other sessions, and signs them in here. Returns the new session's token.
-pub async fn set_password_by_link(db: &Db, token: &str, password: &NewPassword) -> Result<String, AppError> {
-    let hash = hash_password(password.expose()).await?;
+pub async fn set_password_by_link(
+    db: &Db,
+    hashing: &Hashing,
+    token: &str,
+    password: &NewPassword,
+) -> Result<String, AppError> {
+    let hash = hashing.hash(password.expose()).await?;
     let (mut tx, tenant, user) = password_links::take(db, token).await?;
     db::users::set_password_hash(&mut tx, tenant, user, &hash, false).await?;
     db::sessions::delete_for_user(&mut tx, tenant, user).await?;

@@ -7,7 +7,7 @@ use crate::i18n::LANG_COOKIE;
 use crate::model::error::AppError;
 use crate::model::Lang;
 use axum::body::Body;
-use axum::extract::Request;
+use axum::extract::{ConnectInfo, Request};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -17,6 +17,7 @@ use http::request::Parts;
 use leptos::prelude::{provide_context, use_context};
 use leptos_axum::ResponseOptions;
 use rand::RngCore;
+use std::net::{IpAddr, SocketAddr};
 
 /// The nonce of this request's Content-Security-Policy, given to Leptos for its inline scripts.
 #[derive(Clone, Debug)]
@@ -152,6 +153,18 @@ pub async fn require_user() -> Result<CurrentUser, AppError> {
 /// A signed-in administrator: the capability every administrators-only function takes.
 pub async fn require_admin() -> Result<Admin, AppError> {
     require_user().await?.admin()
+}
+
+/// The address the request came from: the last one a trusted proxy wrote into the operator's
+/// header (`--client-address-header`), else the connection's.
+pub fn client_address(state: &AppState) -> Result<IpAddr, AppError> {
+    let parts = parts()?;
+    let from_proxy = state.config.client_address_header.as_deref().and_then(|name| {
+        let value = parts.headers.get_all(name).iter().next_back()?.to_str().ok()?;
+        value.rsplit(',').next()?.trim().parse::<IpAddr>().ok()
+    });
+    let connection = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    from_proxy.or(connection).ok_or_else(|| super::fail::internal("no client address", "missing"))
 }
 
 fn served_over_https(parts: &Parts, state: &AppState) -> bool {

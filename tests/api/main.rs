@@ -7,6 +7,8 @@ mod accounts;
 mod crm_email;
 mod detection;
 mod first_run;
+mod floods;
+mod housekeeping;
 mod instances;
 mod isolation;
 mod rls;

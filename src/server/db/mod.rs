@@ -12,6 +12,7 @@ pub mod crm_email;
 pub mod meta;
 mod migrations;
 pub mod password_links;
+pub mod rates;
 pub mod sessions;
 pub mod setup;
 pub mod tenants;
@@ -156,6 +157,8 @@ pub enum Capability {
     PasswordLink,
     /// Jobs that visit every tenant (and creating one): the list of tenants, nothing of theirs.
     TenantScan,
+    /// The purge of expired rows: those of every tenant, and nothing still alive.
+    Purge,
 }
 
 impl Capability {
@@ -165,6 +168,7 @@ impl Capability {
             Capability::SignIn => "app.sign_in",
             Capability::PasswordLink => "app.password_link",
             Capability::TenantScan => "app.tenant_scan",
+            Capability::Purge => "app.purge",
         }
     }
 }

@@ -3,7 +3,7 @@
 
 mod sign_in;
 
-pub use sign_in::{sign_in, SignedIn};
+pub use sign_in::{sign_in, Attempt, SignedIn, THROTTLE_WINDOW_MS};
 
 use super::credentials::{new_token, token_hash};
 use super::db::{self, now_millis, Capability, Db};

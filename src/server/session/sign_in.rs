@@ -1,14 +1,15 @@
 //! Signing in with an e-mail and password, and slowing down repeated failures for an e-mail.
 
-use super::super::credentials::{token_hash, verify_password};
+use super::super::credentials::{token_hash, Hashing};
 use super::super::db::{self, now_millis, Capability, Db};
-use super::super::password_links;
+use super::super::{password_links, rate};
 use super::start_session_in;
 use crate::model::error::AppError;
 use crate::model::Lang;
+use std::net::IpAddr;
 
 /// Failures within this window count towards slowing down.
-const THROTTLE_WINDOW_MS: i64 = 15 * 60 * 1000;
+pub const THROTTLE_WINDOW_MS: i64 = 15 * 60 * 1000;
 /// Failures allowed before each further attempt must wait.
 const THROTTLE_FREE_FAILURES: i64 = 5;
 const THROTTLE_FIRST_WAIT_MS: i64 = 30 * 1000;
@@ -35,22 +36,36 @@ pub enum SignedIn {
     MustChoosePassword { link_token: String },
 }
 
-/// Checks an e-mail and password and opens a new session. A wrong password, an unknown e-mail
-/// and a deactivated user all get [`AppError::BadCredentials`]; after a few failures every
-/// attempt for that e-mail must wait, longer each time.
-pub async fn sign_in(db: &Db, email_key: &str, password: &str) -> Result<SignedIn, AppError> {
-    let now = now_millis();
-    let key = throttle_key(email_key);
+/// One attempt to sign in, as the request brought it.
+pub struct Attempt<'a> {
+    pub email_key: &'a str,
+    pub password: &'a str,
+    /// Where it came from, and how many attempts that address may make a minute.
+    pub address: IpAddr,
+    pub per_address: i64,
+}
 
-    let mut tx = db.lookup(Capability::SignIn, email_key).await?;
-    if let Some(f) = db::throttle::get(&mut tx, &key).await? {
-        let wait_until = f.last_at + wait_after(f.count);
-        if f.last_at > now - THROTTLE_WINDOW_MS && wait_until > now {
-            let retry_after_secs = ((wait_until - now) / 1000 + 1) as u64;
-            return Err(AppError::TooManyAttempts { retry_after_secs });
-        }
+/// Checks an e-mail and password and opens a new session. A wrong password, an unknown e-mail
+/// and a deactivated user all get [`AppError::BadCredentials`]. Every attempt is counted before
+/// its password is checked: after a few failures every attempt for that e-mail must wait, longer
+/// each time, and one address gets a limited number of attempts a minute.
+pub async fn sign_in(db: &Db, hashing: &Hashing, attempt: &Attempt<'_>) -> Result<SignedIn, AppError> {
+    let now = now_millis();
+    let key = throttle_key(attempt.email_key);
+
+    let mut tx = db.lookup(Capability::SignIn, attempt.email_key).await?;
+    rate::sign_in_attempt(&mut tx, attempt.address, attempt.per_address).await?;
+    let before = db::throttle::lock(&mut tx, db.backend(), &key).await?;
+    let counted = if before.last_at > now - THROTTLE_WINDOW_MS { before.count } else { 0 };
+    let wait_until = before.last_at + wait_after(counted);
+    if wait_until > now {
+        tx.commit().await?;
+        let retry_after_secs = ((wait_until - now) / 1000 + 1) as u64;
+        return Err(AppError::TooManyAttempts { retry_after_secs });
     }
-    let login = db::users::find_login(&mut tx, email_key).await?;
+    // Counted as a failure until the password proves right.
+    db::throttle::set(&mut tx, &key, counted + 1, now).await?;
+    let login = db::users::find_login(&mut tx, attempt.email_key).await?;
     // Release the database while argon2 runs.
     tx.commit().await?;
 
@@ -58,18 +73,15 @@ pub async fn sign_in(db: &Db, email_key: &str, password: &str) -> Result<SignedI
         Some(l) => (l.password_hash.clone(), l.active),
         None => (None, false),
     };
-    let password_ok = verify_password(hash, password).await;
-
-    let mut tx = db.lookup(Capability::SignIn, email_key).await?;
+    let password_ok = hashing.verify(hash, attempt.password).await?;
     let login = match login {
         Some(login) if password_ok && usable => login,
         _ => {
-            db::throttle::record_failure(&mut tx, &key, now, now - THROTTLE_WINDOW_MS).await?;
-            tx.commit().await?;
             tracing::info!("sign-in refused");
             return Err(AppError::BadCredentials);
         }
     };
+    let mut tx = db.lookup(Capability::SignIn, attempt.email_key).await?;
     db::throttle::clear(&mut tx, &key).await?;
     db.enter_tenant(&mut tx, login.tenant).await?;
     let user = db::users::get(&mut tx, login.tenant, login.user).await?.ok_or(AppError::BadCredentials)?;

@@ -157,7 +157,8 @@ impl TestApp {
             password: Some(&pw),
             temporary_password: false,
         };
-        create_tenant(&self.state.db, &Name::parse(organisation).unwrap(), admin, false).await.expect("tenant created");
+        let organisation = Name::parse(organisation).unwrap();
+        create_tenant(&self.state.db, &self.state.hashing, &organisation, admin, false).await.expect("tenant created");
         let browser = self.browser();
         browser.sign_in(email, PASSWORD).await.expect("administrator signs in");
         browser

@@ -1,0 +1,44 @@
+//! Purging what grows with traffic and expires: sessions, set-password links, sign-in failures,
+//! rate windows and live-report events. Every instance purges on a timer (two purging at once
+//! delete nothing twice); on PostgreSQL the purge may see expired rows of every tenant and
+//! nothing alive (see migrations/postgres/0005_housekeeping.sql).
+
+use super::db::{now_millis, Capability, Db};
+use super::{progress, session};
+use crate::model::error::AppError;
+use std::time::Duration;
+
+/// Rate windows are a minute long; two minutes later nothing reads them.
+const RATE_KEEP_MS: i64 = 2 * 60 * 1000;
+
+/// Deletes every expired row; returns how many.
+pub async fn purge(db: &Db) -> Result<u64, AppError> {
+    let now = now_millis();
+    let steps: [(&str, i64); 5] = [
+        ("DELETE FROM sessions WHERE expires_at <= $1", now),
+        ("DELETE FROM password_links WHERE expires_at <= $1", now),
+        ("DELETE FROM sign_in_throttle WHERE last_failure_at < $1", now - session::THROTTLE_WINDOW_MS),
+        ("DELETE FROM mail_rate WHERE window_start < $1", now - RATE_KEEP_MS),
+        ("DELETE FROM check_events WHERE at < $1", now - progress::KEEP_MS),
+    ];
+    let mut tx = db.lookup(Capability::Purge, "on").await?;
+    let mut purged = 0;
+    for (sql, before) in steps {
+        purged += sqlx::query(sql).bind(before).execute(&mut *tx).await?.rows_affected();
+    }
+    tx.commit().await?;
+    Ok(purged)
+}
+
+/// Purges at start and then every `interval`, for as long as the server runs.
+pub async fn run(db: Db, interval: Duration) {
+    let mut ticks = tokio::time::interval(interval.max(Duration::from_secs(1)));
+    loop {
+        ticks.tick().await;
+        match purge(&db).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(rows = n, "expired rows purged"),
+            Err(e) => tracing::warn!(?e, "purging expired rows failed; trying again later"),
+        }
+    }
+}
