@@ -14,10 +14,11 @@ pub async fn list_accounts(
     #[server(default)] sort: String,
     #[server(default)] page: u32,
 ) -> Result<AccountListView, AppError> {
-    use crate::model::accounts::AccountSort;
+    use crate::model::accounts::{search_text, AccountSort};
     use crate::server::{accounts, web};
     let user = web::require_user().await?;
-    accounts::list(&web::state()?, &user, &q, AccountSort::parse(&sort), page).await
+    let search = search_text(&q).map_err(|problem| AppError::field("q", problem))?;
+    accounts::list(&web::state()?, &user, search.as_deref(), AccountSort::parse(&sort), page).await
 }
 
 #[server(endpoint = "accounts/get")]

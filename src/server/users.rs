@@ -66,7 +66,7 @@ pub async fn change_role(db: &Db, admin: &Admin, user: UserId, role: Role) -> Re
     let mut tx = db.write(admin.tenant).await?;
     let target = db::users::get(&mut tx, admin.tenant, user).await?.ok_or(AppError::NotFound)?;
     if target.role == Role::Admin && role != Role::Admin && target.active {
-        keep_one_admin(&mut tx, admin).await?;
+        keep_one_admin(db, &mut tx, admin).await?;
     }
     db::users::set_role(&mut tx, admin.tenant, user, role).await?;
     let details = format!("{user}: {}", role.as_str());
@@ -83,7 +83,7 @@ pub async fn set_active(db: &Db, admin: &Admin, user: UserId, active: bool) -> R
     let mut tx = db.write(admin.tenant).await?;
     let target = db::users::get(&mut tx, admin.tenant, user).await?.ok_or(AppError::NotFound)?;
     if target.role == Role::Admin && target.active && !active {
-        keep_one_admin(&mut tx, admin).await?;
+        keep_one_admin(db, &mut tx, admin).await?;
     }
     db::users::set_active(&mut tx, admin.tenant, user, active).await?;
     if !active {
@@ -96,8 +96,8 @@ pub async fn set_active(db: &Db, admin: &Admin, user: UserId, active: bool) -> R
 }
 
 /// A tenant never loses its last active administrator.
-async fn keep_one_admin(tx: &mut db::Tx, admin: &Admin) -> Result<(), AppError> {
-    if db::users::count_active_admins(tx, admin.tenant).await? <= 1 {
+async fn keep_one_admin(db: &Db, tx: &mut db::Tx, admin: &Admin) -> Result<(), AppError> {
+    if db::users::lock_active_admins(tx, db.backend(), admin.tenant).await? <= 1 {
         return Err(AppError::Forbidden);
     }
     Ok(())

@@ -1,13 +1,13 @@
 //! HTTP concerns around the app: security headers with a per-request CSP nonce, the cross-origin
 //! check that server functions lack, cookies, and reaching the request from a server function.
 
-use super::session::{self, Admin, CurrentUser, SESSION_COOKIE};
+use super::session::{self, Admin, CurrentUser, SECURE_SESSION_COOKIE, SESSION_COOKIE};
 use super::state::AppState;
 use crate::i18n::LANG_COOKIE;
 use crate::model::error::AppError;
 use crate::model::Lang;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Request};
+use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -25,7 +25,8 @@ pub struct CspNonce(pub String);
 
 /// Adds the security headers to every response. The CSP allows only this origin's scripts, the
 /// nonce-tagged inline hydration scripts, and compiling the WASM (`'wasm-unsafe-eval'`).
-pub async fn security_headers(mut request: Request, next: Next) -> Response {
+pub async fn security_headers(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let https = state.config.secure_cookies || forwarded_https(request.headers());
     let mut bytes = [0u8; 16];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
     let nonce = URL_SAFE_NO_PAD.encode(bytes);
@@ -47,6 +48,11 @@ pub async fn security_headers(mut request: Request, next: Next) -> Response {
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
     headers.insert("permissions-policy", HeaderValue::from_static("camera=(), microphone=(), geolocation=()"));
+    if https {
+        // Behind HTTPS only: on plain HTTP it would be ignored, and on a development machine
+        // it would lock the browser to HTTPS.
+        headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
+    }
     let is_asset =
         response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|t| {
             t.starts_with("application/wasm") || t.contains("javascript") || t.starts_with("text/css")
@@ -141,7 +147,9 @@ pub fn cookie(parts: &Parts, name: &str) -> Option<String> {
 /// The signed-in user of this request, if any.
 pub async fn optional_user() -> Result<Option<CurrentUser>, AppError> {
     let parts = parts()?;
-    let Some(token) = cookie(&parts, SESSION_COOKIE) else { return Ok(None) };
+    let Some(token) = cookie(&parts, SECURE_SESSION_COOKIE).or_else(|| cookie(&parts, SESSION_COOKIE)) else {
+        return Ok(None);
+    };
     session::session_user(&state()?.db, &token).await
 }
 
@@ -168,7 +176,12 @@ pub fn client_address(state: &AppState) -> Result<IpAddr, AppError> {
 }
 
 fn served_over_https(parts: &Parts, state: &AppState) -> bool {
-    state.config.secure_cookies || parts.headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https")
+    state.config.secure_cookies || forwarded_https(&parts.headers)
+}
+
+/// A reverse proxy in front says the browser used HTTPS.
+fn forwarded_https(headers: &http::HeaderMap) -> bool {
+    headers.get("x-forwarded-proto").and_then(|v| v.to_str().ok()) == Some("https")
 }
 
 fn add_cookie(name: &str, value: &str, max_age_secs: i64, http_only: bool) -> Result<(), AppError> {
@@ -189,10 +202,14 @@ fn add_cookie(name: &str, value: &str, max_age_secs: i64, http_only: bool) -> Re
 }
 
 pub fn set_session_cookie(token: &str) -> Result<(), AppError> {
-    add_cookie(SESSION_COOKIE, token, session::SESSION_TTL_MS / 1000, true)
+    let name = if served_over_https(&parts()?, &state()?) { SECURE_SESSION_COOKIE } else { SESSION_COOKIE };
+    add_cookie(name, token, session::SESSION_TTL_MS / 1000, true)
 }
 
 pub fn clear_session_cookie() -> Result<(), AppError> {
+    if served_over_https(&parts()?, &state()?) {
+        add_cookie(SECURE_SESSION_COOKIE, "", 0, true)?;
+    }
     add_cookie(SESSION_COOKIE, "", 0, true)
 }
 

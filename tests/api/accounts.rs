@@ -461,3 +461,25 @@ async fn an_account_used_by_the_crm_settings_cannot_be_deleted() {
     let id = list(&admin, &[("q", "alice")]).await.rows[0].id;
     assert_eq!(delete(&admin, id).await.unwrap_err(), AppError::InUse);
 }
+
+#[tokio::test]
+async fn a_search_too_long_to_be_a_name_is_refused_at_the_field() {
+    let (app, _mail) = spawn_app_with_mail(&[]).await;
+    let admin = admin_of_new_tenant(&app, "anna@romashka.test").await;
+    let long = "%_".repeat(50_000);
+    let refused = admin.call::<AccountListView>("accounts/list", &[("q", &long)]).await.unwrap_err();
+    assert_eq!(refused.field_problem("q"), Some(Invalid::TooLong(200)));
+}
+
+#[tokio::test]
+async fn a_user_who_may_not_change_a_shared_account_leaves_its_last_check_alone() {
+    let (app, mail) = spawn_app_with_mail(&[]).await;
+    let admin = admin_of_new_tenant(&app, "anna@romashka.test").await;
+    let shared = saved(&admin.submit_account(&manual_account(&mail, "bob")).await.unwrap());
+    let user = invited_user(&app, &admin, "user@romashka.test", "user", "пароль пользователя").await;
+    // The user may check it with a password of their own (a wrong one here)…
+    let report = failed(check(&user, shared, "не тот").await.unwrap_err());
+    assert_eq!(report.failure.unwrap().reason, Reason::WrongLoginOrPassword);
+    // …but the directory still shows the administrator's passed check.
+    assert_eq!(get(&admin, shared).await.unwrap().last_check.ok, Some(true));
+}

@@ -68,7 +68,9 @@ async fn a_flood_of_sign_ins_is_answered_busy_while_signed_in_users_are_served()
     let started = Instant::now();
     let session: SessionInfo = admin.call("session", &[]).await.unwrap();
     assert!(session.me.is_some());
-    assert!(started.elapsed() < Duration::from_secs(2), "a signed-in user waited {:?}", started.elapsed());
+    // A generous bound (the benchmark measures the real figure): before hashing was bounded, a
+    // flood held every core and a signed-in user waited many seconds.
+    assert!(started.elapsed() < Duration::from_secs(5), "a signed-in user waited {:?}", started.elapsed());
 
     let answers = flood.await.unwrap();
     let busy = count(&answers, |r| matches!(r, Err(AppError::Busy)));

@@ -8,7 +8,9 @@ use pochta::model::session::SessionInfo;
 /// The session cookie a response sets, with its attributes.
 fn session_cookie(response: &reqwest::Response) -> String {
     let mut cookies = response.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string());
-    cookies.find(|c| c.starts_with("pochta_session=")).expect("a session cookie")
+    cookies
+        .find(|c| c.starts_with("pochta_session=") || c.starts_with("__Host-pochta_session="))
+        .expect("a session cookie")
 }
 
 #[tokio::test]

@@ -134,3 +134,31 @@ async fn an_e_mail_can_belong_to_one_user_only() {
     let again = add(&admin, &new_user("ANNA@romashka.test", "Анна 2", "user", "link")).await.unwrap_err();
     assert_eq!(again.field_problem("email"), Some(Invalid::AlreadyExists));
 }
+
+#[tokio::test]
+async fn two_administrators_demoting_each_other_at_once_leave_one() {
+    let app = spawn_app().await;
+    let anna = app.first_run("Ромашка", "anna@romashka.test").await;
+    let (vera_id, path) =
+        secret_of(add(&anna, &new_user("vera@romashka.test", "Вера", "admin", "link")).await.unwrap());
+    let vera = app.browser();
+    set_password(&vera, token_of(&path), "верин пароль 123").await.unwrap();
+    let users: Vec<UserView> = anna.call("users/list", &[]).await.unwrap();
+    let anna_id = users.iter().find(|u| u.email == "anna@romashka.test").unwrap().id;
+    let (vera_id, anna_id) = (vera_id.to_string(), anna_id.to_string());
+    for _ in 0..10 {
+        let (demote_vera, demote_anna) =
+            ([("user", vera_id.as_str()), ("role", "user")], [("user", anna_id.as_str()), ("role", "user")]);
+        let (a, b) = tokio::join!(
+            anna.call::<()>("users/change_role", &demote_vera),
+            vera.call::<()>("users/change_role", &demote_anna),
+        );
+        let admins: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE role = 'admin' AND active = 1")
+            .fetch_one(app.inspect())
+            .await
+            .unwrap();
+        assert_eq!(admins, 1, "one administrator stays: {a:?} {b:?}");
+        // Both administrators again for the next round.
+        sqlx::query("UPDATE users SET role = 'admin'").execute(app.inspect()).await.unwrap();
+    }
+}

@@ -150,3 +150,38 @@ async fn errors_carry_their_http_status() {
         409
     );
 }
+
+#[tokio::test]
+async fn behind_https_the_session_cookie_is_host_only_and_browsers_are_told_to_stay_on_https() {
+    let app = spawn_app().await;
+    app.first_run("Ромашка", "anna@romashka.test").await;
+    let browser = app.browser();
+    let response = browser
+        .client
+        .post(browser.url("/api/sign_in"))
+        .header("x-forwarded-proto", "https")
+        .form(&[("email", "anna@romashka.test"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    let cookies: Vec<String> =
+        response.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).collect();
+    let session = cookies.iter().find(|c| c.contains("pochta_session=")).expect("a session cookie");
+    assert!(session.starts_with("__Host-pochta_session="), "{session}");
+    assert!(session.contains("; Secure") && session.contains("Path=/") && !session.contains("Domain"), "{session}");
+    assert!(response.headers()["strict-transport-security"].to_str().unwrap().contains("max-age="));
+
+    // The prefixed cookie is what signs the browser in behind HTTPS.
+    let token = session.split(';').next().unwrap().to_string();
+    let page = browser
+        .client
+        .get(browser.url("/setup/firms"))
+        .header("x-forwarded-proto", "https")
+        .header("cookie", token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    // Plain HTTP on loopback: no HSTS (it would lock a development machine to HTTPS).
+    assert!(browser.get_page("/sign-in").await.headers().get("strict-transport-security").is_none());
+}

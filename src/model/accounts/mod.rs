@@ -7,7 +7,7 @@ pub(crate) use form::{hidden_number, mail_password, ticked};
 pub use form::{typed_password, AccountDraft, AccountInput, AccountIntent, Basics, ForWhom, SetupMode};
 
 use super::check::{CheckReport, Method};
-use super::{AccountId, Protocol, Security, ServerLogin};
+use super::{AccountId, Invalid, Protocol, Security, ServerLogin};
 use serde::{Deserialize, Serialize};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -31,6 +31,19 @@ pub struct LastCheckView {
     pub ok: Option<bool>,
     /// The reason name of the last failed check (see `check::Reason::from_name`).
     pub reason: Option<String>,
+}
+
+/// The longest search text: longer than any name or address a list shows.
+pub const SEARCH_MAX: u16 = 200;
+
+/// What the list's search box holds: trimmed, `None` when empty, refused when longer than
+/// anything it could find.
+pub fn search_text(raw: &str) -> Result<Option<String>, Invalid> {
+    let text = raw.trim();
+    if text.chars().count() > usize::from(SEARCH_MAX) {
+        return Err(Invalid::TooLong(SEARCH_MAX));
+    }
+    Ok(Some(text.to_string()).filter(|t| !t.is_empty()))
 }
 
 /// How the list is ordered.

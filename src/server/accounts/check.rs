@@ -4,7 +4,7 @@
 
 use super::passwords::{self, Passwords, Typed};
 use super::stored_password::Purpose;
-use super::{connection_in_use, visible};
+use super::{can_edit, connection_in_use, visible};
 use crate::model::accounts::{Basics, Connection};
 use crate::model::check::CheckReport;
 use crate::model::error::{ensure_valid, AppError};
@@ -97,10 +97,14 @@ pub async fn check(
         send_to_self: false,
     };
     let report = run(state, user, &target, &connection, &passwords, progress.as_ref()).await?;
-    let mut tx = state.db.write(user.tenant).await?;
-    let reason = report.failure.as_ref().map(|f| f.reason.name());
-    accounts::record_check(&mut tx, user.tenant, account.id, report.passed(), reason).await?;
-    tx.commit().await?;
+    // Only who may change the account records its last check (a user trying a shared account
+    // with a password of their own must not mark it failed for everyone).
+    if can_edit(user, &account) {
+        let mut tx = state.db.write(user.tenant).await?;
+        let reason = report.failure.as_ref().map(|f| f.reason.name());
+        accounts::record_check(&mut tx, user.tenant, account.id, report.passed(), reason).await?;
+        tx.commit().await?;
+    }
     if report.passed() {
         Ok(report)
     } else {

@@ -71,7 +71,7 @@ pub fn connection_in_use(account: &AccountRow) -> Connection {
 pub async fn list(
     state: &AppState,
     user: &CurrentUser,
-    search: &str,
+    search: Option<&str>,
     sort: AccountSort,
     page: u32,
 ) -> Result<AccountListView, AppError> {
@@ -81,7 +81,6 @@ pub async fn list(
         AccountSort::Address => accounts::Order::Address,
         AccountSort::LastCheck => accounts::Order::LastCheck,
     };
-    let search = Some(search.trim()).filter(|s| !s.is_empty());
     let offset = i64::from(page) * PAGE_SIZE;
     let mut tx = state.db.read(user.tenant).await?;
     let mut rows = accounts::list_visible(&mut tx, user.tenant, user.id, search, order, PAGE_SIZE + 1, offset).await?;

@@ -1,6 +1,6 @@
 //! Users of a tenant.
 
-use super::{flag, now_millis, Tx};
+use super::{flag, now_millis, Backend, Tx};
 use crate::model::{Lang, Role, TenantId, UserId};
 
 #[derive(Clone, Debug)]
@@ -170,9 +170,14 @@ pub async fn set_lang(tx: &mut Tx, tenant: TenantId, id: UserId, lang: Lang) -> 
     Ok(())
 }
 
-pub async fn count_active_admins(tx: &mut Tx, tenant: TenantId) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE tenant_id = $1 AND role = 'admin' AND active = 1")
-        .bind(tenant.0)
-        .fetch_one(&mut **tx)
-        .await
+/// The tenant's active administrators, locked until the transaction ends, so two administrators
+/// demoting each other at once are decided one after the other (on SQLite the write transaction
+/// itself is the lock).
+pub async fn lock_active_admins(tx: &mut Tx, backend: Backend, tenant: TenantId) -> Result<i64, sqlx::Error> {
+    let sql = match backend {
+        Backend::Postgres => "SELECT id FROM users WHERE tenant_id = $1 AND role = 'admin' AND active = 1 FOR UPDATE",
+        Backend::Sqlite => "SELECT id FROM users WHERE tenant_id = $1 AND role = 'admin' AND active = 1",
+    };
+    let ids: Vec<i64> = sqlx::query_scalar(sql).bind(tenant.0).fetch_all(&mut **tx).await?;
+    Ok(ids.len() as i64)
 }

@@ -13,6 +13,9 @@ use crate::model::{Lang, Role, TenantId, UserId};
 use std::ops::Deref;
 
 pub const SESSION_COOKIE: &str = "pochta_session";
+/// The name behind HTTPS: the `__Host-` prefix makes browsers accept it only from this host,
+/// over HTTPS, for the whole site, so a sibling subdomain cannot plant or shadow it.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-pochta_session";
 /// Sessions expire after a week without use.
 pub const SESSION_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
 /// Extending a session costs a write, so it happens at most about once an hour.
