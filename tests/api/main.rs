@@ -8,6 +8,7 @@ mod crm_email;
 mod detection;
 mod first_run;
 mod floods;
+mod hostile_input;
 mod housekeeping;
 mod instances;
 mod isolation;

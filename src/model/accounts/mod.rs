@@ -43,6 +43,9 @@ pub fn search_text(raw: &str) -> Result<Option<String>, Invalid> {
     if text.chars().count() > usize::from(SEARCH_MAX) {
         return Err(Invalid::TooLong(SEARCH_MAX));
     }
+    if text.chars().any(char::is_control) {
+        return Err(Invalid::LineBreak);
+    }
     Ok(Some(text.to_string()).filter(|t| !t.is_empty()))
 }
 
