@@ -284,7 +284,7 @@ async fn autoconfig(config: Config, cmd: AutoconfigCommand) -> Result<(), String
             let mail = super::startup::mail_context(&config, &dns).map_err(|e| e.to_string())?;
             let detector = crate::server::detection::detect::Detector {
                 presets: &presets,
-                mail: &mail,
+                mail: mail.clone(),
                 dns: &dns,
                 https_port: config.autoconfig_https_port,
                 budget: config.detection_budget(),

@@ -6,7 +6,7 @@ use crate::server::config::Config;
 use crate::server::credentials::Hashing;
 use crate::server::db::{Backend, Db};
 use crate::server::dns::Dns;
-use crate::server::mail::egress::{Egress, SystemResolver};
+use crate::server::mail::egress::{Egress, Outbound, SystemResolver};
 use crate::server::mail::tls::TlsTrust;
 use crate::server::mail::MailContext;
 use crate::server::presets::Presets;
@@ -117,13 +117,15 @@ pub fn mail_context(config: &Config, dns: &Dns) -> Result<MailContext, StartErro
     };
     let egress = Egress::new(resolver, &config.egress_allow, &config.egress_ports)
         .map_err(StartError::Setup)?
-        .with_web_port(config.autoconfig_https_port);
+        .with_web_port(config.autoconfig_https_port)
+        .with_outbound(Outbound::new(config.outbound_connections, config.outbound_connections_per_tenant));
     let tls = TlsTrust::load(config.ca_file.as_deref()).map_err(StartError::Setup)?;
     Ok(MailContext {
         egress: Arc::new(egress),
         tls: Arc::new(tls),
         step_timeout: config.mail_step_timeout(),
         total_timeout: config.mail_total_timeout(),
+        tenant: None,
     })
 }
 

@@ -92,6 +92,10 @@ pub enum Reason {
     MailboxUnavailable,
     ServerRejected,
     PresetNotConfigured,
+    /// A line or a whole answer longer than any mail server sends (a hostile or wrong server).
+    ReplyTooLong,
+    /// The tenant already has as many outbound connections open as it may.
+    TooManyConnections,
 }
 
 /// One table gives each reason its stored name and its catalog keys (`reason.*`, `advice.*`).
@@ -144,6 +148,8 @@ reasons! {
     MailboxUnavailable => "mailbox_unavailable",
     ServerRejected => "server_rejected",
     PresetNotConfigured => "preset_not_configured",
+    ReplyTooLong => "reply_too_long",
+    TooManyConnections => "too_many_connections",
 }
 
 impl Reason {
@@ -164,7 +170,8 @@ impl Reason {
             | Reason::CertificateWrongHost
             | Reason::HostNotFound
             | Reason::Unreachable
-            | Reason::PresetNotConfigured => Some(if outgoing { "smtp_host" } else { "incoming_host" }),
+            | Reason::PresetNotConfigured
+            | Reason::ReplyTooLong => Some(if outgoing { "smtp_host" } else { "incoming_host" }),
             Reason::Timeout | Reason::TlsFailed => Some(if outgoing { "smtp_port" } else { "incoming_port" }),
             _ => None,
         }

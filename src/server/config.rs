@@ -102,6 +102,14 @@ pub struct Config {
     #[arg(long = "purge-interval", env = "POCHTA_PURGE_INTERVAL", default_value_t = 600)]
     pub purge_interval_secs: u64,
 
+    /// Connections to mail (and autoconfig) servers this instance may have open at once.
+    #[arg(long, env = "POCHTA_OUTBOUND_CONNECTIONS", default_value_t = 256)]
+    pub outbound_connections: usize,
+
+    /// Of those, how many one tenant's checks, test letters and detections may hold.
+    #[arg(long, env = "POCHTA_OUTBOUND_CONNECTIONS_PER_TENANT", default_value_t = 32)]
+    pub outbound_connections_per_tenant: usize,
+
     /// Maximum database connections of this instance.
     #[arg(long, env = "POCHTA_DB_CONNECTIONS", default_value_t = 16)]
     pub db_connections: u32,

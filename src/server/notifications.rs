@@ -142,7 +142,7 @@ async fn try_notify(state: &AppState, tenant: TenantId, version: &str) -> Result
     for admin in &admins {
         let Ok(to) = EmailAddress::parse(&admin.email) else { continue };
         let letter = letters::update_completed(admin.lang, &sender, &to, version, now_millis())?;
-        let report = smtp::errand(&state.mail, &server, &login, Errand::Send(&letter), None).await;
+        let report = smtp::errand(&state.mail.for_tenant(tenant), &server, &login, Errand::Send(&letter), None).await;
         match report.failure {
             None => sent += 1,
             Some(f) => return Err(format!("{}: {}", f.reason.name(), f.server_reply.unwrap_or_default())),

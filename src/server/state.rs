@@ -8,6 +8,7 @@ use super::dns::Dns;
 use super::mail::MailContext;
 use super::presets::Presets;
 use super::secrets::Secrets;
+use crate::model::TenantId;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
@@ -26,11 +27,11 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Automatic detection as the operator configured it.
-    pub fn detector(&self) -> super::detection::detect::Detector<'_> {
+    /// Automatic detection as the operator configured it, for `tenant`.
+    pub fn detector(&self, tenant: TenantId) -> super::detection::detect::Detector<'_> {
         super::detection::detect::Detector {
             presets: &self.presets,
-            mail: &self.mail,
+            mail: self.mail.for_tenant(tenant),
             dns: &self.dns,
             https_port: self.config.autoconfig_https_port,
             budget: self.config.detection_budget(),

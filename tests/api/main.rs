@@ -9,6 +9,7 @@ mod detection;
 mod first_run;
 mod floods;
 mod hostile_input;
+mod hostile_servers;
 mod housekeeping;
 mod instances;
 mod isolation;

@@ -68,7 +68,8 @@ pub async fn run(
             since: target.since,
         }),
     };
-    Ok(check::run(&state.mail, &check, progress.map(Progress::steps)).await)
+    let mail = state.mail.for_tenant(user.tenant);
+    Ok(check::run(&mail, &check, progress.map(Progress::steps)).await)
 }
 
 /// «Проверить настройки»: the saved settings, checked again (SMTP login, incoming login and

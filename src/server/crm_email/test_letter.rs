@@ -42,7 +42,8 @@ pub async fn send_test_letter(
         .map_err(|e| crate::server::fail::internal("composing the test letter", e))?;
     let login = Login { user: draft.login.as_str(), password: &password };
     let observer = progress.map(|p| p.steps());
-    let report = smtp::errand(&state.mail, &smtp, &login, Errand::Send(&letter), observer).await;
+    let mail = state.mail.for_tenant(admin.tenant);
+    let report = smtp::errand(&mail, &smtp, &login, Errand::Send(&letter), observer).await;
     tracing::info!(tenant = admin.tenant.0, passed = report.passed(), "test letter");
     if report.passed() {
         Ok(MailTabOutcome::TestLetterSent { report, recipient: recipient.to_string() })

@@ -21,7 +21,8 @@ pub type MethodObserver = Arc<dyn Fn(&MethodResult) + Send + Sync>;
 /// What detection needs from the running app.
 pub struct Detector<'a> {
     pub presets: &'a Presets,
-    pub mail: &'a MailContext,
+    /// Connections count against the tenant the detection is for.
+    pub mail: MailContext,
     pub dns: &'a Dns,
     /// The port of autoconfig servers (443; tests point it elsewhere).
     pub https_port: u16,
@@ -123,7 +124,7 @@ impl Detector<'_> {
         ];
         let timeout = self.budget.min(Duration::from_secs(5));
         let fetches =
-            tries.iter().map(|(host, path)| super::http::get(self.mail, host, self.https_port, path, timeout));
+            tries.iter().map(|(host, path)| super::http::get(&self.mail, host, self.https_port, path, timeout));
         let results = futures::future::join_all(fetches).await;
         for ((host, path), result) in tries.iter().zip(results) {
             if let Ok(xml) = result {
@@ -212,9 +213,9 @@ impl Detector<'_> {
         let mx = mx.first().map(String::as_str);
         let hosts = [Protocol::Smtp, Protocol::Imap, Protocol::Pop3].map(|p| probe::candidates(p, domain, mx));
         let (smtp, imap, pop3) = tokio::join!(
-            probe::first_answering(self.mail, Protocol::Smtp, &hosts[0], timeout),
-            probe::first_answering(self.mail, Protocol::Imap, &hosts[1], timeout),
-            probe::first_answering(self.mail, Protocol::Pop3, &hosts[2], timeout),
+            probe::first_answering(&self.mail, Protocol::Smtp, &hosts[0], timeout),
+            probe::first_answering(&self.mail, Protocol::Imap, &hosts[1], timeout),
+            probe::first_answering(&self.mail, Protocol::Pop3, &hosts[2], timeout),
         );
         let found = |server: ServerAddress| ServerLogin { server, login: address.to_string() };
         let smtp = smtp.map(found);

@@ -2,6 +2,7 @@
 //! connecting, the certificate verified against the host name, redirects followed only to HTTPS
 //! (each hop checked again), the body bounded.
 
+use super::super::mail::wire::ReadLimits;
 use super::super::mail::MailContext;
 use crate::model::{Host, Port};
 use http_body_util::{BodyExt, Empty, Limited};
@@ -58,7 +59,8 @@ async fn once(ctx: &MailContext, host: &str, port: u16, path: &str) -> Result<An
     let parsed_host = Host::parse(host).map_err(|_| FetchFailure(format!("bad host {host}")))?;
     let parsed_port = Port::new(u32::from(port)).map_err(|_| FetchFailure(format!("bad port {port}")))?;
     let vetted = ctx.egress.vet_web(&parsed_host, parsed_port).await.map_err(|r| FetchFailure(format!("{r:?}")))?;
-    let (tcp, _) = ctx.egress.connect(&vetted, ctx.step_timeout).await.map_err(|r| FetchFailure(format!("{r:?}")))?;
+    let (tcp, _) =
+        ctx.open(&vetted, ctx.step_timeout, ReadLimits::WEB).await.map_err(|r| FetchFailure(format!("{r:?}")))?;
     let tls = ctx
         .tls
         .wrap(tcp, parsed_host.as_str())

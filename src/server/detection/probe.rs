@@ -2,6 +2,7 @@
 //! protocol, and does it offer implicit TLS (with a valid certificate) or STARTTLS? Only
 //! greetings and capabilities are read (EHLO, CAPABILITY, CAPA); no password is ever sent.
 
+use super::super::mail::wire::ReadLimits;
 use super::super::mail::MailContext;
 use crate::model::{Host, Port, Protocol, Security, ServerAddress};
 use std::time::Duration;
@@ -38,7 +39,7 @@ pub async fn answers(
 async fn talk(ctx: &MailContext, protocol: Protocol, host: &str, port: u16, security: Security) -> bool {
     let (Ok(parsed), Ok(port)) = (Host::parse(host), Port::new(u32::from(port))) else { return false };
     let Ok(vetted) = ctx.egress.vet(&parsed, port).await else { return false };
-    let Ok((tcp, _)) = ctx.egress.connect(&vetted, ctx.step_timeout).await else { return false };
+    let Ok((tcp, _)) = ctx.open(&vetted, ctx.step_timeout, ReadLimits::SHORT_ANSWERS).await else { return false };
     match security {
         Security::Ssl => match ctx.tls.wrap(tcp, parsed.as_str()).await {
             Ok(tls) => greets(protocol, tls, false).await,

@@ -3,14 +3,16 @@
 //! allow-listed that `host:port`), and connects to the address it checked — never resolving
 //! again, so DNS cannot swap in an internal address between the check and the connection.
 
-use crate::model::{Host, Port};
+use super::wire::{Capped, ReadLimits};
+use crate::model::{Host, Port, TenantId};
 use futures::future::BoxFuture;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::net::TcpStream;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// Looks up host names. Injected so tests can answer with any address without DNS.
 pub trait Resolver: Send + Sync {
@@ -37,6 +39,42 @@ pub enum Refusal {
     /// Every checked address refused or did not answer.
     Unreachable,
     Timeout,
+    /// The tenant (or the whole server) already has as many connections open as it may.
+    TooMany,
+}
+
+/// How many outbound connections may be open at once: in all, and per tenant, so one tenant's
+/// detections and checks cannot take every socket.
+pub struct Outbound {
+    all: Arc<Semaphore>,
+    per_tenant: usize,
+    tenants: Mutex<HashMap<TenantId, Arc<Semaphore>>>,
+}
+
+impl Outbound {
+    pub fn new(all: usize, per_tenant: usize) -> Self {
+        Self { all: Arc::new(Semaphore::new(all.max(1))), per_tenant: per_tenant.max(1), tenants: Mutex::default() }
+    }
+
+    /// Places for one more connection of `tenant` (none given: only the overall limit), taken at
+    /// once or refused.
+    fn places(&self, tenant: Option<TenantId>) -> Result<Vec<OwnedSemaphorePermit>, Refusal> {
+        let mut places = Vec::with_capacity(2);
+        if let Some(tenant) = tenant {
+            let semaphore = {
+                let mut tenants = self.tenants.lock().unwrap_or_else(|e| e.into_inner());
+                // Forget tenants with nothing open, so the map does not grow with every tenant.
+                if tenants.len() > 1024 {
+                    let per_tenant = self.per_tenant;
+                    tenants.retain(|_, s| s.available_permits() < per_tenant);
+                }
+                tenants.entry(tenant).or_insert_with(|| Arc::new(Semaphore::new(self.per_tenant))).clone()
+            };
+            places.push(semaphore.try_acquire_owned().map_err(|_| Refusal::TooMany)?);
+        }
+        places.push(self.all.clone().try_acquire_owned().map_err(|_| Refusal::TooMany)?);
+        Ok(places)
+    }
 }
 
 /// An address that passed the guard.
@@ -48,6 +86,7 @@ pub struct Vetted {
 
 pub struct Egress {
     resolver: Arc<dyn Resolver>,
+    outbound: Outbound,
     /// `host:port` pairs (host lower-case) that may be private or loopback.
     allow: HashSet<(String, u16)>,
     /// Ports of mail servers.
@@ -66,7 +105,19 @@ impl Egress {
             let port = Port::parse(port).map_err(|_| format!("allow-list entry with a bad port: {entry}"))?;
             allowed.insert((host.as_str().to_string(), port.get()));
         }
-        Ok(Self { resolver, allow: allowed, ports: ports.iter().copied().collect(), web_ports: HashSet::from([443]) })
+        Ok(Self {
+            resolver,
+            outbound: Outbound::new(256, 32),
+            allow: allowed,
+            ports: ports.iter().copied().collect(),
+            web_ports: HashSet::from([443]),
+        })
+    }
+
+    /// Sets how many connections may be open at once, in all and per tenant.
+    pub fn with_outbound(mut self, outbound: Outbound) -> Self {
+        self.outbound = outbound;
+        self
     }
 
     /// Also allows this web port (an operator's or a test's autoconfig server).
@@ -109,14 +160,22 @@ impl Egress {
         Ok(Vetted { host: host.clone(), addresses })
     }
 
-    /// Connects to a vetted destination, trying its addresses in order within `timeout` each.
-    pub async fn connect(&self, vetted: &Vetted, timeout: Duration) -> Result<(TcpStream, SocketAddr), Refusal> {
+    /// Connects to a vetted destination for `tenant`, trying its addresses in order within
+    /// `timeout` each; what is read from it is held to `limits`.
+    pub async fn connect(
+        &self,
+        vetted: &Vetted,
+        timeout: Duration,
+        limits: ReadLimits,
+        tenant: Option<TenantId>,
+    ) -> Result<(Capped<TcpStream>, SocketAddr), Refusal> {
+        let places = self.outbound.places(tenant)?;
         let mut timed_out = false;
         for address in &vetted.addresses {
             match tokio::time::timeout(timeout, TcpStream::connect(address)).await {
                 Ok(Ok(stream)) => {
                     let _ = stream.set_nodelay(true);
-                    return Ok((stream, *address));
+                    return Ok((Capped::new(stream, limits, places), *address));
                 }
                 Ok(Err(_)) => {}
                 Err(_) => timed_out = true,

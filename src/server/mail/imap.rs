@@ -6,12 +6,12 @@ use super::explain::incoming_login_reply;
 use super::pop3::{Pop3, Pop3Error};
 use super::report::{Recorder, StepFailure};
 use super::smtp::Login;
-use super::{connect, silent_greeting, start_tls, tls_failure, MailContext};
+use super::wire::{Capped, ReadLimits};
+use super::{connect, silent_greeting, start_tls, tls_failure, MailContext, Wire};
 use crate::model::check::{Reason, Side, Step};
 use crate::model::{Date, Protocol, Security, ServerAddress};
 use async_imap::imap_proto::{Response, Status};
 use secrecy::ExposeSecret;
-use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
 
 const SIDE: Side = Side::Incoming;
@@ -37,6 +37,7 @@ fn imap_failure(error: async_imap::error::Error) -> StepFailure {
     use async_imap::error::Error as E;
     match error {
         E::No(text) | E::Bad(text) => StepFailure::with_reply(incoming_login_reply(&text), text),
+        E::Io(e) if super::wire::is_overlong(&e) => StepFailure::new(Reason::ReplyTooLong),
         E::Io(e) if e.get_ref().is_some() => tls_failure(&e),
         E::Io(e) => StepFailure::with_reply(Reason::ConnectionDropped, e.to_string()),
         E::ConnectionLost => StepFailure::new(Reason::ConnectionDropped),
@@ -71,8 +72,8 @@ async fn imap(
     rec: &mut Recorder,
 ) -> Result<u32, StepFailure> {
     let host = server.host.as_str();
-    let (tcp, vetted, _) = connect(ctx, server, SIDE, rec).await?;
-    let tls: TlsStream<TcpStream> = match server.security {
+    let (tcp, vetted, _) = connect(ctx, server, SIDE, ReadLimits::IMAP, rec).await?;
+    let tls: Capped<TlsStream<Wire>> = match server.security {
         Security::Ssl => start_tls(ctx, tcp, host, SIDE, rec).await?,
         Security::StartTls => {
             let mut plain = async_imap::Client::new(tcp);
@@ -88,7 +89,10 @@ async fn imap(
                 })?;
                 ctx.tls.wrap(plain.into_inner(), host).await.map_err(|e| tls_failure(&e))
             };
-            rec.run(SIDE, Step::Tls, upgrade, |f| f, |s| Some(format!("STARTTLS {}", super::tls::describe(s)))).await?
+            let tls = rec
+                .run(SIDE, Step::Tls, upgrade, |f| f, |s| Some(format!("STARTTLS {}", super::tls::describe(s))))
+                .await?;
+            Capped::new(tls, ReadLimits::IMAP, Vec::new())
         }
     };
     let mut client = async_imap::Client::new(tls);
@@ -143,6 +147,7 @@ fn pop3_failure(step: Step) -> impl Fn(Pop3Error) -> StepFailure {
             StepFailure::with_reply(Reason::MailboxUnavailable, format!("-ERR {text}"))
         }
         Pop3Error::Negative(text) => StepFailure::with_reply(Reason::ServerRejected, format!("-ERR {text}")),
+        Pop3Error::Io(e) if super::wire::is_overlong(&e) => StepFailure::new(Reason::ReplyTooLong),
         Pop3Error::Io(e) if e.get_ref().is_some() => tls_failure(&e),
         Pop3Error::Io(e) => StepFailure::with_reply(Reason::ConnectionDropped, e.to_string()),
         Pop3Error::Protocol(text) => StepFailure::with_reply(Reason::ServerRejected, text),
@@ -156,7 +161,7 @@ async fn pop3(
     rec: &mut Recorder,
 ) -> Result<u32, StepFailure> {
     let host = server.host.as_str();
-    let (tcp, vetted, _) = connect(ctx, server, SIDE, rec).await?;
+    let (tcp, vetted, _) = connect(ctx, server, SIDE, ReadLimits::SHORT_ANSWERS, rec).await?;
     let tls = match server.security {
         Security::Ssl => start_tls(ctx, tcp, host, SIDE, rec).await?,
         Security::StartTls => {
@@ -171,7 +176,9 @@ async fn pop3(
                 plain.stls().await.map_err(pop3_failure(Step::Tls))?;
                 ctx.tls.wrap(plain.into_inner(), host).await.map_err(|e| tls_failure(&e))
             };
-            rec.run(SIDE, Step::Tls, upgrade, |f| f, |s| Some(format!("STLS {}", super::tls::describe(s)))).await?
+            let tls =
+                rec.run(SIDE, Step::Tls, upgrade, |f| f, |s| Some(format!("STLS {}", super::tls::describe(s)))).await?;
+            Capped::new(tls, ReadLimits::SHORT_ANSWERS, Vec::new())
         }
     };
     let mut client = if server.security == Security::Ssl {

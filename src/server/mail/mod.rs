@@ -10,24 +10,49 @@ pub mod pop3;
 pub mod report;
 pub mod smtp;
 pub mod tls;
+pub mod wire;
 
 use crate::model::check::{Reason, Side, Step};
-use crate::model::ServerAddress;
+use crate::model::{ServerAddress, TenantId};
 use egress::{Egress, Refusal, Vetted};
 use report::{Recorder, StepFailure};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
+use wire::{Capped, ReadLimits};
 
-/// What every mail conversation needs; built once at start from the operator's configuration.
+/// A connection as the egress guard hands it over.
+pub type Wire = Capped<TcpStream>;
+
+/// What every mail conversation needs; built once at start from the operator's configuration,
+/// then given the tenant a conversation is for (its connections count against that tenant).
 #[derive(Clone)]
 pub struct MailContext {
     pub egress: Arc<Egress>,
     pub tls: Arc<tls::TlsTrust>,
     pub step_timeout: Duration,
     pub total_timeout: Duration,
+    pub tenant: Option<TenantId>,
+}
+
+impl MailContext {
+    /// The same, with connections counted against `tenant`.
+    pub fn for_tenant(&self, tenant: TenantId) -> MailContext {
+        MailContext { tenant: Some(tenant), ..self.clone() }
+    }
+
+    /// Connects to a vetted server for this context's tenant.
+    pub async fn open(
+        &self,
+        vetted: &Vetted,
+        timeout: Duration,
+        limits: ReadLimits,
+    ) -> Result<(Wire, SocketAddr), Refusal> {
+        self.egress.connect(vetted, timeout, limits, self.tenant).await
+    }
 }
 
 /// The first two steps of every conversation: resolve through the egress guard, connect to the
@@ -36,30 +61,36 @@ pub async fn connect(
     ctx: &MailContext,
     server: &ServerAddress,
     side: Side,
+    limits: ReadLimits,
     rec: &mut Recorder,
-) -> Result<(TcpStream, Vetted, SocketAddr), StepFailure> {
+) -> Result<(Wire, Vetted, SocketAddr), StepFailure> {
     let vetted = rec
         .run(side, Step::Resolve, ctx.egress.vet(&server.host, server.port), refusal, |v| {
             v.addresses.first().map(|a| a.ip().to_string())
         })
         .await?;
     let (tcp, address) = rec
-        .run(side, Step::Connect, ctx.egress.connect(&vetted, rec.step_timeout()), refusal, |(_, a)| {
-            Some(a.to_string())
-        })
+        .run(side, Step::Connect, ctx.open(&vetted, rec.step_timeout(), limits), refusal, |(_, a)| Some(a.to_string()))
         .await?;
     Ok((tcp, vetted, address))
 }
 
-/// The TLS step: the handshake on a connected socket, verified against the host name.
-pub async fn start_tls(
+/// The TLS step: the handshake on a connected socket, verified against the host name. What is
+/// read inside is held to the same limits as the socket.
+pub async fn start_tls<S>(
     ctx: &MailContext,
-    tcp: TcpStream,
+    tcp: Capped<S>,
     host: &str,
     side: Side,
     rec: &mut Recorder,
-) -> Result<TlsStream<TcpStream>, StepFailure> {
-    rec.run(side, Step::Tls, ctx.tls.wrap(tcp, host), |e| tls_failure(&e), |s| Some(tls::describe(s))).await
+) -> Result<Capped<TlsStream<Capped<S>>>, StepFailure>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send,
+{
+    let limits = tcp.limits();
+    let tls =
+        rec.run(side, Step::Tls, ctx.tls.wrap(tcp, host), |e| tls_failure(&e), |s| Some(tls::describe(s))).await?;
+    Ok(Capped::new(tls, limits, Vec::new()))
 }
 
 /// A greeting that never came on a plain connection: a TLS-only port if it answers TLS.
@@ -76,10 +107,14 @@ pub fn refusal(refusal: Refusal) -> StepFailure {
         Refusal::NotFound => Reason::HostNotFound,
         Refusal::Blocked | Refusal::Unreachable => Reason::Unreachable,
         Refusal::Timeout => Reason::Timeout,
+        Refusal::TooMany => Reason::TooManyConnections,
     })
 }
 
 pub fn tls_failure(error: &(dyn std::error::Error + 'static)) -> StepFailure {
+    if wire::is_overlong(error) {
+        return StepFailure::new(Reason::ReplyTooLong);
+    }
     let text = match error.downcast_ref::<tls::TlsError>() {
         Some(tls_error) => tls_error.to_string(),
         None => tls::describe_failure(error),
@@ -106,7 +141,7 @@ pub fn with_fix(mut failure: StepFailure, server: &ServerAddress) -> StepFailure
 /// the sign that STARTTLS was chosen for an implicit-TLS port.
 pub async fn speaks_tls(ctx: &MailContext, vetted: &Vetted, host: &str) -> bool {
     let probe_timeout = ctx.step_timeout.min(Duration::from_secs(3));
-    let Ok((tcp, _)) = ctx.egress.connect(vetted, probe_timeout).await else { return false };
+    let Ok((tcp, _)) = ctx.open(vetted, probe_timeout, ReadLimits::SHORT_ANSWERS).await else { return false };
     match tokio::time::timeout(probe_timeout, ctx.tls.wrap(tcp, host)).await {
         Ok(Ok(_)) => true,
         // A certificate problem still proves the port speaks TLS.

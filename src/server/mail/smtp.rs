@@ -4,6 +4,7 @@
 
 use super::report::{Recorder, StepFailure, StepObserver};
 use super::tls_failure;
+use super::wire::ReadLimits;
 use super::MailContext;
 use crate::model::check::{CheckReport, Reason, Side, Step};
 use crate::model::{EmailAddress, Security, ServerAddress};
@@ -78,7 +79,7 @@ async fn dialogue(
     let hello = ClientId::Domain(HELLO_NAME.to_string());
     let host = server.host.as_str().to_string();
 
-    let (tcp, vetted, address) = super::connect(ctx, server, SIDE, rec).await?;
+    let (tcp, vetted, address) = super::connect(ctx, server, SIDE, ReadLimits::SHORT_ANSWERS, rec).await?;
 
     let mut conn = match server.security {
         Security::Ssl => {
@@ -173,6 +174,9 @@ fn reply_text(response: &lettre::transport::smtp::response::Response) -> String 
 /// its kind, a closed connection as dropped.
 fn smtp_failure(step: Step) -> impl FnOnce(lettre::transport::smtp::Error) -> StepFailure {
     move |error| {
+        if super::wire::is_overlong(&error) {
+            return StepFailure::new(Reason::ReplyTooLong);
+        }
         if let Some(code) = error.status() {
             let text = std::error::Error::source(&error).map(|s| s.to_string()).unwrap_or_default();
             let reply = format!("{code} {text}");

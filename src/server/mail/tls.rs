@@ -12,7 +12,7 @@ use std::error::Error as StdError;
 use std::fmt;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_rustls::client::TlsStream;
 use tokio_rustls::TlsConnector;
 
@@ -120,7 +120,10 @@ impl TlsTrust {
     }
 
     /// Starts TLS on a connected socket, verifying the certificate against `host`.
-    pub async fn wrap(&self, tcp: TcpStream, host: &str) -> Result<TlsStream<TcpStream>, TlsError> {
+    pub async fn wrap<S>(&self, tcp: S, host: &str) -> Result<TlsStream<S>, TlsError>
+    where
+        S: AsyncRead + AsyncWrite + Unpin,
+    {
         let fail = |error: std::io::Error| TlsError { error, certificate: None };
         let name = ServerName::try_from(host.to_string())
             .map_err(|e| fail(std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string())))?;
@@ -156,7 +159,7 @@ impl TlsTrust {
 }
 
 /// The protocol version and the server's certificate of an established connection.
-pub fn describe(stream: &TlsStream<TcpStream>) -> String {
+pub fn describe<S>(stream: &TlsStream<S>) -> String {
     let (_, session) = stream.get_ref();
     let version = session.protocol_version().map(|v| format!("{v:?}").replace("TLSv1_", "TLS 1.")).unwrap_or_default();
     let certificate =

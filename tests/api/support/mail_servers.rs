@@ -389,3 +389,18 @@ pub async fn recording_imaps(mail: &MailServers) -> (u16, Heard) {
     .await;
     (port, heard)
 }
+
+/// A server with implicit TLS that answers every connection with `megabytes` MB of text and never
+/// a line break.
+pub async fn endless_line_server(mail: &MailServers, megabytes: usize) -> u16 {
+    tls_server(mail, "server", move |mut tls| async move {
+        let chunk = vec![b'7'; 64 * 1024];
+        for _ in 0..megabytes * 16 {
+            if tls.write_all(&chunk).await.is_err() {
+                return;
+            }
+        }
+        tokio::time::sleep(Duration::from_secs(30)).await;
+    })
+    .await
+}
