@@ -84,11 +84,13 @@ impl<S> Capped<S> {
 
     fn count(&mut self, read: &[u8]) -> io::Result<()> {
         self.total += read.len();
-        match read.iter().rposition(|b| *b == b'\n') {
-            Some(last) => self.since_line_break = read.len() - last - 1,
-            None => self.since_line_break += read.len(),
+        let mut longest = 0;
+        for (i, segment) in read.split(|b| *b == b'\n').enumerate() {
+            // The first piece goes on the line the last read left open.
+            self.since_line_break = if i == 0 { self.since_line_break + segment.len() } else { segment.len() };
+            longest = longest.max(self.since_line_break);
         }
-        if self.total > self.limits.total || self.since_line_break > self.limits.line {
+        if self.total > self.limits.total || longest > self.limits.line {
             return Err(io::Error::new(io::ErrorKind::InvalidData, Overlong));
         }
         Ok(())
