@@ -279,7 +279,7 @@ async fn autoconfig(config: Config, cmd: AutoconfigCommand) -> Result<(), String
                 crate::server::presets::Presets::load(config.presets_file.as_deref()).map_err(|e| e.to_string())?;
             let dns = match config.dns_server {
                 Some(server) => crate::server::dns::Dns::at(server),
-                None => crate::server::dns::Dns::system(),
+                None => crate::server::dns::Dns::system(&config.resolv_conf),
             };
             let mail = super::startup::mail_context(&config, &dns).map_err(|e| e.to_string())?;
             let detector = crate::server::detection::detect::Detector {

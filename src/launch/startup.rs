@@ -6,7 +6,7 @@ use crate::server::config::Config;
 use crate::server::credentials::Hashing;
 use crate::server::db::{Backend, Db};
 use crate::server::dns::Dns;
-use crate::server::mail::egress::{Egress, Outbound, SystemResolver};
+use crate::server::mail::egress::{Egress, Outbound};
 use crate::server::mail::tls::TlsTrust;
 use crate::server::mail::MailContext;
 use crate::server::presets::Presets;
@@ -61,7 +61,7 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
     let presets = Presets::load(config.presets_file.as_deref()).map_err(StartError::Setup)?;
     let dns = match config.dns_server {
         Some(server) => Dns::at(server),
-        None => Dns::system(),
+        None => Dns::system(&config.resolv_conf),
     };
     let mail = mail_context(&config, &dns)?;
     let leptos_options = LeptosOptions::builder()
@@ -108,14 +108,9 @@ pub fn load_secrets(config: &Config, backend: Backend) -> Result<Secrets, StartE
     Ok(secrets)
 }
 
-/// The egress guard resolves through the operator's DNS server when one is set, else through
-/// the system (which also knows /etc/hosts).
+/// The egress guard resolves through the same asynchronous DNS as detection.
 pub fn mail_context(config: &Config, dns: &Dns) -> Result<MailContext, StartError> {
-    let resolver: Arc<dyn crate::server::mail::egress::Resolver> = match config.dns_server {
-        Some(_) => Arc::new(dns.clone()),
-        None => Arc::new(SystemResolver),
-    };
-    let egress = Egress::new(resolver, &config.egress_allow, &config.egress_ports)
+    let egress = Egress::new(Arc::new(dns.clone()), &config.egress_allow, &config.egress_ports)
         .map_err(StartError::Setup)?
         .with_web_port(config.autoconfig_https_port)
         .with_outbound(Outbound::new(config.outbound_connections, config.outbound_connections_per_tenant));

@@ -59,8 +59,12 @@ pub struct Config {
     #[arg(long, env = "POCHTA_PRESETS_FILE")]
     pub presets_file: Option<PathBuf>,
 
+    /// The resolver configuration DNS look-ups follow (name servers; `/etc/hosts` is read too).
+    #[arg(long, env = "POCHTA_RESOLV_CONF", default_value = "/etc/resolv.conf")]
+    pub resolv_conf: PathBuf,
+
     /// A DNS server (`ip:port`) for every look-up of mail hosts, MX and SRV records, instead
-    /// of the system's resolvers.
+    /// of the resolv.conf ones.
     #[arg(long, env = "POCHTA_DNS_SERVER")]
     pub dns_server: Option<std::net::SocketAddr>,
 

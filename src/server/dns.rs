@@ -1,13 +1,17 @@
-//! DNS for detection (MX and SRV records) and, when the operator names a DNS server, for every
-//! host name the egress guard resolves. Tests point it at a DNS server on loopback.
+//! DNS for every look-up Pochta makes: detection (MX and SRV records) and every host name the
+//! egress guard resolves. Asynchronous and cancellable (hickory), so a name server that never
+//! answers costs a time-out, never a thread. The system's configuration (`/etc/resolv.conf`,
+//! `/etc/hosts`) by default; tests and operators may name one DNS server instead.
 
 use super::mail::egress::Resolver;
 use futures::future::BoxFuture;
-use hickory_resolver::config::{NameServerConfigGroup, ResolverConfig, ResolverOpts};
+use hickory_resolver::config::{NameServerConfigGroup, ResolveHosts, ResolverConfig, ResolverOpts};
 use hickory_resolver::name_server::TokioConnectionProvider;
+use hickory_resolver::system_conf::parse_resolv_conf;
 use hickory_resolver::TokioResolver;
 use std::io;
 use std::net::{IpAddr, SocketAddr};
+use std::path::Path;
 use std::time::Duration;
 
 #[derive(Clone)]
@@ -32,14 +36,22 @@ fn options() -> ResolverOpts {
 }
 
 impl Dns {
-    /// The system's resolvers (/etc/resolv.conf), or a default configuration when unreadable.
-    pub fn system() -> Self {
-        let resolver = match TokioResolver::builder_tokio() {
-            Ok(builder) => builder.with_options(options()).build(),
-            Err(_) => TokioResolver::builder_with_config(ResolverConfig::default(), TokioConnectionProvider::default())
-                .with_options(options())
-                .build(),
-        };
+    /// The resolvers of a resolv.conf file (the system's is `/etc/resolv.conf`), with the
+    /// hosts file; when the file is unreadable, a name server on this machine.
+    pub fn system(resolv_conf: &Path) -> Self {
+        let parsed = std::fs::read(resolv_conf).ok().and_then(|text| parse_resolv_conf(text).ok());
+        let config = parsed.map_or_else(
+            || {
+                tracing::warn!(file = %resolv_conf.display(), "no usable resolver configuration; asking 127.0.0.1");
+                let group = NameServerConfigGroup::from_ips_clear(&[IpAddr::from([127, 0, 0, 1])], 53, true);
+                ResolverConfig::from_parts(None, vec![], group)
+            },
+            |(config, _)| config,
+        );
+        let mut opts = options();
+        opts.use_hosts_file = ResolveHosts::Always;
+        let resolver =
+            TokioResolver::builder_with_config(config, TokioConnectionProvider::default()).with_options(opts).build();
         Self { resolver }
     }
 
@@ -48,7 +60,7 @@ impl Dns {
         let group = NameServerConfigGroup::from_ips_clear(&[server.ip()], server.port(), true);
         let config = ResolverConfig::from_parts(None, vec![], group);
         let mut opts = options();
-        opts.use_hosts_file = hickory_resolver::config::ResolveHosts::Never;
+        opts.use_hosts_file = ResolveHosts::Never;
         let resolver =
             TokioResolver::builder_with_config(config, TokioConnectionProvider::default()).with_options(opts).build();
         Self { resolver }
@@ -94,5 +106,21 @@ impl Resolver for Dns {
                 .map_err(|e| io::Error::new(io::ErrorKind::NotFound, e.to_string()))?;
             Ok(lookup.iter().collect())
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn the_hosts_file_answers_before_any_name_server() {
+        // A resolv.conf naming a server that does not exist: /etc/hosts still knows localhost.
+        let conf = std::env::temp_dir().join(format!("pochta-resolv-{}.conf", std::process::id()));
+        std::fs::write(&conf, "nameserver 127.0.0.9\n").unwrap();
+        let dns = Dns::system(&conf);
+        let addresses = dns.resolve("localhost").await.unwrap();
+        assert!(addresses.iter().any(|a| a.is_loopback()), "{addresses:?}");
+        let _ = std::fs::remove_file(conf);
     }
 }

@@ -122,3 +122,46 @@ async fn one_tenant_cannot_hold_more_than_its_share_of_outbound_connections() {
         let _ = check.await;
     }
 }
+
+#[tokio::test]
+async fn a_name_server_that_never_answers_costs_time_outs_not_the_server() {
+    // A name server on 127.0.0.5:53 that takes every query and answers none.
+    let black_hole = tokio::net::UdpSocket::bind("127.0.0.5:53").await.expect("port 53 on 127.0.0.5 (root)");
+    tokio::spawn(async move {
+        let mut buf = [0u8; 1500];
+        while black_hole.recv_from(&mut buf).await.is_ok() {}
+    });
+    let tcp_black_hole = tokio::net::TcpListener::bind("127.0.0.5:53").await.unwrap();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = tcp_black_hole.accept().await {
+            held.push(socket);
+        }
+    });
+    let conf = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(conf.path(), "nameserver 127.0.0.5\n").unwrap();
+    let app = spawn_app_with(&["--resolv-conf", conf.path().to_str().unwrap(), "--detection-budget", "3"]).await;
+    let admin = app.first_run("Ромашка", "anna@romashka.test").await;
+    let servers = MailServers::from_env();
+    let detections: Vec<_> = (0..20)
+        .map(|i| {
+            let form = pochta::model::accounts::AccountInput {
+                address: format!("box@blackhole-{i}.example"),
+                ..crate::support::forms::automatic_account(&servers, "alice")
+            };
+            let admin = admin.clone();
+            tokio::spawn(async move { admin.submit_account(&form).await })
+        })
+        .collect();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Meanwhile someone signs in (argon2 on the blocking pool) and a signed-in page answers.
+    let began = Instant::now();
+    app.browser().sign_in("anna@romashka.test", PASSWORD).await.unwrap();
+    assert!(began.elapsed() < Duration::from_secs(2), "signing in took {:?}", began.elapsed());
+    let began = Instant::now();
+    for detection in detections {
+        let outcome = detection.await.unwrap().unwrap();
+        assert!(matches!(outcome, pochta::model::accounts::AccountOutcome::Manual { .. }), "{outcome:?}");
+    }
+    assert!(began.elapsed() < Duration::from_secs(8), "the detections kept their budget: {:?}", began.elapsed());
+}
