@@ -58,9 +58,10 @@ enum AutoconfigCommand {
 enum KeysCommand {
     /// Print a new key line (`id base64`) for POCHTA_SECRET_KEYS or a key file.
     Generate,
-    /// Put a new key first in the key file and re-encrypt every stored password under it. With
-    /// POCHTA_SECRET_KEYS instead of a file: put the new key first there yourself, then run this
-    /// to re-encrypt. Old keys stay usable until you remove them.
+    /// Put a new key first in the key file and re-encrypt every stored password under it; app
+    /// servers using the file follow it while they run. With POCHTA_SECRET_KEYS instead of a
+    /// file: first give every app server the new key (after the current one) and restart them,
+    /// then run this with the new key first. Old keys stay usable until you remove them.
     Rotate,
     /// List the loaded key ids (the first encrypts).
     List,
@@ -251,13 +252,21 @@ async fn keys(config: Config, cmd: KeysCommand) -> Result<(), String> {
             let db = open_database(&config).await.map_err(|e| e.to_string())?;
             if config.secret_keys.is_none() {
                 let path = config.secret_keys_file.clone().unwrap_or_else(|| config.data_dir.join("secret-keys"));
-                let id = crate::server::keys::add_key_to_file(&path)?;
+                let id = crate::server::secrets::key_file::add_key_first(&path)?;
                 println!("new key {id} added to {}", path.display());
             }
             let secrets = load_secrets(&config, db.backend()).map_err(|e| e.to_string())?;
-            let changed = crate::server::keys::reencrypt_all(&db, &secrets).await.map_err(explain)?;
+            let changed = crate::server::secrets::rotation::reencrypt_all(&db, &secrets).await.map_err(explain)?;
             println!("{changed} stored passwords re-encrypted under key {}", secrets.current_id());
-            println!("restart the app servers so they encrypt with the new key; older keys can then be removed");
+            if config.secret_keys.is_none() {
+                println!("app servers using this key file take the new key within seconds, without a restart");
+            } else {
+                println!(
+                    "give every app server the same POCHTA_SECRET_KEYS (new key first) and restart it; \
+                     they must all have had the new key (in any place) before this command ran"
+                );
+            }
+            println!("older keys can be removed once no app server uses them to encrypt");
             Ok(())
         }
     }

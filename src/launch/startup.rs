@@ -10,7 +10,7 @@ use crate::server::mail::egress::{Egress, Outbound};
 use crate::server::mail::tls::TlsTrust;
 use crate::server::mail::MailContext;
 use crate::server::presets::Presets;
-use crate::server::secrets::Secrets;
+use crate::server::secrets::{key_file, Secrets};
 use crate::server::state::AppState;
 use crate::server::web::{cross_origin_guard, error_status, provide_request_context, security_headers};
 use axum::{middleware, Router};
@@ -98,14 +98,14 @@ pub fn load_secrets(config: &Config, backend: Backend) -> Result<Secrets, StartE
             path.display()
         )));
     }
-    let (secrets, created) = Secrets::load_or_create(&path).map_err(StartError::Setup)?;
+    let (keys, created) = key_file::load_or_create(&path).map_err(StartError::Setup)?;
     if created {
         tracing::warn!(
             "a new secret key was written to {}: back it up together with the database; without it stored mail passwords cannot be read",
             path.display()
         );
     }
-    Ok(secrets)
+    Ok(Secrets::following(&path, keys))
 }
 
 /// The egress guard resolves through the same asynchronous DNS as detection.

@@ -11,7 +11,6 @@ pub mod detection;
 pub mod dns;
 pub mod fail;
 pub mod housekeeping;
-pub mod keys;
 pub mod mail;
 pub mod notifications;
 pub mod password_links;

@@ -1,7 +1,8 @@
 //! Stored mail passwords: encrypted at rest, and re-encrypted by `pochta keys rotate`.
 
 use crate::support::forms::{mail_tab_form, open_mail_tab};
-use crate::support::mail_servers::spawn_app_with_mail;
+use crate::support::mail_servers::{mail_args, spawn_app_with_mail, MailServers};
+use crate::support::spawn_app_with;
 use pochta::model::crm_email::{MailTabInput, MailTabOutcome};
 use pochta::model::{AccountId, TenantId};
 use pochta::server::db::accounts::SecretField;
@@ -74,6 +75,63 @@ async fn the_key_file_is_created_on_first_start_and_readable_only_by_its_owner()
     }
     let path = app.state.config.data_dir.join("secret-keys");
     assert!(Secrets::parse(&std::fs::read_to_string(&path).unwrap()).is_ok());
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+}
+
+#[tokio::test]
+async fn keys_rotated_while_the_app_runs_leave_its_stored_passwords_readable() {
+    let mail = MailServers::from_env();
+    let keys = tempfile::tempdir().unwrap();
+    let key_file = keys.path().join("secret-keys");
+    std::fs::write(&key_file, format!("{}\n", Secrets::generate_line())).unwrap();
+    let mut args = mail_args(&mail, &[]);
+    args.extend(["--secret-keys-file".to_string(), key_file.display().to_string()]);
+    let app = spawn_app_with(&args.iter().map(String::as_str).collect::<Vec<_>>()).await;
+    let admin = app.first_run("Ромашка", "anna@romashka.test").await;
+    open_mail_tab(&admin).await;
+    let save = MailTabInput { intent: "save".into(), ..mail_tab_form(&mail, mail.smtps, true) };
+    let _: MailTabOutcome = admin.submit("crm_email/submit", &save).await.unwrap();
+
+    // The operator rotates the keys while this app server keeps running.
+    let output = Command::new(env!("CARGO_BIN_EXE_pochta"))
+        .args(app.cli_settings())
+        .args(["keys", "rotate"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("1 stored passwords re-encrypted"));
+
+    // The running server still sends with the stored password, now under the new key…
+    let send = MailTabInput { password: String::new(), version: "1".into(), ..mail_tab_form(&mail, mail.smtps, true) };
+    let sent: Result<MailTabOutcome, _> = admin.submit("crm_email/submit", &send).await;
+    assert!(sent.is_ok(), "the running server reads what rotation wrote: {sent:?}");
+    // …and what it encrypts from now on is under the new key too.
+    let resave = MailTabInput { intent: "save".into(), version: "1".into(), ..mail_tab_form(&mail, mail.smtps, true) };
+    let _: MailTabOutcome = admin.submit("crm_email/submit", &resave).await.unwrap();
+    let (_, _, envelope) = stored_envelope(&app).await;
+    let file = std::fs::read_to_string(&key_file).unwrap();
+    let current = file.lines().find(|l| !l.starts_with('#')).unwrap().split(' ').next().unwrap();
+    assert_eq!(Secrets::key_of(&envelope), Some(current));
+}
+
+#[test]
+fn the_key_file_is_replaced_whole_and_kept_private() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("secret-keys");
+    let (first, created) = pochta::server::secrets::key_file::load_or_create(&path).unwrap();
+    assert!(created);
+    let (again, created) = pochta::server::secrets::key_file::load_or_create(&path).unwrap();
+    assert!(!created, "an existing file is never replaced");
+    assert_eq!(first.key_ids(), again.key_ids());
+    let new = pochta::server::secrets::key_file::add_key_first(&path).unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    assert!(text.contains(&new) && text.contains(&first.key_ids()[0]));
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(leftovers.len(), 1, "no temporary file left behind: {leftovers:?}");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

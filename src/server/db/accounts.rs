@@ -336,6 +336,21 @@ pub async fn set_secret(
     Ok(())
 }
 
+/// Replaces a stored envelope only if it is still `old` (a password saved meanwhile stays).
+pub async fn replace_secret(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: AccountId,
+    field: SecretField,
+    old: &str,
+    new: &str,
+) -> Result<bool, sqlx::Error> {
+    let column = field.column();
+    let sql = format!("UPDATE email_accounts SET {column} = $4 WHERE tenant_id = $1 AND id = $2 AND {column} = $3");
+    let done = sqlx::query(&sql).bind(tenant.0).bind(id.0).bind(old).bind(new).execute(&mut **tx).await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Records the outcome of a check: when, whether it passed, and the reason if not.
 pub async fn record_check(
     tx: &mut Tx,

@@ -1,10 +1,8 @@
-//! Stored mail passwords, encrypted with XChaCha20-Poly1305. The envelope is
-//! `v1:<key id>:<base64 of nonce ‖ ciphertext>`; the associated data binds it to its tenant,
-//! account and field, so a ciphertext copied to another row does not decrypt. Several keys can
-//! be loaded at once (the first encrypts), so keys can be rotated without downtime.
+//! The envelope of a stored secret: XChaCha20-Poly1305, written `v1:<key id>:<base64 of nonce ‖
+//! ciphertext>`, the associated data binding it to its tenant, account and field, so a ciphertext
+//! copied to another row does not decrypt. A key set holds several keys; the first encrypts.
 
-use super::db::accounts::{AccountRow, SecretField};
-use crate::model::{AccountId, TenantId};
+use super::Binding;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::Engine;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
@@ -12,40 +10,25 @@ use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use rand::RngCore;
 use secrecy::{ExposeSecret, SecretString};
 use std::fmt;
-use std::path::Path;
 use zeroize::Zeroizing;
 
 const VERSION: &str = "v1";
 const KEY_BYTES: usize = 32;
 const NONCE_BYTES: usize = 24;
 
-/// Where a secret belongs; the same three values must be given to decrypt it.
-#[derive(Clone, Copy, Debug)]
-pub struct Binding {
-    pub tenant: TenantId,
-    pub account: AccountId,
-    pub field: SecretField,
-}
-
-impl Binding {
-    fn associated_data(&self) -> Vec<u8> {
-        format!("pochta|tenant={}|account={}|field={}", self.tenant, self.account, self.field.column()).into_bytes()
-    }
-}
-
 struct Key {
     id: String,
     cipher: XChaCha20Poly1305,
 }
 
-/// The loaded keys. No `Debug` that could print them.
-pub struct Secrets {
+/// A set of keys. No `Debug` that could print them.
+pub struct KeySet {
     keys: Vec<Key>,
 }
 
-impl fmt::Debug for Secrets {
+impl fmt::Debug for KeySet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Secrets({} keys, current {})", self.keys.len(), self.current_id())
+        write!(f, "KeySet({} keys, current {})", self.keys.len(), self.current_id())
     }
 }
 
@@ -59,7 +42,7 @@ pub enum SecretError {
     Tampered,
 }
 
-impl Secrets {
+impl KeySet {
     /// Parses keys written as `id base64` (file lines) or `id:base64` (comma-separated).
     pub fn parse(text: &str) -> Result<Self, String> {
         let mut keys = Vec::new();
@@ -97,28 +80,6 @@ impl Secrets {
         rand::rngs::OsRng.fill_bytes(&mut id);
         let id: String = id.iter().map(|b| format!("{b:02x}")).collect();
         format!("k{id} {}", STANDARD_NO_PAD.encode(key.as_ref()))
-    }
-
-    /// Reads the key file, creating it with a fresh key if it does not exist (first start).
-    pub fn load_or_create(path: &Path) -> Result<(Self, bool), String> {
-        let created = if path.exists() {
-            false
-        } else {
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent).map_err(|e| format!("cannot create {}: {e}", parent.display()))?;
-            }
-            write_private(
-                path,
-                &format!(
-                    "# Pochta secret keys: the first line encrypts. Back this file up.\n{}\n",
-                    Self::generate_line()
-                ),
-            )?;
-            true
-        };
-        let text =
-            Zeroizing::new(std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?);
-        Ok((Self::parse(&text)?, created))
     }
 
     pub fn current_id(&self) -> &str {
@@ -164,48 +125,23 @@ impl Secrets {
         Ok(SecretString::from(text))
     }
 
-    /// Encrypts `secret` as an account's password `field`.
-    pub fn seal(&self, tenant: TenantId, account: AccountId, field: SecretField, secret: &SecretString) -> String {
-        self.encrypt(secret, &Binding { tenant, account, field })
-    }
-
-    /// An account's stored password `field`, decrypted; `None` when none is stored.
-    pub fn open_stored(&self, account: &AccountRow, field: SecretField) -> Result<Option<SecretString>, SecretError> {
-        let envelope = match field {
-            SecretField::Main => &account.password,
-            SecretField::Incoming => &account.incoming_password,
-        };
-        let binding = Binding { tenant: account.tenant, account: account.id, field };
-        envelope.as_deref().map(|e| self.decrypt(e, &binding)).transpose()
-    }
-
     /// The key id an envelope was made with.
     pub fn key_of(envelope: &str) -> Option<&str> {
         envelope.split(':').nth(1)
     }
 }
 
-/// Writes a file readable only by its owner.
-pub fn write_private(path: &Path, text: &str) -> Result<(), String> {
-    use std::io::Write;
-    #[cfg(unix)]
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    options.mode(0o600);
-    let mut file = options.open(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    file.write_all(text.as_bytes()).map_err(|e| format!("cannot write {}: {e}", path.display()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn keys(n: usize) -> Secrets {
-        let lines: Vec<String> = (0..n).map(|_| Secrets::generate_line()).collect();
-        Secrets::parse(&lines.join("\n")).unwrap()
+    fn keys(n: usize) -> KeySet {
+        let lines: Vec<String> = (0..n).map(|_| KeySet::generate_line()).collect();
+        KeySet::parse(&lines.join("\n")).unwrap()
     }
+
+    use crate::model::{AccountId, TenantId};
+    use crate::server::db::accounts::SecretField;
 
     fn binding(account: i64) -> Binding {
         Binding { tenant: TenantId(7), account: AccountId(account), field: SecretField::Main }
@@ -241,14 +177,11 @@ mod tests {
         let old = keys(1);
         let envelope = old.encrypt(&SecretString::from("secret"), &binding(1));
         // A key set with a new current key and the old one behind it.
-        let text = format!("{}\n", Secrets::generate_line());
-        let rotated = Secrets { keys: Secrets::parse(&text).unwrap().keys.into_iter().chain(old.keys).collect() };
+        let text = format!("{}\n", KeySet::generate_line());
+        let rotated = KeySet { keys: KeySet::parse(&text).unwrap().keys.into_iter().chain(old.keys).collect() };
         assert_eq!(rotated.decrypt(&envelope, &binding(1)).unwrap().expose_secret(), "secret");
-        assert_ne!(
-            Secrets::key_of(&rotated.encrypt(&SecretString::from("x"), &binding(1))),
-            Secrets::key_of(&envelope)
-        );
-        let without_old = Secrets::parse(&text).unwrap();
+        assert_ne!(KeySet::key_of(&rotated.encrypt(&SecretString::from("x"), &binding(1))), KeySet::key_of(&envelope));
+        let without_old = KeySet::parse(&text).unwrap();
         assert!(matches!(without_old.decrypt(&envelope, &binding(1)), Err(SecretError::UnknownKey(_))));
     }
 
@@ -266,12 +199,12 @@ mod tests {
 
     #[test]
     fn key_files_are_validated() {
-        assert!(Secrets::parse("").is_err());
-        assert!(Secrets::parse("k1 c2hvcnQ").is_err(), "too short");
-        let line = Secrets::generate_line();
-        assert!(Secrets::parse(&format!("{line}\n{line}")).is_err(), "duplicate id");
+        assert!(KeySet::parse("").is_err());
+        assert!(KeySet::parse("k1 c2hvcnQ").is_err(), "too short");
+        let line = KeySet::generate_line();
+        assert!(KeySet::parse(&format!("{line}\n{line}")).is_err(), "duplicate id");
         let comma = line.replacen(' ', ":", 1);
-        assert!(Secrets::parse(&format!("{comma},{}", Secrets::generate_line().replacen(' ', ":", 1))).is_ok());
-        assert!(!format!("{:?}", Secrets::parse(&line).unwrap()).contains(line.split(' ').nth(1).unwrap()));
+        assert!(KeySet::parse(&format!("{comma},{}", KeySet::generate_line().replacen(' ', ":", 1))).is_ok());
+        assert!(!format!("{:?}", KeySet::parse(&line).unwrap()).contains(line.split(' ').nth(1).unwrap()));
     }
 }
