@@ -129,7 +129,7 @@ fn the_key_file_is_replaced_whole_and_kept_private() {
     assert_eq!(first.key_ids(), again.key_ids());
     let new = pochta::server::secrets::key_file::add_key_first(&path).unwrap();
     let text = std::fs::read_to_string(&path).unwrap();
-    assert!(text.contains(&new) && text.contains(&first.key_ids()[0]));
+    assert!(text.contains(&new) && text.contains(first.key_ids()[0]));
     let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert_eq!(leftovers.len(), 1, "no temporary file left behind: {leftovers:?}");
     #[cfg(unix)]
