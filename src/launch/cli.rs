@@ -134,10 +134,20 @@ pub async fn run() -> ExitCode {
     }
 }
 
+/// Libraries whose detailed logging writes what they send, passwords too (async-imap logs each
+/// IMAP command, LOGIN included): their events never reach the log, whatever RUST_LOG says.
+const SENDS_SECRETS: &[&str] = &["async_imap", "imap_proto"];
+
 fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+    use tracing_subscriber::filter::{filter_fn, FilterExt};
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::Layer;
+    let wanted = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=warn"));
-    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+    let safe = filter_fn(|meta| !SENDS_SECRETS.iter().any(|target| meta.target().starts_with(target)));
+    let layer = tracing_subscriber::fmt::layer().with_writer(std::io::stderr).with_filter(wanted.and(safe));
+    let _ = tracing_subscriber::registry().with(layer).try_init();
 }
 
 async fn serve(config: Config) -> Result<(), String> {

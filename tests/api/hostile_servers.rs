@@ -3,7 +3,8 @@
 
 use crate::support::forms::{mail_tab_form, manual_account, open_mail_tab, receiving_only};
 use crate::support::mail_servers::{endless_line_server, mail_args, silent_server, MailServers};
-use crate::support::{browser_for, spawn_app_with, PASSWORD};
+use crate::support::process::ServerProcess;
+use crate::support::{spawn_app_with, PASSWORD};
 use pochta::model::check::Reason;
 use pochta::model::crm_email::{MailTabInput, MailTabOutcome};
 use pochta::model::error::AppError;
@@ -33,35 +34,8 @@ async fn a_server_streaming_without_end_is_cut_off_and_memory_stays_put() {
     let servers = MailServers::from_env();
     let endless = endless_line_server(&servers, 50).await;
     // The real server process, so its memory is its own.
-    let data = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let mut args = vec![
-        "--listen".to_string(),
-        format!("127.0.0.1:{port}"),
-        "--data-dir".into(),
-        data.path().display().to_string(),
-        "--database-url".into(),
-        format!("sqlite://{}?mode=rwc", data.path().join("pochta.db").display()),
-    ];
-    args.extend(mail_args(&servers, &[endless]));
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_pochta"))
-        .args(&args)
-        .arg("serve")
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-    let pid = child.id().unwrap();
-    let browser = browser_for(&format!("http://127.0.0.1:{port}"));
-    let mut started = false;
-    for _ in 0..100 {
-        if browser.client.get(browser.url("/sign-in")).send().await.is_ok() {
-            started = true;
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    assert!(started, "the server started");
+    let server = ServerProcess::start(&servers, &[endless], &[], false).await;
+    let (pid, browser) = (server.pid(), server.browser.clone());
     let first = FirstRunInput {
         organisation: "Ромашка".into(),
         name: "Анна".into(),
@@ -92,7 +66,6 @@ async fn a_server_streaming_without_end_is_cut_off_and_memory_stays_put() {
     let peak = (0..20).map(|_| rss_kib(pid)).max().unwrap_or(0).max(before);
     let grown = peak.saturating_sub(before);
     assert!(grown < 10 * 1024, "the process grew by {grown} KiB reading 50 MB");
-    let _ = child.kill().await;
 }
 
 #[tokio::test]

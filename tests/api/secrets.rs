@@ -97,11 +97,8 @@ async fn keys_rotated_while_the_app_runs_leave_its_stored_passwords_readable() {
     let _: MailTabOutcome = admin.submit("crm_email/submit", &save).await.unwrap();
 
     // The operator rotates the keys while this app server keeps running.
-    let output = Command::new(env!("CARGO_BIN_EXE_pochta"))
-        .args(app.cli_settings())
-        .args(["keys", "rotate"])
-        .output()
-        .unwrap();
+    let output =
+        Command::new(env!("CARGO_BIN_EXE_pochta")).args(app.cli_settings()).args(["keys", "rotate"]).output().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
     assert!(String::from_utf8_lossy(&output.stdout).contains("1 stored passwords re-encrypted"));
 

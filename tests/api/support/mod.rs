@@ -6,6 +6,7 @@ pub mod app;
 pub mod browser;
 pub mod forms;
 pub mod mail_servers;
+pub mod process;
 
 pub use app::{spawn_app, spawn_app_with, TestApp};
 pub use browser::{browser_for, Browser};

@@ -1,0 +1,65 @@
+//! The real `pochta` binary as an operator runs it (its own process, its own logging), for what
+//! only a whole process shows: its memory, its log output.
+
+use super::browser::{browser_for, Browser};
+use super::mail_servers::{mail_args, MailServers};
+use std::process::Stdio;
+use std::time::Duration;
+
+pub struct ServerProcess {
+    pub child: tokio::process::Child,
+    pub browser: Browser,
+    /// Where its standard error goes, when kept.
+    pub log: Option<std::path::PathBuf>,
+    _data: tempfile::TempDir,
+}
+
+impl ServerProcess {
+    /// Starts `pochta serve` on a free port with a fresh SQLite database, allowed to reach the test
+    /// mail servers and `extra_ports`, with `env` set; waits until it answers.
+    pub async fn start(mail: &MailServers, extra_ports: &[u16], env: &[(&str, &str)], keep_log: bool) -> Self {
+        let data = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut args = vec![
+            "--listen".to_string(),
+            format!("127.0.0.1:{port}"),
+            "--data-dir".into(),
+            data.path().display().to_string(),
+            "--database-url".into(),
+            format!("sqlite://{}?mode=rwc", data.path().join("pochta.db").display()),
+        ];
+        args.extend(mail_args(mail, extra_ports));
+        let log = keep_log.then(|| data.path().join("stderr.log"));
+        let stderr = match &log {
+            Some(path) => Stdio::from(std::fs::File::create(path).unwrap()),
+            None => Stdio::null(),
+        };
+        let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_pochta"))
+            .args(&args)
+            .arg("serve")
+            .envs(env.iter().copied())
+            .stderr(stderr)
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let browser = browser_for(&format!("http://127.0.0.1:{port}"));
+        for _ in 0..100 {
+            if browser.client.get(browser.url("/sign-in")).send().await.is_ok() {
+                return Self { child, browser, log, _data: data };
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the server did not start");
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id().expect("running")
+    }
+
+    pub fn log_text(&self) -> String {
+        self.log
+            .as_ref()
+            .map(|p| String::from_utf8_lossy(&std::fs::read(p).unwrap_or_default()).into_owned())
+            .unwrap_or_default()
+    }
+}
