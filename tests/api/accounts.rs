@@ -90,7 +90,7 @@ async fn failed_automatic_setup_offers_manual_setup_with_what_was_found() {
     let (app, mail) = spawn_app_with_mail(&[]).await;
     let admin = admin_of_new_tenant(&app, "anna@romashka.test").await;
     let account = AccountInput { password: "не тот".into(), ..automatic_account(&mail, "alice") };
-    let AccountOutcome::Manual { connection, report } = admin.submit_account(&account).await.unwrap() else {
+    let AccountOutcome::Manual { connection, report, .. } = admin.submit_account(&account).await.unwrap() else {
         panic!("manual setup is offered")
     };
     assert_eq!(connection.smtp.unwrap().host, "localhost");

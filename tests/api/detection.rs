@@ -393,17 +393,21 @@ async fn the_report_shows_each_step_while_the_check_is_still_running() {
 }
 
 #[tokio::test]
-async fn automatic_setup_reports_each_method_and_continues_by_hand_with_what_srv_found() {
+async fn servers_srv_names_outside_the_domain_get_no_password_until_the_user_confirms_them() {
     let (app, mail) = spawn_app_with_mail(&[]).await;
     let admin = app.first_run("Ромашка", "admin@romashka.test").await;
-    // No mailbox of that name exists on the test servers: the settings are found, the check fails.
+    // srv.detect.test's SRV records point at localhost, outside srv.detect.test (RFC 6186 §6):
+    // the settings are offered, the password is not sent there.
     let account = AccountInput { address: "alice@srv.detect.test".into(), ..automatic_account(&mail, "alice") };
     let outcome = admin.submit_with_run("accounts/submit", &account, "automatic-setup-0001").await.unwrap();
-    let AccountOutcome::Manual { connection, report } = outcome else { panic!("manual setup: {outcome:?}") };
+    let AccountOutcome::Manual { connection, report, confirm_hosts } = outcome else {
+        panic!("manual setup: {outcome:?}")
+    };
     assert_eq!(connection.source, ConnectionSource::Found(Method::Srv), "{connection:?}");
-    assert_eq!(connection.smtp.unwrap().port, mail.smtps);
-    assert_eq!(report.unwrap().failure.unwrap().reason, Reason::WrongLoginOrPassword);
-    let seen = events_until(&admin, "automatic-setup-0001", Step::Login).await;
+    assert_eq!(connection.smtp.as_ref().unwrap().port, mail.smtps);
+    assert_eq!(confirm_hosts, ["localhost"], "the user is asked about the host outside the domain");
+    assert!(report.is_none(), "nothing was checked");
+    let seen = events_until(&admin, "automatic-setup-0001", Step::Connect).await;
     let methods: Vec<&MethodResult> = seen
         .iter()
         .filter_map(|e| match e {
@@ -413,5 +417,20 @@ async fn automatic_setup_reports_each_method_and_continues_by_hand_with_what_srv
         .collect();
     assert!(methods.iter().any(|m| m.method == Method::Srv && m.found), "{seen:?}");
     assert!(methods.iter().any(|m| m.method == Method::Preset && !m.found), "{seen:?}");
-    assert!(step(&seen, Step::Login).is_some_and(|login| !login.ok), "the check's steps follow: {seen:?}");
+    assert!(step(&seen, Step::Login).is_none(), "no login was tried: {seen:?}");
+
+    // Confirmed by creating it by hand with those servers: now the password goes there (and the
+    // test servers have no such mailbox).
+    let confirmed = AccountInput {
+        mode: "manual".into(),
+        smtp_host: "localhost".into(),
+        smtp_port: mail.smtps.to_string(),
+        smtp_security: "ssl".into(),
+        smtp_login: "alice@srv.detect.test".into(),
+        use_for_receiving: String::new(),
+        ..account
+    };
+    let refused = admin.submit_account(&confirmed).await.unwrap_err();
+    let pochta::model::error::AppError::CheckFailed(report) = refused else { panic!("a failed check") };
+    assert_eq!(report.failure.unwrap().reason, Reason::WrongLoginOrPassword);
 }

@@ -179,6 +179,13 @@ pub enum AccountOutcome {
     /// The account passed its check and was saved.
     Saved { id: AccountId, report: CheckReport },
     /// Continue by hand with these settings: after «Далее», or when automatic setup could not
-    /// find the settings or they failed their check (then `report` says why).
-    Manual { connection: ConnectionView, report: Option<CheckReport> },
+    /// find the settings or they failed their check (then `report` says why), or when they name
+    /// servers outside the address's domain, which get the password only once the user
+    /// confirms them by creating the account with them (`confirm_hosts`, RFC 6186 §6).
+    Manual {
+        connection: ConnectionView,
+        report: Option<CheckReport>,
+        #[serde(default)]
+        confirm_hosts: Vec<String>,
+    },
 }

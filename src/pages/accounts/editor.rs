@@ -8,7 +8,7 @@ use crate::components::form::{
     action_error, on_success, CheckboxField, Field, FieldProblem, FormError, SelectField, Submit,
 };
 use crate::components::live_report::{LiveReport, RunIdField};
-use crate::i18n::{t, tr, use_lang};
+use crate::i18n::{t, tf, tr, use_lang};
 use crate::model::accounts::{AccountOutcome, AccountView, ConnectionView};
 use crate::model::check::{CheckReport, Fix, Side};
 use crate::model::error::AppError;
@@ -89,7 +89,9 @@ pub fn AccountEditor(account: Option<AccountView>, is_admin: bool, manual: bool)
     let sending = RwSignal::new(account.as_ref().is_none_or(|a| a.use_for_sending));
     let receiving = RwSignal::new(account.as_ref().is_some_and(|a| a.use_for_receiving));
     let remember = RwSignal::new(account.as_ref().is_none_or(|a| a.has_password || a.is_system));
-    let automatic_stopped: RwSignal<Option<Option<CheckReport>>> = RwSignal::new(None);
+    // Why automatic setup handed over to manual setup: a failed check, servers to confirm, or
+    // nothing found.
+    let automatic_stopped: RwSignal<Option<(Option<CheckReport>, Vec<String>)>> = RwSignal::new(None);
 
     let run_id = RwSignal::new(String::new());
     let apply_fix = Callback::new(move |(side, fix): (Side, Fix)| {
@@ -103,11 +105,11 @@ pub fn AccountEditor(account: Option<AccountView>, is_admin: bool, manual: bool)
     let navigate = use_navigate();
     on_success(submit, move |outcome| match outcome {
         AccountOutcome::Saved { .. } => navigate("/directories/email-accounts?saved=1", Default::default()),
-        AccountOutcome::Manual { connection, report } => {
+        AccountOutcome::Manual { connection, report, confirm_hosts } => {
             fields.fill(connection);
             mode.set("manual".into());
             show_servers.set(true);
-            automatic_stopped.set(Some(report.clone()));
+            automatic_stopped.set(Some((report.clone(), confirm_hosts.clone())));
         }
     });
 
@@ -188,11 +190,20 @@ pub fn AccountEditor(account: Option<AccountView>, is_admin: bool, manual: bool)
                 />
             </Show>
 
-            {move || automatic_stopped.get().map(|report| view! {
-                <div class="notice" id="automatic-stopped">
-                    <p>{if report.is_some() { t(lang, "accounts.automatic_failed") } else { t(lang, "accounts.automatic_not_found") }}</p>
-                    {report.map(|report| view! { <CheckReportView report on_fix=apply_fix/> })}
-                </div>
+            {move || automatic_stopped.get().map(|(report, confirm_hosts)| {
+                let why = if !confirm_hosts.is_empty() {
+                    tf(lang, "accounts.automatic_confirm", &[("hosts", &confirm_hosts.join(", "))])
+                } else if report.is_some() {
+                    t(lang, "accounts.automatic_failed").to_string()
+                } else {
+                    t(lang, "accounts.automatic_not_found").to_string()
+                };
+                view! {
+                    <div class="notice" id="automatic-stopped">
+                        <p>{why}</p>
+                        {report.map(|report| view! { <CheckReportView report on_fix=apply_fix/> })}
+                    </div>
+                }
             })}
 
             <Show when=move || show_servers.get() || (manual && !editing)>

@@ -5,7 +5,8 @@
 use super::check::{self, Target};
 use super::passwords::Passwords;
 use super::save;
-use crate::model::accounts::{AccountOutcome, Basics};
+use crate::model::accounts::{AccountOutcome, Basics, Connection};
+use crate::model::check::Method;
 use crate::model::error::AppError;
 use crate::model::Invalid;
 use crate::server::detection;
@@ -28,9 +29,11 @@ pub async fn setup(
     let Some((_, found)) = outcome.found else {
         let defaults = detection::recommended(&state.presets, &basics.address);
         let source = defaults.source();
-        return Ok(AccountOutcome::Manual { connection: defaults.into_connection().view(source), report: None });
+        let connection = defaults.into_connection().view(source);
+        return Ok(AccountOutcome::Manual { connection, report: None, confirm_hosts: Vec::new() });
     };
     let source = found.source();
+    let unvouched = matches!(found.source, Some(Method::Srv | Method::Probe));
     let mut connection = found.into_connection();
     if !basics.use_for_sending {
         connection.smtp = None;
@@ -41,13 +44,68 @@ pub async fn setup(
     let incomplete = (basics.use_for_sending && connection.smtp.is_none())
         || (basics.use_for_receiving && connection.incoming.is_none());
     if incomplete {
-        return Ok(AccountOutcome::Manual { connection: connection.view(source), report: None });
+        return Ok(AccountOutcome::Manual {
+            connection: connection.view(source),
+            report: None,
+            confirm_hosts: Vec::new(),
+        });
+    }
+    // Servers from DNS records or probing, outside the address's domain: anyone controlling that
+    // DNS could have named them, so the password waits for the user to confirm them.
+    let outside = if unvouched { hosts_outside(&connection, basics.address.domain()) } else { Vec::new() };
+    if !outside.is_empty() {
+        return Ok(AccountOutcome::Manual {
+            connection: connection.view(source),
+            report: None,
+            confirm_hosts: outside,
+        });
     }
     let passwords = Passwords { main: Some(password.clone()), incoming: None };
     let report = check::run(state, user, &Target::of_draft(basics), &connection, &passwords, progress.as_ref()).await?;
     if !report.passed() {
-        return Ok(AccountOutcome::Manual { connection: connection.view(source), report: Some(report) });
+        let connection = connection.view(source);
+        return Ok(AccountOutcome::Manual { connection, report: Some(report), confirm_hosts: Vec::new() });
     }
     let id = save::save(state, user, None, 0, basics, &connection, &passwords).await?;
     Ok(AccountOutcome::Saved { id, report })
+}
+
+/// The servers of `connection` that are neither `domain` nor under it.
+fn hosts_outside(connection: &Connection, domain: &str) -> Vec<String> {
+    let domain = domain.to_ascii_lowercase();
+    let servers = connection.smtp.iter().chain(connection.incoming.iter().map(|(_, s)| s));
+    let mut outside: Vec<String> = servers
+        .map(|s| s.server.host.as_str().to_string())
+        .filter(|host| *host != domain && !host.ends_with(&format!(".{domain}")))
+        .collect();
+    outside.dedup();
+    outside
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Host, Port, Protocol, Security, ServerAddress, ServerLogin};
+
+    fn at(host: &str) -> ServerLogin {
+        let server =
+            ServerAddress { host: Host::parse(host).unwrap(), port: Port::new(465).unwrap(), security: Security::Ssl };
+        ServerLogin { server, login: "anna@romashka.ru".into() }
+    }
+
+    #[test]
+    fn only_hosts_outside_the_domain_need_confirming() {
+        let connection = |smtp: &str, imap: &str| Connection {
+            provider: None,
+            smtp: Some(at(smtp)),
+            incoming: Some((Protocol::Imap, at(imap))),
+            same_credentials: true,
+        };
+        assert!(hosts_outside(&connection("smtp.romashka.ru", "romashka.ru"), "Romashka.ru").is_empty());
+        assert_eq!(
+            hosts_outside(&connection("mail.evil.example", "imap.romashka.ru"), "romashka.ru"),
+            ["mail.evil.example"]
+        );
+        assert_eq!(hosts_outside(&connection("notromashka.ru", "notromashka.ru"), "romashka.ru"), ["notromashka.ru"]);
+    }
 }

@@ -134,7 +134,8 @@ pub async fn submit(
         // «Далее»: the recommended parameters for the address, to review by hand.
         let found = detection::recommended(&state.presets, &draft.basics.address);
         let source = found.source();
-        return Ok(AccountOutcome::Manual { connection: found.into_connection().view(source), report: None });
+        let connection = found.into_connection().view(source);
+        return Ok(AccountOutcome::Manual { connection, report: None, confirm_hosts: Vec::new() });
     }
     let Some(connection) = draft.connection.as_ref().filter(|_| draft.mode == SetupMode::Manual) else {
         return automatic::setup(state, user, &draft.basics, draft.password.as_ref(), progress).await;
