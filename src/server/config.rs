@@ -42,7 +42,8 @@ pub struct Config {
     pub secret_keys: Option<String>,
 
     /// Mail servers on private or loopback addresses that may be contacted anyway, as
-    /// `host:port` separated by commas (company servers on an internal network).
+    /// `host:port` separated by commas (company servers on an internal network); `host:port@3`
+    /// allows it for tenant 3 only (repeat the entry for more tenants).
     #[arg(long, env = "POCHTA_EGRESS_ALLOW", value_delimiter = ',')]
     pub egress_allow: Vec<String>,
 

@@ -452,3 +452,19 @@ async fn bad_input_is_refused_at_its_field_before_any_connection() {
     assert_eq!(error.field_problem("recipient"), Some(Invalid::Required));
     nothing_saved(&app).await;
 }
+
+#[tokio::test]
+async fn a_server_the_operator_allowed_for_one_tenant_is_unreachable_for_another() {
+    let servers = MailServers::from_env();
+    let mut args = crate::support::mail_servers::mail_args(&servers, &[]);
+    let allow = args.iter().position(|a| a == "--egress-allow").unwrap() + 1;
+    // The first tenant (id 1) has its company server on an internal address; nobody else may reach it.
+    args[allow] = format!("localhost:{}@1", servers.smtps);
+    let app = crate::support::spawn_app_with(&args.iter().map(String::as_str).collect::<Vec<_>>()).await;
+    let first = tenant_with_open_tab(&app, "Ромашка").await;
+    assert!(submit(&first, &mail_tab_form(&servers, servers.smtps, true)).await.is_ok());
+    let other = app.new_tenant("Василёк", "vera@vasilek.test").await;
+    open_mail_tab(&other).await;
+    let (reason, _) = failure_of(submit(&other, &mail_tab_form(&servers, servers.smtps, true)).await.unwrap_err());
+    assert_eq!(reason, Reason::Unreachable);
+}

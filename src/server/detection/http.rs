@@ -58,7 +58,8 @@ enum Answer {
 async fn once(ctx: &MailContext, host: &str, port: u16, path: &str) -> Result<Answer, FetchFailure> {
     let parsed_host = Host::parse(host).map_err(|_| FetchFailure(format!("bad host {host}")))?;
     let parsed_port = Port::new(u32::from(port)).map_err(|_| FetchFailure(format!("bad port {port}")))?;
-    let vetted = ctx.egress.vet_web(&parsed_host, parsed_port).await.map_err(|r| FetchFailure(format!("{r:?}")))?;
+    let vetted =
+        ctx.egress.vet_web(&parsed_host, parsed_port, ctx.tenant).await.map_err(|r| FetchFailure(format!("{r:?}")))?;
     let (tcp, _) =
         ctx.open(&vetted, ctx.step_timeout, ReadLimits::WEB).await.map_err(|r| FetchFailure(format!("{r:?}")))?;
     let tls = ctx

@@ -38,7 +38,7 @@ pub async fn answers(
 
 async fn talk(ctx: &MailContext, protocol: Protocol, host: &str, port: u16, security: Security) -> bool {
     let (Ok(parsed), Ok(port)) = (Host::parse(host), Port::new(u32::from(port))) else { return false };
-    let Ok(vetted) = ctx.egress.vet(&parsed, port).await else { return false };
+    let Ok(vetted) = ctx.egress.vet(&parsed, port, ctx.tenant).await else { return false };
     let Ok((tcp, _)) = ctx.open(&vetted, ctx.step_timeout, ReadLimits::SHORT_ANSWERS).await else { return false };
     match security {
         Security::Ssl => match ctx.tls.wrap(tcp, parsed.as_str()).await {

@@ -78,8 +78,9 @@ pub struct Vetted {
 pub struct Egress {
     resolver: Arc<dyn Resolver>,
     outbound: Outbound,
-    /// `host:port` pairs (host lower-case) that may be private or loopback.
-    allow: HashSet<(String, u16)>,
+    /// `host:port` pairs (host lower-case) that may be private or loopback, each for the
+    /// tenants named (`None`: every tenant).
+    allow: HashMap<(String, u16), Option<HashSet<TenantId>>>,
     /// Ports of mail servers.
     ports: HashSet<u16>,
     /// Ports of web servers (autoconfig files over HTTPS).
@@ -87,14 +88,32 @@ pub struct Egress {
 }
 
 impl Egress {
+    /// `allow` entries are `host:port` (for every tenant) or `host:port@tenant-id` (for that
+    /// tenant only; name several tenants with several entries).
     pub fn new(resolver: Arc<dyn Resolver>, allow: &[String], ports: &[u16]) -> Result<Self, String> {
-        let mut allowed = HashSet::new();
+        let mut allowed: HashMap<(String, u16), Option<HashSet<TenantId>>> = HashMap::new();
         for entry in allow.iter().map(|e| e.trim()).filter(|e| !e.is_empty()) {
+            let (place, tenant) = match entry.rsplit_once('@') {
+                Some((place, tenant)) => {
+                    let id =
+                        tenant.parse::<i64>().map_err(|_| format!("allow-list entry with a bad tenant: {entry}"))?;
+                    (place, Some(TenantId(id)))
+                }
+                None => (entry, None),
+            };
             let (host, port) =
-                entry.rsplit_once(':').ok_or_else(|| format!("allow-list entry without a port: {entry}"))?;
+                place.rsplit_once(':').ok_or_else(|| format!("allow-list entry without a port: {entry}"))?;
             let host = Host::parse(host).map_err(|_| format!("allow-list entry with a bad host: {entry}"))?;
             let port = Port::parse(port).map_err(|_| format!("allow-list entry with a bad port: {entry}"))?;
-            allowed.insert((host.as_str().to_string(), port.get()));
+            let tenants =
+                allowed.entry((host.as_str().to_string(), port.get())).or_insert_with(|| Some(HashSet::new()));
+            match (tenant, tenants.as_mut()) {
+                (Some(tenant), Some(scoped)) => {
+                    scoped.insert(tenant);
+                }
+                (None, _) => *tenants = None,
+                (Some(_), None) => {}
+            }
         }
         Ok(Self {
             resolver,
@@ -117,22 +136,32 @@ impl Egress {
         self
     }
 
-    fn allow_listed(&self, host: &Host, port: Port) -> bool {
-        self.allow.contains(&(host.as_str().to_string(), port.get()))
+    fn allow_listed(&self, host: &Host, port: Port, tenant: Option<TenantId>) -> bool {
+        match self.allow.get(&(host.as_str().to_string(), port.get())) {
+            Some(None) => true,
+            Some(Some(tenants)) => tenant.is_some_and(|t| tenants.contains(&t)),
+            None => false,
+        }
     }
 
-    /// Resolves and checks a mail server's address; nothing is connected.
-    pub async fn vet(&self, host: &Host, port: Port) -> Result<Vetted, Refusal> {
-        self.vet_among(host, port, &self.ports).await
+    /// Resolves and checks a mail server's address for `tenant`; nothing is connected.
+    pub async fn vet(&self, host: &Host, port: Port, tenant: Option<TenantId>) -> Result<Vetted, Refusal> {
+        self.vet_among(host, port, tenant, &self.ports).await
     }
 
     /// Resolves and checks a web server's address (autoconfig over HTTPS).
-    pub async fn vet_web(&self, host: &Host, port: Port) -> Result<Vetted, Refusal> {
-        self.vet_among(host, port, &self.web_ports).await
+    pub async fn vet_web(&self, host: &Host, port: Port, tenant: Option<TenantId>) -> Result<Vetted, Refusal> {
+        self.vet_among(host, port, tenant, &self.web_ports).await
     }
 
-    async fn vet_among(&self, host: &Host, port: Port, ports: &HashSet<u16>) -> Result<Vetted, Refusal> {
-        let allow_listed = self.allow_listed(host, port);
+    async fn vet_among(
+        &self,
+        host: &Host,
+        port: Port,
+        tenant: Option<TenantId>,
+        ports: &HashSet<u16>,
+    ) -> Result<Vetted, Refusal> {
+        let allow_listed = self.allow_listed(host, port, tenant);
         if !allow_listed && !ports.contains(&port.get()) {
             return Err(Refusal::Blocked);
         }
@@ -370,56 +399,68 @@ mod tests {
     #[tokio::test]
     async fn a_name_that_resolves_to_a_private_address_is_refused_before_connecting() {
         let guard = egress(&["10.0.0.5"], &[]);
-        assert_eq!(guard.vet(&host("smtp.evil.example"), port(587)).await, Err(Refusal::Blocked));
+        assert_eq!(guard.vet(&host("smtp.evil.example"), port(587), None).await, Err(Refusal::Blocked));
         let guard = egress(&["8.8.8.8", "127.0.0.1"], &[]);
         assert_eq!(
-            guard.vet(&host("mixed.example"), port(465)).await,
+            guard.vet(&host("mixed.example"), port(465), None).await,
             Err(Refusal::Blocked),
             "one bad address is enough"
         );
         let guard = egress(&["169.254.169.254"], &[]);
-        assert_eq!(guard.vet(&host("metadata.example"), port(25)).await, Err(Refusal::Blocked));
+        assert_eq!(guard.vet(&host("metadata.example"), port(25), None).await, Err(Refusal::Blocked));
     }
 
     #[tokio::test]
     async fn ip_literals_are_checked_without_dns() {
         let guard = egress(&[], &[]);
-        assert_eq!(guard.vet(&host("127.0.0.1"), port(465)).await, Err(Refusal::Blocked));
-        assert_eq!(guard.vet(&host("::1"), port(465)).await, Err(Refusal::Blocked));
-        let vetted = guard.vet(&host("8.8.8.8"), port(465)).await.unwrap();
+        assert_eq!(guard.vet(&host("127.0.0.1"), port(465), None).await, Err(Refusal::Blocked));
+        assert_eq!(guard.vet(&host("::1"), port(465), None).await, Err(Refusal::Blocked));
+        let vetted = guard.vet(&host("8.8.8.8"), port(465), None).await.unwrap();
         assert_eq!(vetted.addresses, vec!["8.8.8.8:465".parse().unwrap()]);
     }
 
     #[tokio::test]
     async fn only_mail_ports_are_allowed() {
         let guard = egress(&["8.8.8.8"], &[]);
-        assert!(guard.vet(&host("smtp.example.com"), port(587)).await.is_ok());
+        assert!(guard.vet(&host("smtp.example.com"), port(587), None).await.is_ok());
         for p in [22, 80, 443, 3306, 6379, 11211] {
-            assert_eq!(guard.vet(&host("smtp.example.com"), port(p)).await, Err(Refusal::Blocked), "port {p}");
+            assert_eq!(guard.vet(&host("smtp.example.com"), port(p), None).await, Err(Refusal::Blocked), "port {p}");
         }
     }
 
     #[tokio::test]
     async fn the_operator_allow_list_admits_exactly_its_host_and_port() {
         let guard = egress(&["127.0.0.1"], &["mail.corp.local:10587", "127.0.0.1:10465"]);
-        assert!(guard.vet(&host("mail.corp.local"), port(10587)).await.is_ok());
-        assert!(guard.vet(&host("127.0.0.1"), port(10465)).await.is_ok());
-        assert_eq!(guard.vet(&host("mail.corp.local"), port(10465)).await, Err(Refusal::Blocked));
-        assert_eq!(guard.vet(&host("other.corp.local"), port(10587)).await, Err(Refusal::Blocked));
+        assert!(guard.vet(&host("mail.corp.local"), port(10587), None).await.is_ok());
+        assert!(guard.vet(&host("127.0.0.1"), port(10465), None).await.is_ok());
+        assert_eq!(guard.vet(&host("mail.corp.local"), port(10465), None).await, Err(Refusal::Blocked));
+        assert_eq!(guard.vet(&host("other.corp.local"), port(10587), None).await, Err(Refusal::Blocked));
     }
 
     #[tokio::test]
     async fn web_ports_are_separate_from_mail_ports() {
         let guard = egress(&["8.8.8.8"], &[]);
-        assert!(guard.vet_web(&host("autoconfig.example.com"), port(443)).await.is_ok());
-        assert_eq!(guard.vet_web(&host("autoconfig.example.com"), port(465)).await, Err(Refusal::Blocked));
-        assert_eq!(guard.vet(&host("smtp.example.com"), port(443)).await, Err(Refusal::Blocked));
+        assert!(guard.vet_web(&host("autoconfig.example.com"), port(443), None).await.is_ok());
+        assert_eq!(guard.vet_web(&host("autoconfig.example.com"), port(465), None).await, Err(Refusal::Blocked));
+        assert_eq!(guard.vet(&host("smtp.example.com"), port(443), None).await, Err(Refusal::Blocked));
     }
 
     #[tokio::test]
     async fn a_name_without_addresses_is_not_found() {
         let guard = egress(&[], &[]);
-        assert_eq!(guard.vet(&host("nowhere.example"), port(465)).await, Err(Refusal::NotFound));
+        assert_eq!(guard.vet(&host("nowhere.example"), port(465), None).await, Err(Refusal::NotFound));
+    }
+
+    #[tokio::test]
+    async fn an_allow_list_entry_may_be_for_some_tenants_only() {
+        let guard = egress(&["10.0.0.5"], &["mail.corp.local:465@3", "mail.corp.local:465@4", "shared.local:993"]);
+        let corp = host("mail.corp.local");
+        assert!(guard.vet(&corp, port(465), Some(TenantId(3))).await.is_ok());
+        assert!(guard.vet(&corp, port(465), Some(TenantId(4))).await.is_ok());
+        assert_eq!(guard.vet(&corp, port(465), Some(TenantId(5))).await, Err(Refusal::Blocked));
+        assert_eq!(guard.vet(&corp, port(465), None).await, Err(Refusal::Blocked), "no tenant: not a tenant's server");
+        assert!(guard.vet(&host("shared.local"), port(993), Some(TenantId(5))).await.is_ok());
+        assert!(Egress::new(Arc::new(FixedResolver(vec![], AtomicUsize::new(0))), &["h:25@x".into()], &[25]).is_err());
     }
 
     #[test]

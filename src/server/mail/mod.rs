@@ -65,7 +65,7 @@ pub async fn connect(
     rec: &mut Recorder,
 ) -> Result<(Wire, Vetted, SocketAddr), StepFailure> {
     let vetted = rec
-        .run(side, Step::Resolve, ctx.egress.vet(&server.host, server.port), refusal, |v| {
+        .run(side, Step::Resolve, ctx.egress.vet(&server.host, server.port, ctx.tenant), refusal, |v| {
             v.addresses.first().map(|a| a.ip().to_string())
         })
         .await?;
