@@ -6,6 +6,8 @@
 //!   load setup  --base URL --tenants N -- CLI...   (tenants made with the operator's CLI)
 //!   load run    --base URL --tenants N --scenario list|save|mixed|floor --clients C --seconds S
 //!   load verify --base URL --tenants N --acked FILE
+//!   load flood  --base URL --requests R             (R sign-ins at once with random e-mails,
+//!                                                    while tenant 0's administrator lists)
 
 use clap::{Parser, Subcommand};
 use reqwest::Client;
@@ -52,6 +54,64 @@ enum Command {
         #[arg(long)]
         acked: String,
     },
+    /// An anonymous flood: `--requests` sign-ins at once, each with a random e-mail, while a
+    /// signed-in administrator lists accounts; prints how the flood was answered and the
+    /// administrator's latencies meanwhile.
+    Flood {
+        #[arg(long)]
+        requests: usize,
+    },
+}
+
+async fn flood(base: &str, requests: usize) {
+    let admin = signed_in(base, 0).await;
+    let stop = Arc::new(AtomicBool::new(false));
+    let figures = Arc::new(Figures::default());
+    let lister = tokio::spawn({
+        let (base, stop, figures) = (base.to_string(), stop.clone(), figures.clone());
+        async move {
+            while !stop.load(Ordering::Relaxed) {
+                let t = Instant::now();
+                let outcome = call(&admin, &base, "accounts/list", &[]).await.map(|_| ());
+                figures.record(t, outcome);
+            }
+        }
+    });
+    let started = Instant::now();
+    let answers = futures::future::join_all((0..requests).map(|i| {
+        let base = base.to_string();
+        async move {
+            let c = Client::builder().timeout(Duration::from_secs(60)).build().unwrap();
+            let email = format!("flood{i}-{}@elsewhere.bench.test", std::process::id());
+            match call(&c, &base, "sign_in", &[("email", &email), ("password", "наугад")]).await {
+                Ok(_) => "signed in".to_string(),
+                Err(e) => e.split(':').next().unwrap_or("error").to_string(),
+            }
+        }
+    }))
+    .await;
+    let flood_seconds = started.elapsed().as_secs_f64();
+    stop.store(true, Ordering::Relaxed);
+    let _ = lister.await;
+    let mut kinds = std::collections::BTreeMap::<String, usize>::new();
+    for answer in answers {
+        *kinds.entry(answer).or_default() += 1;
+    }
+    let mut latencies = std::mem::take(&mut *figures.latencies.lock().unwrap());
+    latencies.sort_unstable();
+    let pct = |p: f64| {
+        latencies
+            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
+            .map_or(0.0, |us| *us as f64 / 1000.0)
+    };
+    println!(
+        "flood requests={requests} answered_in_s={flood_seconds:.1} answers={kinds:?} \
+         admin_lists={} admin_p50_ms={:.1} admin_p99_ms={:.1} admin_errors={}",
+        latencies.len(),
+        pct(0.50),
+        pct(0.99),
+        figures.errors.load(Ordering::Relaxed)
+    );
 }
 
 fn admin(i: usize) -> String {
@@ -326,6 +386,7 @@ async fn main() {
     let args = Args::parse();
     match args.command {
         Command::Setup { cli } => setup(&args.base, args.tenants, &cli).await,
+        Command::Flood { requests } => flood(&args.base, requests).await,
         Command::Run { scenario, clients, seconds, acked } => {
             run(&args.base, args.tenants, &scenario, clients, seconds, acked.as_deref()).await
         }
