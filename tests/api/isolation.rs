@@ -251,3 +251,43 @@ async fn an_ordinary_user_is_refused_what_only_administrators_may_do() {
         assert_eq!(user.call::<Value>(endpoint, &args).await.unwrap_err(), AppError::Forbidden, "{endpoint}");
     }
 }
+
+#[tokio::test]
+async fn two_users_of_a_tenant_with_the_same_run_id_each_see_their_own_live_report() {
+    let app = spawn_app().await;
+    let a = tenant_a(&app).await;
+    let user = a_user_browser(&app, &a).await;
+    let run = "the-same-run-0001";
+    // Each checks a server on a loopback address nobody allowed: refused at once, one step each.
+    for (browser, address) in [(&a.admin, "admin-box@a.test"), (&user, "user-box@a.test")] {
+        let form = [
+            ("intent", "create"),
+            ("address", address),
+            ("password", "x"),
+            ("use_for_sending", "true"),
+            ("for_whom", "me"),
+            ("sender_name", "A"),
+            ("mode", "manual"),
+            ("smtp_host", "127.0.0.1"),
+            ("smtp_port", "465"),
+            ("smtp_security", "ssl"),
+            ("smtp_login", address),
+            ("run_id", run),
+        ];
+        let _ = browser.call::<Value>("accounts/submit", &form).await;
+    }
+    for browser in [&a.admin, &user] {
+        let mut seen = Vec::new();
+        for _ in 0..50 {
+            seen = browser
+                .call::<Vec<(i64, ProgressEvent)>>("progress", &[("run_id", run), ("after", "-1")])
+                .await
+                .unwrap();
+            if !seen.is_empty() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert!(!seen.is_empty(), "each user sees the steps of their own check");
+    }
+}
