@@ -3,8 +3,8 @@
 //! counted in the database so every app instance sees the same count.
 
 use super::db::{now_millis, rates, Db, Tx};
-use super::session::CurrentUser;
 use crate::model::error::AppError;
+use crate::model::{TenantId, UserId};
 use std::net::IpAddr;
 
 const WINDOW_MS: i64 = 60_000;
@@ -18,17 +18,18 @@ fn window() -> (i64, u64) {
     (start, ((start + WINDOW_MS - now) / 1000 + 1) as u64)
 }
 
-/// Counts one mail operation of `user`; refuses when the user or the tenant has had enough this minute.
-pub async fn mail_operation(db: &Db, user: &CurrentUser) -> Result<(), AppError> {
+/// Counts one mail operation of `user` in `tenant`; refuses when the user or the tenant has had
+/// enough this minute.
+pub async fn mail_operation(db: &Db, tenant: TenantId, user: UserId) -> Result<(), AppError> {
     let (start, retry_after_secs) = window();
     let mut tx = db.write_global().await?;
     let mut over = false;
-    for (key, limit) in [(format!("user:{}", user.id), PER_USER), (format!("tenant:{}", user.tenant), PER_TENANT)] {
+    for (key, limit) in [(format!("user:{user}"), PER_USER), (format!("tenant:{tenant}"), PER_TENANT)] {
         over |= rates::bump(&mut tx, &key, start).await? > limit;
     }
     tx.commit().await?;
     if over {
-        tracing::warn!(tenant = user.tenant.0, user = user.id.0, "mail operations rate-limited");
+        tracing::warn!(tenant = tenant.0, user = user.0, "mail operations rate-limited");
         return Err(AppError::RateLimited { retry_after_secs });
     }
     Ok(())

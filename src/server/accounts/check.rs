@@ -46,7 +46,7 @@ pub async fn run(
     passwords: &Passwords,
     progress: Option<&Progress>,
 ) -> Result<CheckReport, AppError> {
-    rate::mail_operation(&state.db, user).await?;
+    rate::mail_operation(&state.db, user.tenant, user.id).await?;
     let empty = SecretString::from(String::new());
     let main = passwords.main.as_ref().unwrap_or(&empty);
     let incoming_password = passwords.incoming.as_ref().unwrap_or(main);

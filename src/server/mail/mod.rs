@@ -7,6 +7,7 @@ pub mod explain;
 pub mod imap;
 pub mod letters;
 pub mod pop3;
+pub mod public_address;
 pub mod report;
 pub mod smtp;
 pub mod tls;
