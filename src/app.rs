@@ -2,7 +2,7 @@
 
 use crate::api::session::{get_session, SignOut};
 use crate::components::language_switch::LanguageSwitch;
-use crate::components::navigation::go_to;
+use crate::components::navigation::{go_to, on_current_path};
 use crate::components::session::SessionResource;
 use crate::i18n::tr;
 use crate::model::session::{Me, SessionInfo};
@@ -12,7 +12,6 @@ use leptos::either::EitherOf3;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Outlet, ParentRoute, Redirect, Route, Router, Routes, A};
-use leptos_router::hooks::use_location;
 use leptos_router::{path, SsrMode};
 
 /// The HTML document around the app (rendered on the server only).
@@ -135,8 +134,7 @@ fn Header(me: Me) -> impl IntoView {
 
 #[component]
 fn NavLink(href: &'static str, prefix: &'static str, label: &'static str) -> impl IntoView {
-    let location = use_location();
-    let current = move || location.pathname.get().starts_with(prefix);
+    let current = on_current_path(move |path| path.starts_with(prefix));
     view! {
         <A href=href attr:class=move || if current() { "navlink current" } else { "navlink" }>
             {label}

@@ -9,11 +9,11 @@ pub use firms::FirmsTab;
 pub use outlets::OutletsTab;
 
 use crate::api::setup::get_mail_tab_lock;
+use crate::components::navigation::on_current_path;
 use crate::i18n::{t, tr, use_lang};
 use leptos::either::Either;
 use leptos::prelude::*;
 use leptos_router::components::{Outlet, A};
-use leptos_router::hooks::use_location;
 
 /// Bumped by the tabs whenever a firm or an outlet is added or removed, so the lock of the
 /// «Почта» tab is looked at again.
@@ -58,8 +58,7 @@ pub fn SetupPage() -> impl IntoView {
 
 #[component]
 fn Tab(href: &'static str, label: &'static str) -> impl IntoView {
-    let location = use_location();
-    let current = move || location.pathname.get() == href;
+    let current = on_current_path(move |path| path == href);
     view! {
         <A href=href attr:class=move || if current() { "tab current" } else { "tab" }>{label}</A>
     }
