@@ -48,7 +48,8 @@ pub async fn sign_in(email: String, password: String) -> Result<AfterSignIn, App
 pub async fn sign_out() -> Result<(), AppError> {
     use crate::server::{session, web};
     if let Some(user) = web::optional_user().await? {
-        session::end_session(&web::state()?.db, &user).await?;
+        let state = web::state()?;
+        session::end_session(&state.db, &state.sessions, &user).await?;
     }
     web::clear_session_cookie()?;
     web::redirect_plain_form("/sign-in");
@@ -95,7 +96,7 @@ pub async fn set_password(token: String, password: String, password_again: Strin
     let password =
         NewPassword::parse_confirmed(&password, &password_again).map_err(|p| AppError::field("password", p))?;
     let state = web::state()?;
-    let session = users::set_password_by_link(&state.db, &state.hashing, &token, &password).await?;
+    let session = users::set_password_by_link(&state.db, &state.hashing, &state.sessions, &token, &password).await?;
     web::set_session_cookie(&session)?;
     web::redirect_plain_form("/");
     Ok(())

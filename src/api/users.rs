@@ -26,14 +26,16 @@ pub async fn change_role(user: UserId, role: String) -> Result<(), AppError> {
     use crate::server::{users, web};
     let admin = web::require_admin().await?;
     let role = Role::parse(&role).map_err(|p| AppError::field("role", p))?;
-    users::change_role(&web::state()?.db, &admin, user, role).await
+    let state = web::state()?;
+    users::change_role(&state.db, &state.sessions, &admin, user, role).await
 }
 
 #[server(endpoint = "users/set_active")]
 pub async fn set_user_active(user: UserId, active: bool) -> Result<(), AppError> {
     use crate::server::{users, web};
     let admin = web::require_admin().await?;
-    users::set_active(&web::state()?.db, &admin, user, active).await
+    let state = web::state()?;
+    users::set_active(&state.db, &state.sessions, &admin, user, active).await
 }
 
 #[server(endpoint = "users/password_link")]

@@ -11,6 +11,7 @@ use crate::server::mail::tls::TlsTrust;
 use crate::server::mail::MailContext;
 use crate::server::presets::Presets;
 use crate::server::secrets::{key_file, Secrets};
+use crate::server::session::SessionCache;
 use crate::server::state::AppState;
 use crate::server::web::{cross_origin_guard, error_status, provide_request_context, security_headers};
 use axum::{middleware, Router};
@@ -71,10 +72,12 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
         .site_addr(config.listen)
         .build();
     let hashing = Hashing::new(config.password_hashing_slots);
+    let sessions = Arc::new(SessionCache::new(Duration::from_secs(config.session_cache_seconds)));
     Ok(AppState {
         leptos_options,
         db,
         hashing,
+        sessions,
         config: Arc::new(config),
         secrets: Arc::new(secrets),
         presets: Arc::new(presets),
@@ -145,6 +148,7 @@ impl Application {
         });
         let interval = Duration::from_secs(state.config.purge_interval_secs);
         tokio::spawn(crate::server::housekeeping::run(state.db.clone(), interval));
+        tokio::spawn(state.db.clone().checkpoints());
         Ok(Self { listener, router, state })
     }
 
@@ -180,14 +184,32 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Resolves when the operator asks the server to stop (Ctrl-C, SIGTERM). A signal that cannot be
+/// listened for never stops the server: before, a failed registration counted as the signal, and
+/// a server in a process whose first runtime had ended stopped accepting at once.
 async fn shutdown_signal() {
     let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
+        match tokio::signal::ctrl_c().await {
+            Ok(()) => {}
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for Ctrl-C");
+                std::future::pending::<()>().await
+            }
+        }
     };
     #[cfg(unix)]
     let terminate = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            s.recv().await;
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                if s.recv().await.is_none() {
+                    tracing::warn!("SIGTERM can no longer be received");
+                    std::future::pending::<()>().await
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await
+            }
         }
     };
     #[cfg(not(unix))]

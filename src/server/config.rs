@@ -115,6 +115,11 @@ pub struct Config {
     #[arg(long, env = "POCHTA_OUTBOUND_CONNECTIONS_PER_TENANT", default_value_t = 32)]
     pub outbound_connections_per_tenant: usize,
 
+    /// Seconds a valid session is remembered without asking the database again: the longest a
+    /// sign-out, deactivation or role change on another instance takes to reach this one.
+    #[arg(long, env = "POCHTA_SESSION_CACHE_SECONDS", default_value_t = 5)]
+    pub session_cache_seconds: u64,
+
     /// Maximum database connections of this instance.
     #[arg(long, env = "POCHTA_DB_CONNECTIONS", default_value_t = 16)]
     pub db_connections: u32,

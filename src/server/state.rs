@@ -8,6 +8,7 @@ use super::dns::Dns;
 use super::mail::MailContext;
 use super::presets::Presets;
 use super::secrets::Secrets;
+use super::session::SessionCache;
 use crate::model::TenantId;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -24,6 +25,8 @@ pub struct AppState {
     pub dns: Dns,
     /// Bounds password hashing (sign-in floods).
     pub hashing: Hashing,
+    /// Sessions remembered for a few seconds.
+    pub sessions: Arc<SessionCache>,
 }
 
 impl AppState {

@@ -4,7 +4,7 @@
 use super::credentials::Hashing;
 use super::db::{self, Db};
 use super::password_links;
-use super::session::{start_session, Admin, CurrentUser};
+use super::session::{start_session, Admin, CurrentUser, SessionCache};
 use super::tenants::{self, NewMember};
 use crate::model::error::AppError;
 use crate::model::users::{FirstPassword, Invitation, NewUserDraft, UserView};
@@ -62,7 +62,13 @@ pub async fn new_link(db: &Db, admin: &Admin, user: UserId) -> Result<Invitation
     Ok(Invitation::Link { user, path: password_links::path(&token) })
 }
 
-pub async fn change_role(db: &Db, admin: &Admin, user: UserId, role: Role) -> Result<(), AppError> {
+pub async fn change_role(
+    db: &Db,
+    sessions: &SessionCache,
+    admin: &Admin,
+    user: UserId,
+    role: Role,
+) -> Result<(), AppError> {
     let mut tx = db.write(admin.tenant).await?;
     let target = db::users::get(&mut tx, admin.tenant, user).await?.ok_or(AppError::NotFound)?;
     if target.role == Role::Admin && role != Role::Admin && target.active {
@@ -72,11 +78,19 @@ pub async fn change_role(db: &Db, admin: &Admin, user: UserId, role: Role) -> Re
     let details = format!("{user}: {}", role.as_str());
     db::audit::record(&mut tx, admin.tenant, Some(admin.id), "change_role", "user", &details).await?;
     tx.commit().await?;
+    sessions.forget_user(admin.tenant, user);
     Ok(())
 }
 
 /// Deactivating signs the user out everywhere; reactivating lets them sign in again.
-pub async fn set_active(db: &Db, admin: &Admin, user: UserId, active: bool) -> Result<(), AppError> {
+/// Deactivation reaches this instance at once and the others within the session cache's bound.
+pub async fn set_active(
+    db: &Db,
+    sessions: &SessionCache,
+    admin: &Admin,
+    user: UserId,
+    active: bool,
+) -> Result<(), AppError> {
     if user == admin.id && !active {
         return Err(AppError::Forbidden);
     }
@@ -92,6 +106,7 @@ pub async fn set_active(db: &Db, admin: &Admin, user: UserId, active: bool) -> R
     let action = if active { "activate" } else { "deactivate" };
     db::audit::record(&mut tx, admin.tenant, Some(admin.id), action, "user", &user.to_string()).await?;
     tx.commit().await?;
+    sessions.forget_user(admin.tenant, user);
     Ok(())
 }
 
@@ -115,6 +130,7 @@ pub async fn set_lang(db: &Db, user: &CurrentUser, lang: Lang) -> Result<(), App
 pub async fn set_password_by_link(
     db: &Db,
     hashing: &Hashing,
+    sessions: &SessionCache,
     token: &str,
     password: &NewPassword,
 ) -> Result<String, AppError> {
@@ -124,6 +140,7 @@ pub async fn set_password_by_link(
     db::sessions::delete_for_user(&mut tx, tenant, user).await?;
     db::audit::record(&mut tx, tenant, Some(user), "set_password", "user", "").await?;
     tx.commit().await?;
+    sessions.forget_user(tenant, user);
     start_session(db, tenant, user).await
 }
 

@@ -150,7 +150,8 @@ pub async fn optional_user() -> Result<Option<CurrentUser>, AppError> {
     let Some(token) = cookie(&parts, SECURE_SESSION_COOKIE).or_else(|| cookie(&parts, SESSION_COOKIE)) else {
         return Ok(None);
     };
-    session::session_user(&state()?.db, &token).await
+    let state = state()?;
+    session::session_user(&state.db, &state.sessions, &token).await
 }
 
 /// The signed-in user of this request; every protected server function starts here.

@@ -65,3 +65,48 @@ async fn two_instances_starting_after_an_update_notify_once() {
         "exactly one letter"
     );
 }
+
+/// Whether `browser` is signed in, asking its app server.
+async fn signed_in(browser: &crate::support::Browser) -> bool {
+    browser.call::<SessionInfo>("session", &[]).await.unwrap().me.is_some()
+}
+
+/// Asks until `browser` is signed out; returns how long that took.
+async fn until_signed_out(browser: &crate::support::Browser) -> std::time::Duration {
+    let started = std::time::Instant::now();
+    while signed_in(browser).await {
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "still signed in after 10 s");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    started.elapsed()
+}
+
+#[tokio::test]
+async fn signing_out_or_deactivation_on_one_instance_reaches_another_within_the_session_bound() {
+    let app = crate::support::spawn_app_with(&["--session-cache-seconds", "2"]).await;
+    let (second, _) = app.another_instance().await;
+    let admin = app.first_run("Ромашка", "anna@romashka.test").await;
+    let user = crate::support::forms::invited_user(&app, &admin, "boris@romashka.test", "user", "пароль бориса").await;
+
+    // Both instances have just answered for both sessions (and so remember them).
+    let (admin_there, user_there) = (admin.at(&second), user.at(&second));
+    for browser in [&admin, &user, &admin_there, &user_there] {
+        assert!(signed_in(browser).await);
+    }
+    // Signed out on the second instance: refused there at once, on the first within the bound.
+    admin_there.call::<()>("sign_out", &[]).await.unwrap();
+    assert!(!signed_in(&admin_there).await, "at once where it happened");
+    let took = until_signed_out(&admin).await;
+    assert!(took < std::time::Duration::from_millis(2_500), "the first instance followed after {took:?}");
+
+    // Deactivated on the first instance (signed in again there): the second follows too.
+    let anna = app.browser();
+    anna.sign_in("anna@romashka.test", PASSWORD).await.unwrap();
+    let users: Vec<pochta::model::users::UserView> = anna.call("users/list", &[]).await.unwrap();
+    let boris = users.iter().find(|u| u.email == "boris@romashka.test").unwrap().id.to_string();
+    assert!(signed_in(&user_there).await);
+    anna.call::<()>("users/set_active", &[("user", &boris), ("active", "false")]).await.unwrap();
+    assert!(!signed_in(&user).await, "at once where it happened");
+    let took = until_signed_out(&user_there).await;
+    assert!(took < std::time::Duration::from_millis(2_500), "the second instance followed after {took:?}");
+}

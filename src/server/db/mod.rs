@@ -23,10 +23,42 @@ use crate::model::error::AppError;
 use crate::model::TenantId;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
+use std::ops::{Deref, DerefMut};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::{Mutex, OwnedMutexGuard};
 
-pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+/// A transaction of the app. On SQLite a write transaction also holds this process's turn to
+/// write, so writers queue here in order instead of retrying against SQLite's lock.
+pub struct Tx {
+    inner: sqlx::Transaction<'static, sqlx::Any>,
+    _turn: Option<OwnedMutexGuard<()>>,
+}
+
+impl Deref for Tx {
+    type Target = sqlx::AnyConnection;
+
+    fn deref(&self) -> &sqlx::AnyConnection {
+        &self.inner
+    }
+}
+
+impl DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut sqlx::AnyConnection {
+        &mut self.inner
+    }
+}
+
+impl Tx {
+    fn without_turn(inner: sqlx::Transaction<'static, sqlx::Any>) -> Self {
+        Self { inner, _turn: None }
+    }
+
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.inner.commit().await
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -38,6 +70,8 @@ pub enum Backend {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite has one writer at a time: this process's writers take turns here.
+    writer: Arc<Mutex<()>>,
 }
 
 impl Db {
@@ -66,13 +100,16 @@ impl Db {
                         conn.execute("PRAGMA synchronous = NORMAL").await?;
                         conn.execute("PRAGMA foreign_keys = ON").await?;
                         conn.execute("PRAGMA busy_timeout = 5000").await?;
+                        // Checkpoints run on their own task (Db::checkpoints), not in whichever
+                        // request's commit happens to fill the log.
+                        conn.execute("PRAGMA wal_autocheckpoint = 0").await?;
                     }
                     Ok(())
                 })
             })
             .connect_with(options)
             .await?;
-        Ok(Self { pool, backend })
+        Ok(Self { pool, backend, writer: Arc::default() })
     }
 
     pub async fn migrate(&self) -> Result<(), sqlx::migrate::MigrateError> {
@@ -95,9 +132,24 @@ impl Db {
         &self.pool
     }
 
+    /// Copies SQLite's write-ahead log into the database every second, off the request path;
+    /// runs for as long as the server does (nothing to do on PostgreSQL).
+    pub async fn checkpoints(self) {
+        if self.backend != Backend::Sqlite {
+            return;
+        }
+        let mut ticks = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            ticks.tick().await;
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&self.pool).await {
+                tracing::warn!(%e, "checkpoint");
+            }
+        }
+    }
+
     /// A transaction for reading one tenant's rows.
     pub async fn read(&self, tenant: TenantId) -> Result<Tx, AppError> {
-        let mut tx = self.pool.begin().await?;
+        let mut tx = Tx::without_turn(self.pool.begin().await?);
         self.scope(&mut tx, tenant).await?;
         Ok(tx)
     }
@@ -118,8 +170,11 @@ impl Db {
 
     async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
         match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
+            Backend::Sqlite => {
+                let turn = self.writer.clone().lock_owned().await;
+                Ok(Tx { inner: self.pool.begin_with("BEGIN IMMEDIATE").await?, _turn: Some(turn) })
+            }
+            Backend::Postgres => Ok(Tx::without_turn(self.pool.begin().await?)),
         }
     }
 
@@ -137,6 +192,13 @@ impl Db {
     /// capability the row-level security policies check for these look-ups.
     pub async fn lookup(&self, capability: Capability, key: &str) -> Result<Tx, AppError> {
         let mut tx = self.begin_write().await?;
+        self.set_local(&mut tx, capability.setting(), key).await?;
+        Ok(tx)
+    }
+
+    /// The same for a look-up that only reads (a session): no write lock on SQLite.
+    pub async fn lookup_read(&self, capability: Capability, key: &str) -> Result<Tx, AppError> {
+        let mut tx = Tx::without_turn(self.pool.begin().await?);
         self.set_local(&mut tx, capability.setting(), key).await?;
         Ok(tx)
     }

@@ -1,8 +1,10 @@
 //! Who a request acts for: database sessions identified by a random token in an `HttpOnly`
 //! cookie, the signed-in user they lead to, and the administrator capability.
 
+mod cache;
 mod sign_in;
 
+pub use cache::SessionCache;
 pub use sign_in::{sign_in, Attempt, SignedIn, THROTTLE_WINDOW_MS};
 
 use super::credentials::{new_token, token_hash};
@@ -77,11 +79,16 @@ async fn start_session_in(tx: &mut db::Tx, tenant: TenantId, user: UserId) -> Re
     Ok(token)
 }
 
-/// The user a session token belongs to, if the session is valid and the user still active.
-pub async fn session_user(db: &Db, token: &str) -> Result<Option<CurrentUser>, AppError> {
-    let now = now_millis();
+/// The user a session token belongs to, if the session is valid and the user still active: as
+/// remembered for a few seconds, else read (a read, not a write: extending the session is a
+/// write of its own, at most about once an hour).
+pub async fn session_user(db: &Db, cache: &SessionCache, token: &str) -> Result<Option<CurrentUser>, AppError> {
     let hash = token_hash(token);
-    let mut tx = db.lookup(Capability::Session, &hash).await?;
+    if let Some(user) = cache.get(&hash) {
+        return Ok(Some(user));
+    }
+    let now = now_millis();
+    let mut tx = db.lookup_read(Capability::Session, &hash).await?;
     let Some(found) = db::sessions::find(&mut tx, &hash, now).await? else {
         return Ok(None);
     };
@@ -89,14 +96,16 @@ pub async fn session_user(db: &Db, token: &str) -> Result<Option<CurrentUser>, A
     let Some(user) = db::users::get(&mut tx, found.tenant, found.user).await? else {
         return Ok(None);
     };
+    tx.commit().await?;
     if !user.active {
         return Ok(None);
     }
     if found.expires_at - now < SESSION_TTL_MS - SESSION_REFRESH_MS {
+        let mut tx = db.lookup(Capability::Session, &hash).await?;
         db::sessions::extend(&mut tx, &hash, now + SESSION_TTL_MS).await?;
+        tx.commit().await?;
     }
-    tx.commit().await?;
-    Ok(Some(CurrentUser {
+    let user = CurrentUser {
         id: user.id,
         tenant: user.tenant,
         role: user.role,
@@ -104,7 +113,9 @@ pub async fn session_user(db: &Db, token: &str) -> Result<Option<CurrentUser>, A
         name: user.name,
         lang: user.lang,
         token_hash: hash,
-    }))
+    };
+    cache.put(&user);
+    Ok(Some(user))
 }
 
 /// Who is signed in, as the layout needs it; or whether the deployment awaits its first run.
@@ -120,7 +131,8 @@ pub async fn info(db: &Db, user: Option<CurrentUser>) -> Result<SessionInfo, App
     Ok(SessionInfo { me: Some(me), first_run: false })
 }
 
-pub async fn end_session(db: &Db, user: &CurrentUser) -> Result<(), AppError> {
+pub async fn end_session(db: &Db, cache: &SessionCache, user: &CurrentUser) -> Result<(), AppError> {
+    cache.forget(&user.token_hash);
     let mut tx = db.write(user.tenant).await?;
     db::sessions::delete(&mut tx, &user.token_hash).await?;
     tx.commit().await?;
