@@ -11,7 +11,13 @@ use std::sync::Arc;
 /// A browser for the app server at `address`.
 pub fn browser_for(address: &str) -> Browser {
     let jar = Arc::new(reqwest::cookie::Jar::default());
-    let client = reqwest::Client::builder().cookie_provider(jar).redirect(Policy::none()).build().expect("client");
+    // A request that gets no answer fails its test instead of holding the whole run.
+    let client = reqwest::Client::builder()
+        .cookie_provider(jar)
+        .redirect(Policy::none())
+        .timeout(std::time::Duration::from_secs(120))
+        .build()
+        .expect("client");
     Browser { client, base: address.to_string() }
 }
 
