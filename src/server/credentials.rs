@@ -39,20 +39,29 @@ impl Memory {
     }
 }
 
-/// The PHC string of `password` with `salt`, computed in `memory`.
-fn hash_in(memory: &mut [Block], password: &[u8], salt: Salt<'_>) -> argon2::password_hash::Result<String> {
+/// argon2id of `password` with `salt` (its base64 form), `len` bytes, computed in `memory`.
+fn compute_in(
+    memory: &mut [Block],
+    password: &[u8],
+    salt: Salt<'_>,
+    len: usize,
+) -> argon2::password_hash::Result<Output> {
     let mut buffer = [0u8; 64];
     let salt_bytes = salt.decode_b64(&mut buffer)?;
     let argon = argon2();
-    let hash = Output::init_with(Params::DEFAULT_OUTPUT_LEN, |out| {
+    Output::init_with(len, |out| {
         argon.hash_password_into_with_memory(password, salt_bytes, out, &mut *memory).map_err(Into::into)
-    })?;
+    })
+}
+
+/// The PHC string of `password` with `salt`, computed in `memory`.
+fn hash_in(memory: &mut [Block], password: &[u8], salt: Salt<'_>) -> argon2::password_hash::Result<String> {
     let phc = PasswordHash {
         algorithm: Algorithm::Argon2id.ident(),
         version: Some(Version::V0x13.into()),
         params: ParamsString::try_from(&params())?,
         salt: Some(salt),
-        hash: Some(hash),
+        hash: Some(compute_in(memory, password, salt, Params::DEFAULT_OUTPUT_LEN)?),
     };
     Ok(phc.to_string())
 }
@@ -67,14 +76,8 @@ fn matches_in(memory: &mut [Block], password: &[u8], stored: &PasswordHash<'_>) 
         return argon2().verify_password(password, stored).is_ok();
     }
     let (Some(salt), Some(expected)) = (stored.salt, stored.hash) else { return false };
-    let mut buffer = [0u8; 64];
-    let Ok(salt_bytes) = salt.decode_b64(&mut buffer) else { return false };
-    let argon = argon2();
-    let computed = Output::init_with(expected.len(), |out| {
-        argon.hash_password_into_with_memory(password, salt_bytes, out, &mut *memory).map_err(Into::into)
-    });
     // `Output`'s equality is constant-time.
-    computed.is_ok_and(|computed| computed == expected)
+    compute_in(memory, password, salt, expected.len()).is_ok_and(|computed| computed == expected)
 }
 
 /// Bounds the password hashing of one app server: each argon2 run takes 19 MiB and tens of
