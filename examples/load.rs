@@ -97,19 +97,13 @@ async fn flood(base: &str, requests: usize) {
     for answer in answers {
         *kinds.entry(answer).or_default() += 1;
     }
-    let mut latencies = std::mem::take(&mut *figures.latencies.lock().unwrap());
-    latencies.sort_unstable();
-    let pct = |p: f64| {
-        latencies
-            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
-            .map_or(0.0, |us| *us as f64 / 1000.0)
-    };
+    let (count, p50, p99) = figures.latencies_ms();
     println!(
         "flood requests={requests} answered_in_s={flood_seconds:.1} answers={kinds:?} \
          admin_lists={} admin_p50_ms={:.1} admin_p99_ms={:.1} admin_errors={}",
-        latencies.len(),
-        pct(0.50),
-        pct(0.99),
+        count,
+        p50,
+        p99,
         figures.errors.load(Ordering::Relaxed)
     );
 }
@@ -255,6 +249,18 @@ impl Figures {
             }
         }
     }
+
+    /// How many requests succeeded, and their median and 99th-percentile latency in ms.
+    fn latencies_ms(&self) -> (usize, f64, f64) {
+        let mut latencies = std::mem::take(&mut *self.latencies.lock().unwrap());
+        latencies.sort_unstable();
+        let pct = |p: f64| {
+            latencies
+                .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
+                .map_or(0.0, |us| *us as f64 / 1000.0)
+        };
+        (latencies.len(), pct(0.50), pct(0.99))
+    }
 }
 
 async fn run(base: &str, tenants: usize, scenario: &str, clients: usize, seconds: u64, acked: Option<&str>) {
@@ -320,20 +326,14 @@ async fn run(base: &str, tenants: usize, scenario: &str, clients: usize, seconds
         let _ = t.await;
     }
     let elapsed = started.elapsed().as_secs_f64();
-    let mut latencies = std::mem::take(&mut *figures.latencies.lock().unwrap());
-    latencies.sort_unstable();
-    let pct = |p: f64| {
-        latencies
-            .get(((latencies.len() as f64 * p) as usize).min(latencies.len().saturating_sub(1)))
-            .map_or(0.0, |us| *us as f64 / 1000.0)
-    };
+    let (count, p50, p99) = figures.latencies_ms();
     let errors = figures.errors.load(Ordering::Relaxed);
     println!(
         "scenario={scenario} clients={clients} requests={} rps={:.0} p50_ms={:.2} p99_ms={:.2} errors={errors}",
-        latencies.len(),
-        latencies.len() as f64 / elapsed,
-        pct(0.50),
-        pct(0.99)
+        count,
+        count as f64 / elapsed,
+        p50,
+        p99
     );
     if let Some(e) = figures.first_error.lock().unwrap().as_ref() {
         println!("first error: {}", e.chars().take(300).collect::<String>());
