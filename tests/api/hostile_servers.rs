@@ -8,7 +8,6 @@ use crate::support::{spawn_app_with, PASSWORD};
 use pochta::model::check::Reason;
 use pochta::model::crm_email::{MailTabInput, MailTabOutcome};
 use pochta::model::error::AppError;
-use pochta::model::session::FirstRunInput;
 use std::time::{Duration, Instant};
 
 fn reason_of(error: AppError) -> Reason {
@@ -36,14 +35,7 @@ async fn a_server_streaming_without_end_is_cut_off_and_memory_stays_put() {
     // The real server process, so its memory is its own.
     let server = ServerProcess::start(&servers, &[endless], &[], false).await;
     let (pid, browser) = (server.pid(), server.browser.clone());
-    let first = FirstRunInput {
-        organisation: "Ромашка".into(),
-        name: "Анна".into(),
-        email: "anna@romashka.test".into(),
-        password: PASSWORD.into(),
-        password_again: PASSWORD.into(),
-    };
-    browser.submit::<()>("first_run", &first).await.unwrap();
+    browser.first_run("Ромашка", "anna@romashka.test").await;
     open_mail_tab(&browser).await;
     // Settle, then watch the resident memory while the test letter meets the endless server.
     tokio::time::sleep(Duration::from_millis(500)).await;

@@ -6,21 +6,13 @@ use crate::support::mail_servers::MailServers;
 use crate::support::process::ServerProcess;
 use crate::support::PASSWORD;
 use pochta::model::crm_email::MailTabOutcome;
-use pochta::model::session::FirstRunInput;
 
 #[tokio::test]
 async fn trace_logging_never_shows_a_password() {
     let mail = MailServers::from_env();
     let server = ServerProcess::start(&mail, &[], &[("RUST_LOG", "trace")], true).await;
     let browser = &server.browser;
-    let first = FirstRunInput {
-        organisation: "Ромашка".into(),
-        name: "Анна".into(),
-        email: "anna@romashka.test".into(),
-        password: PASSWORD.into(),
-        password_again: PASSWORD.into(),
-    };
-    browser.submit::<()>("first_run", &first).await.unwrap();
+    browser.first_run("Ромашка", "anna@romashka.test").await;
     // An account that sends and receives (SMTP AUTH, IMAP LOGIN), and a test letter.
     saved(&browser.submit_account(&manual_account(&mail, "alice")).await.unwrap());
     open_mail_tab(browser).await;

@@ -5,7 +5,6 @@ use super::browser::{browser_for, Browser};
 use super::PASSWORD;
 use clap::Parser;
 use pochta::launch::Application;
-use pochta::model::session::FirstRunInput;
 use pochta::server::config::Config;
 use pochta::server::state::AppState;
 
@@ -138,14 +137,7 @@ impl TestApp {
     /// first-run form; returns the administrator's signed-in browser.
     pub async fn first_run(&self, organisation: &str, email: &str) -> Browser {
         let browser = self.browser();
-        let form = FirstRunInput {
-            organisation: organisation.into(),
-            name: "Анна Администратор".into(),
-            email: email.into(),
-            password: PASSWORD.into(),
-            password_again: PASSWORD.into(),
-        };
-        browser.submit::<()>("first_run", &form).await.expect("first run succeeds");
+        browser.first_run(organisation, email).await;
         browser
     }
 

@@ -5,8 +5,10 @@
 use super::app::TestApp;
 use super::browser::Browser;
 use super::mail_servers::MailServers;
+use super::PASSWORD;
 use pochta::model::accounts::{AccountInput, AccountOutcome};
 use pochta::model::crm_email::MailTabInput;
+use pochta::model::session::FirstRunInput;
 use pochta::model::setup::{FirmInput, OutletInput};
 use pochta::model::users::{Invitation, NewUserInput};
 use pochta::model::{AccountId, FirmId, OutletId};
@@ -88,6 +90,19 @@ pub fn saved(outcome: &AccountOutcome) -> AccountId {
 }
 
 impl Browser {
+    /// Creates the first organisation and its administrator «Анна Администратор» (signing in
+    /// with [`PASSWORD`]) through the first-run form, signing this browser in.
+    pub async fn first_run(&self, organisation: &str, email: &str) {
+        let form = FirstRunInput {
+            organisation: organisation.into(),
+            name: "Анна Администратор".into(),
+            email: email.into(),
+            password: PASSWORD.into(),
+            password_again: PASSWORD.into(),
+        };
+        self.submit::<()>("first_run", &form).await.expect("first run succeeds");
+    }
+
     pub async fn submit_account(&self, form: &AccountInput) -> Result<AccountOutcome, pochta::model::error::AppError> {
         self.submit("accounts/submit", form).await
     }
