@@ -16,6 +16,8 @@ use std::fmt;
 pub struct CrmEmailView {
     /// The mail service's id (`yandex`, `other`, …).
     pub provider: String,
+    /// The service's name as the list of services shows it; `None` for «Другой».
+    pub provider_name: Option<String>,
     pub smtp_host: String,
     pub smtp_port: u16,
     pub use_ssl: bool,

@@ -40,7 +40,8 @@ fn Group(s: CrmEmailView) -> impl IntoView {
     let yes_no = |b: bool| if b { t(lang, "common.yes") } else { t(lang, "common.no") };
     view! {
         <dl class="settings">
-            <dt>{tr("mail_tab.service")}</dt><dd>{s.provider.clone()}</dd>
+            <dt>{tr("mail_tab.service")}</dt>
+            <dd id="crm-service">{s.provider_name.clone().unwrap_or_else(|| t(lang, "mail_tab.other").to_string())}</dd>
             <dt>{tr("mail_tab.smtp_host")}</dt><dd>{s.smtp_host.clone()}</dd>
             <dt>{tr("mail_tab.port")}</dt><dd>{s.smtp_port.to_string()}</dd>
             <dt>{tr("mail_tab.use_ssl")}</dt><dd>{yes_no(s.use_ssl)}</dd>

@@ -16,12 +16,12 @@ use super::setup::require_mail_tab_open;
 use super::state::AppState;
 use crate::model::crm_email::{CrmEmailView, MailTabDraft, MailTabView, ServiceChoice};
 use crate::model::error::AppError;
-use crate::model::{AccountId, Host, Invalid, Port, Protocol, ServerAddress, ServerLogin, TenantId};
+use crate::model::{AccountId, Host, Invalid, Port, Protocol, ServerAddress, ServerLogin, TenantId, OTHER_SERVICE};
 
 pub async fn load(state: &AppState, admin: &Admin) -> Result<MailTabView, AppError> {
     let mut tx = state.db.read(admin.tenant).await?;
     require_mail_tab_open(&mut tx, admin.tenant).await?;
-    let settings = view(&mut tx, admin.tenant).await?;
+    let settings = view(&mut tx, state, admin.tenant).await?;
     tx.commit().await?;
     Ok(MailTabView { services: state.presets.all().to_vec(), settings })
 }
@@ -29,16 +29,20 @@ pub async fn load(state: &AppState, admin: &Admin) -> Result<MailTabView, AppErr
 /// The group as «Настройки программы» shows it.
 pub async fn settings_view(state: &AppState, admin: &Admin) -> Result<Option<CrmEmailView>, AppError> {
     let mut tx = state.db.read(admin.tenant).await?;
-    let settings = view(&mut tx, admin.tenant).await?;
+    let settings = view(&mut tx, state, admin.tenant).await?;
     tx.commit().await?;
     Ok(settings)
 }
 
-async fn view(tx: &mut Tx, tenant: TenantId) -> Result<Option<CrmEmailView>, AppError> {
+async fn view(tx: &mut Tx, state: &AppState, tenant: TenantId) -> Result<Option<CrmEmailView>, AppError> {
     let Some(row) = db::crm_email::get(tx, tenant).await? else { return Ok(None) };
     let account = accounts::find_by_id(tx, tenant, AccountId(row.account_id)).await?;
+    // A service the operator has since removed keeps its id as its name.
+    let provider_name = (row.provider != OTHER_SERVICE)
+        .then(|| state.presets.get(&row.provider).map_or_else(|| row.provider.clone(), |s| s.name.clone()));
     Ok(Some(CrmEmailView {
         provider: row.provider,
+        provider_name,
         smtp_host: row.smtp_host,
         smtp_port: u16::try_from(row.smtp_port).unwrap_or_default(),
         use_ssl: row.use_ssl != 0,
@@ -71,7 +75,7 @@ fn smtp_server(state: &AppState, draft: &MailTabDraft) -> Result<ServerAddress, 
 fn provider_id(draft: &MailTabDraft) -> &str {
     match &draft.service {
         ServiceChoice::Preset(id) => id,
-        ServiceChoice::Other(_) => crate::model::OTHER_SERVICE,
+        ServiceChoice::Other(_) => OTHER_SERVICE,
     }
 }
 
