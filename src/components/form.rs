@@ -83,14 +83,37 @@ pub fn field_message(lang: Lang, error: &AppError, field: &str) -> Option<String
     }
 }
 
-/// The message above a form: what went wrong, in plain words.
+/// The message above a form: what went wrong, in plain words. After a refusal, the keyboard
+/// focus moves to the first field with a problem.
 #[component]
 pub fn FormError(#[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
     let lang = use_lang();
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if error.get().is_some() {
+            request_animation_frame(focus_first_problem);
+        }
+    });
     move || {
         error.get().filter(|e| !matches!(e, AppError::CheckFailed(_))).map(|e| {
             view! { <p class="form-error" role="alert">{error_text(lang, &e)}</p> }
         })
+    }
+}
+
+/// Focuses the input of the first field message on the page (`{id}-error` belongs to `{id}`; a
+/// radio group's fieldset passes the focus to its first input).
+#[cfg(feature = "hydrate")]
+fn focus_first_problem() {
+    use leptos::wasm_bindgen::JsCast;
+    let document = document();
+    let Some(message) = document.query_selector(".field-error[id]").ok().flatten() else { return };
+    let message_id = message.id();
+    let Some(field) = message_id.strip_suffix("-error").and_then(|id| document.get_element_by_id(id)) else { return };
+    let target =
+        if field.tag_name() == "FIELDSET" { field.query_selector("input").ok().flatten() } else { Some(field) };
+    if let Some(element) = target.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+        let _ = element.focus();
     }
 }
 
@@ -115,6 +138,7 @@ pub fn Field(
 ) -> impl IntoView {
     let lang = use_lang();
     let id = id.map_or_else(|| format!("field-{name}"), str::to_string);
+    let id_of_hint = id.clone();
     let problem = move || error.get().and_then(|e| field_message(lang, &e, name));
     // The value is rendered into the HTML; afterwards only a change of the signal (a preset
     // filling the field) is written into the input. Writing it at hydration would wipe what a
@@ -130,7 +154,7 @@ pub fn Field(
         current
     });
     let error_id = format!("{id}-error");
-    let described = error_id.clone();
+    let described = described_by(&id, hint.is_some(), Signal::derive(move || problem().is_some()));
     view! {
         <div class="field" class:field-invalid=move || problem().is_some()>
             <label for=id.clone()>{label}</label>
@@ -146,20 +170,63 @@ pub fn Field(
                 disabled=move || disabled.get()
                 readonly=move || readonly.get()
                 aria-invalid=move || problem().is_some().then_some("true")
-                aria-describedby=move || problem().map(|_| described.clone())
+                aria-describedby=described
             />
-            {hint.map(|h| view! { <p class="field-hint">{h}</p> })}
+            {hint.map(|h| view! { <p class="field-hint" id=hint_id(&id_of_hint)>{h}</p> })}
             {move || problem().map(|text| view! { <p class="field-error" id=error_id.clone()>{text}</p> })}
         </div>
     }
 }
 
-/// The error of one field, for inputs that are not a plain [`Field`] (selects, checkboxes).
-#[component]
-pub fn FieldProblem(name: &'static str, #[prop(into)] error: Signal<Option<AppError>>) -> impl IntoView {
-    let lang = use_lang();
+/// The id of a field's hint, for `aria-describedby`.
+fn hint_id(field_id: &str) -> String {
+    format!("{field_id}-hint")
+}
+
+/// The `aria-describedby` of an input with the element id `id`: its hint, if it has one, and its
+/// error while there is one (`{id}-hint`, `{id}-error`).
+fn described_by(id: &str, has_hint: bool, has_problem: Signal<bool>) -> impl Fn() -> Option<String> + Send + Sync {
+    let hint = has_hint.then(|| hint_id(id));
+    let error = format!("{id}-error");
     move || {
-        error.get().and_then(|e| field_message(lang, &e, name)).map(|text| view! { <p class="field-error">{text}</p> })
+        let ids = hint.iter().cloned().chain(has_problem.get().then(|| error.clone())).collect::<Vec<_>>();
+        (!ids.is_empty()).then(|| ids.join(" "))
+    }
+}
+
+/// The `aria-describedby` of a plain `<select>` or a radio group's `<fieldset>` with the id
+/// `field-{name}`, whose hint (if any) has the id `field-{name}-hint` and whose errors are shown by
+/// [`FieldProblem`].
+pub fn describe_field(
+    name: &'static str,
+    has_hint: bool,
+    error: Signal<Option<AppError>>,
+) -> impl Fn() -> Option<String> + Send + Sync {
+    described_by(&format!("field-{name}"), has_hint, has_problem(error, name))
+}
+
+/// Whether the error has a message for the field `name`.
+fn has_problem(error: Signal<Option<AppError>>, name: &'static str) -> Signal<bool> {
+    let lang = use_lang();
+    Signal::derive(move || error.get().and_then(|e| field_message(lang, &e, name)).is_some())
+}
+
+/// The error of one field, for inputs that are not a plain [`Field`] (selects, checkboxes).
+/// `id` is the input's element id: the message gets `{id}-error`, which the input names in its
+/// `aria-describedby`.
+#[component]
+pub fn FieldProblem(
+    name: &'static str,
+    #[prop(into)] error: Signal<Option<AppError>>,
+    #[prop(optional)] id: Option<String>,
+) -> impl IntoView {
+    let lang = use_lang();
+    let id = id.unwrap_or_else(|| format!("field-{name}"));
+    move || {
+        error
+            .get()
+            .and_then(|e| field_message(lang, &e, name))
+            .map(|text| view! { <p class="field-error" id=format!("{id}-error")>{text}</p> })
     }
 }
 
@@ -227,13 +294,15 @@ pub fn SelectField(
         current
     });
     let initial = value.get_untracked();
+    let described = described_by(&id, false, has_problem(error, name));
     view! {
         <div class="field">
             <label for=id.clone()>{label}</label>
             <select
                 node_ref=select
-                id=id
+                id=id.clone()
                 name=name
+                aria-describedby=described
                 disabled=move || disabled.get()
                 on:change=move |ev| value.set(event_target_value(&ev))
             >
@@ -242,7 +311,7 @@ pub fn SelectField(
                     .map(|(v, text)| view! { <option value=*v selected=*v == initial>{*text}</option> })
                     .collect_view()}
             </select>
-            <FieldProblem name error/>
+            <FieldProblem name error id/>
         </div>
     }
 }
@@ -270,22 +339,27 @@ pub fn CheckboxField(
         }
         current
     });
+    let problem_name = problem_of.unwrap_or(name);
+    let id = format!("field-{name}");
+    let described = described_by(&id, hint.is_some(), has_problem(error, problem_name));
     view! {
         <div class="field">
             <label class="choice">
                 <input
                     node_ref=input
+                    id=id.clone()
                     type="checkbox"
                     name=name
                     value="true"
+                    aria-describedby=described
                     checked=value.get_untracked()
                     disabled=move || disabled.get()
                     on:change=move |ev| value.set(event_target_checked(&ev))
                 />
                 {label}
             </label>
-            {hint.map(|h| view! { <p class="field-hint">{h}</p> })}
-            <FieldProblem name=problem_of.unwrap_or(name) error/>
+            {hint.map(|h| view! { <p class="field-hint" id=hint_id(&id)>{h}</p> })}
+            <FieldProblem name=problem_name error id=id.clone()/>
         </div>
     }
 }

@@ -2,7 +2,7 @@
 //! password or a set-password link (shown once), changing roles, deactivating.
 
 use crate::api::users::{list_users, AddUser, ChangeRole, NewPasswordLink, SetUserActive};
-use crate::components::form::{action_error, error_text, Field, FieldProblem, FormError, Submit};
+use crate::components::form::{action_error, describe_field, error_text, Field, FieldProblem, FormError, Submit};
 use crate::i18n::{tr, use_lang};
 use crate::model::users::{Invitation, UserView};
 use crate::model::Role;
@@ -126,7 +126,7 @@ fn AddUserForm(action: ServerAction<AddUser>) -> impl IntoView {
                 <Field name="email" label=tr("field.email") kind="email" required=true error/>
                 <div class="field">
                     <label for="field-role">{tr("users.role")}</label>
-                    <select id="field-role" name="role">
+                    <select id="field-role" name="role" aria-describedby=describe_field("role", false, error)>
                         <option value="user">{tr("role.user")}</option>
                         <option value="admin">{tr("role.admin")}</option>
                     </select>

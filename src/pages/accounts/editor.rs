@@ -5,7 +5,7 @@
 use crate::api::accounts::SubmitAccount;
 use crate::components::check_report::CheckReportView;
 use crate::components::form::{
-    action_error, on_success, CheckboxField, Field, FieldProblem, FormError, SelectField, Submit,
+    action_error, describe_field, on_success, CheckboxField, Field, FieldProblem, FormError, SelectField, Submit,
 };
 use crate::components::live_report::{LiveReport, RunIdField};
 use crate::i18n::{t, tf, tr, use_lang};
@@ -147,7 +147,7 @@ pub fn AccountEditor(account: Option<AccountView>, is_admin: bool, manual: bool)
                 <CheckboxField name="use_for_receiving" label=tr("accounts.for_receiving") value=receiving error/>
             </fieldset>
             {(!is_system).then(|| view! {
-                <fieldset class="field">
+                <fieldset class="field" id="field-for_whom" aria-describedby=describe_field("for_whom", !is_admin, error)>
                     <legend>{tr("accounts.for_whom")}</legend>
                     <label class="choice">
                         <input type="radio" name="for_whom" value="all" checked=for_everyone disabled=!is_admin/>
@@ -157,7 +157,7 @@ pub fn AccountEditor(account: Option<AccountView>, is_admin: bool, manual: bool)
                         <input type="radio" name="for_whom" value="me" checked=!for_everyone/>
                         {tr("accounts.only_me")}
                     </label>
-                    {(!is_admin).then(|| view! { <p class="field-hint">{tr("accounts.shared_admin_only")}</p> })}
+                    {(!is_admin).then(|| view! { <p class="field-hint" id="field-for_whom-hint">{tr("accounts.shared_admin_only")}</p> })}
                     <FieldProblem name="for_whom" error/>
                 </fieldset>
             })}

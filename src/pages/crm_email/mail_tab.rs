@@ -4,7 +4,7 @@
 use crate::api::crm_email::{load_mail_tab, SubmitMailTab};
 use crate::components::check_report::CheckReportView;
 use crate::components::form::{
-    action_error, error_text, on_success, CheckboxField, Field, FieldProblem, FormError, Submit,
+    action_error, describe_field, error_text, on_success, CheckboxField, Field, FieldProblem, FormError, Submit,
 };
 use crate::components::live_report::{LiveReport, RunIdField};
 use crate::i18n::{t, tf, tr, use_lang};
@@ -105,7 +105,14 @@ fn MailForm(data: MailTabView, submit: ServerAction<SubmitMailTab>) -> impl Into
             <RunIdField run_id/>
             <div class="field">
                 <label for="field-provider">{tr("mail_tab.service")}</label>
-                <select id="field-provider" name="provider" on:change=move |ev| choose(event_target_value(&ev))>
+                // The list follows the form's state, so a fix that switches to «Другой» is what gets sent.
+                <select
+                    id="field-provider"
+                    name="provider"
+                    aria-describedby=describe_field("provider", false, error)
+                    prop:value=move || provider.get()
+                    on:change=move |ev| choose(event_target_value(&ev))
+                >
                     {services
                         .get_value()
                         .into_iter()

@@ -3,7 +3,8 @@
 use super::SetupRevision;
 use crate::api::setup::{list_firms, list_outlets, DeleteOutlet, SaveOutlet};
 use crate::components::form::{
-    action_error, confirm_submit, error_text, on_success, success_count, Field, FieldProblem, FormError, Submit,
+    action_error, confirm_submit, describe_field, error_text, on_success, success_count, Field, FieldProblem,
+    FormError, Submit,
 };
 use crate::i18n::{t, tr, use_lang};
 use crate::model::setup::{FirmView, OutletKind, OutletView};
@@ -130,7 +131,7 @@ fn OutletForm(outlet: Option<OutletView>, firms: Vec<FirmView>, save: ServerActi
                 <div class="row">
                     <div class="field">
                         <label for="field-kind">{tr("outlets.kind")}</label>
-                        <select id="field-kind" name="kind">
+                        <select id="field-kind" name="kind" aria-describedby=describe_field("kind", false, error)>
                             {[OutletKind::Outlet, OutletKind::Warehouse]
                                 .into_iter()
                                 .map(|k| view! { <option value=k.code() selected=k == kind>{tr(k.key())}</option> })
@@ -140,7 +141,7 @@ fn OutletForm(outlet: Option<OutletView>, firms: Vec<FirmView>, save: ServerActi
                     </div>
                     <div class="field">
                         <label for="field-firm">{tr("outlets.firm")}</label>
-                        <select id="field-firm" name="firm">
+                        <select id="field-firm" name="firm" aria-describedby=describe_field("firm", false, error)>
                             {firms
                                 .into_iter()
                                 .map(|f| view! { <option value=f.id.to_string() selected=f.id == firm>{f.name}</option> })
