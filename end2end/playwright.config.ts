@@ -49,6 +49,11 @@ if (process.env.POCHTA_TEST_MAIL_CA) {
     smtp: server(process.env.POCHTA_TEST_SMTPS_PORT),
     imap: server(process.env.POCHTA_TEST_IMAPS_PORT),
     pop3: server(process.env.POCHTA_TEST_POP3S_PORT),
+  }, {
+    // An outdated preset: SSL on the STARTTLS port, for the one-click fix.
+    id: "pochta-test-outdated",
+    name: "Pochta Test (устаревший)",
+    smtp: server(process.env.POCHTA_TEST_SMTP_STARTTLS_PORT),
   }]));
 }
 const mailOptions = process.env.POCHTA_TEST_MAIL_CA

@@ -18,8 +18,11 @@ test("the locked tab explains itself; a firm and a warehouse open it", async ({ 
   const noErrors = failOnPageErrors(page);
   await signIn(page, ADMIN.email, ADMIN.password);
   await hydrated(page);
-  await expect(page.locator("#mail-tab-locked")).toHaveAttribute("aria-disabled", "true");
-  await page.goto("/setup/mail");
+  // The closed tab is a link a keyboard reaches; it leads to why it is closed.
+  const locked = page.getByRole("link", { name: /Почта \(закрыта/ });
+  await locked.focus();
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(/\/setup\/mail$/);
   await expect(page.locator("#mail-tab-lock")).toContainText("станет доступна");
   await hydrated(page);
   await page.getByRole("link", { name: "Заполните вкладку «Наши фирмы»." }).click();
@@ -66,6 +69,10 @@ test("a test letter through the loopback Postfix arrives; a wrong password is ex
   await expect(page.getByText("Сервер не принял логин или пароль.").first()).toBeVisible();
   await expect(page.locator(".server-reply")).toContainText("535");
   await expect(page.locator(".field-invalid input[name=password]")).toBeVisible();
+  // The keyboard lands on the field to correct, which names its message.
+  await expect(page.getByLabel("Пароль")).toBeFocused();
+  await expect(page.getByLabel("Пароль")).toHaveAttribute("aria-describedby", "field-password-error");
+  await expect(page.getByLabel("Использовать SSL")).toHaveAttribute("aria-describedby", "field-use_ssl-hint");
 
   await page.getByLabel("Пароль").fill(mail.password);
   await page.getByRole("button", { name: "Отправить" }).click();
@@ -77,6 +84,7 @@ test("a test letter through the loopback Postfix arrives; a wrong password is ex
   await expect(page.locator("#mail-saved")).toBeVisible();
   await page.getByRole("link", { name: "CRM ► Уведомления ► Электронная почта" }).click();
   const group = page.locator("#crm-email-settings");
+  await expect(page.locator("#crm-service")).toHaveText("Другой");
   await expect(group).toContainText("localhost");
   await expect(group).toContainText(mail.smtps);
   await expect(group).toContainText("Магазин «Ромашка»");
@@ -116,6 +124,31 @@ test("SSL on a STARTTLS port is explained, and the offered fix works with one cl
   await page.getByRole("button", { name: `Исправить: порт ${mail.smtpStarttls}, STARTTLS` }).click();
   await expect(page.getByLabel("Использовать SSL")).not.toBeChecked();
   await expect(page.getByLabel("Порт")).toHaveValue(mail.smtpStarttls);
+  await page.getByRole("button", { name: "Отправить" }).click();
+  await expect(page.getByText(`Тестовое письмо отправлено на bob@${mail.domain}`)).toBeVisible();
+  noErrors();
+});
+
+test("the fix offered on a service's preset switches to «Другой» and is what gets sent", async ({ page }) => {
+  const noErrors = failOnPageErrors(page);
+  await signIn(page, ADMIN.email, ADMIN.password);
+  await page.goto("/setup/mail");
+  await hydrated(page);
+  // A preset of the test servers that names SSL on the STARTTLS port, like an outdated preset.
+  await page.getByLabel("Почтовый сервис").selectOption("pochta-test-outdated");
+  await expect(page.getByLabel("Порт")).toHaveValue(mail.smtpStarttls);
+  await page.getByLabel("Адрес", { exact: true }).fill(`alice@${mail.domain}`);
+  await page.getByLabel("Имя отправителя").fill("Магазин «Ромашка»");
+  await page.getByLabel("Пароль").fill(mail.password);
+  await page.getByLabel("Email отправителя").fill(`alice@${mail.domain}`);
+  await page.getByLabel("Email получателя").fill(`bob@${mail.domain}`);
+  await page.getByRole("button", { name: "Отправить" }).click();
+  await expect(page.locator(".check-report .reason")).toHaveText("Включён SSL, а сервер на этом порту ждёт обычное соединение с STARTTLS.");
+
+  await page.getByRole("button", { name: `Исправить: порт ${mail.smtpStarttls}, STARTTLS` }).click();
+  await expect(page.getByLabel("Почтовый сервис")).toHaveValue("other");
+  await expect(page.getByLabel("SMTP-сервер")).toHaveValue("localhost");
+  await expect(page.getByLabel("SMTP-сервер")).not.toHaveAttribute("readonly", "");
   await page.getByRole("button", { name: "Отправить" }).click();
   await expect(page.getByText(`Тестовое письмо отправлено на bob@${mail.domain}`)).toBeVisible();
   noErrors();

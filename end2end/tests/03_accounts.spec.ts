@@ -79,3 +79,26 @@ test("settings are checked with a password that is not stored", async ({ page })
   await expect(check).toContainText("Писем в ящике");
   noErrors();
 });
+
+test("a search that finds nothing says so and offers to clear it", async ({ page }) => {
+  const noErrors = failOnPageErrors(page);
+  await signIn(page, ADMIN.email, ADMIN.password);
+  await page.goto("/directories/email-accounts");
+  await hydrated(page);
+  await page.getByRole("searchbox", { name: "Поиск" }).fill("нет-такой-записи");
+  await page.getByRole("button", { name: "Найти" }).click();
+  await expect(page.locator("#accounts-not-found")).toContainText("Ничего не найдено.");
+  await expect(page.getByText("Учетных записей пока нет.")).toHaveCount(0);
+  await page.getByRole("link", { name: "Сбросить поиск" }).click();
+  await expect(page.locator("#accounts-table")).toContainText(`alice@${mail.domain}`);
+  noErrors();
+});
+
+test("the initial load date says what it does, not that Pochta loads mail", async ({ page }) => {
+  await signIn(page, ADMIN.email, ADMIN.password);
+  await page.goto("/directories/email-accounts/new");
+  await page.getByLabel("Настроить параметры подключения вручную").check();
+  // The hint is read out with the field.
+  await expect(page.getByLabel("Дата начальной загрузки")).toHaveAttribute("aria-describedby", "field-initial_load_date-hint");
+  await expect(page.locator("#field-initial_load_date-hint")).toContainText("Сама Pochta письма не загружает");
+});

@@ -65,6 +65,15 @@ fn AccountTable(
     delete: ServerAction<DeleteAccount>,
 ) -> impl IntoView {
     let lang = use_lang();
+    if list.rows.is_empty() && !q.trim().is_empty() {
+        return view! {
+            <p class="empty" id="accounts-not-found">
+                {t(lang, "accounts.not_found")} " "
+                <A href="/directories/email-accounts" attr:id="clear-search">{t(lang, "accounts.clear_search")}</A>
+            </p>
+        }
+        .into_any();
+    }
     if list.rows.is_empty() {
         return view! { <p class="empty">{t(lang, "accounts.empty")}</p> }.into_any();
     }

@@ -41,11 +41,8 @@ pub fn SetupPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match lock.await {
                         Ok(l) if l.is_open() => Either::Left(view! { <Tab href="/setup/mail" label=tr("setup.mail")/> }),
-                        _ => Either::Right(view! {
-                            <span class="tab locked" aria-disabled="true" title=t(lang, "error.mail_tab_locked") id="mail-tab-locked">
-                                {t(lang, "setup.mail")}
-                            </span>
-                        }),
+                        // Still a link: it leads to why the tab is closed and to the tabs to fill.
+                        _ => Either::Right(view! { <LockedTab/> }),
                     }
                 })}
             </Transition>
@@ -53,6 +50,19 @@ pub fn SetupPage() -> impl IntoView {
         <section class="tab-body">
             <Outlet/>
         </section>
+    }
+}
+
+#[component]
+fn LockedTab() -> impl IntoView {
+    let lang = use_lang();
+    let current = on_current_path(|path| path == "/setup/mail");
+    view! {
+        <A href="/setup/mail" attr:class=move || if current() { "tab locked current" } else { "tab locked" } attr:id="mail-tab-locked" attr:title=t(lang, "error.mail_tab_locked")>
+            <span aria-hidden="true">"🔒 "</span>
+            {t(lang, "setup.mail")}
+            <span class="visually-hidden">{t(lang, "setup.mail_closed")}</span>
+        </A>
     }
 }
 
