@@ -25,11 +25,10 @@ pub async fn submit_mail_tab(
     let state = web::state()?;
     setup::ensure_mail_tab_open(&state.db, &admin).await?;
     let draft = input.parse()?;
+    let progress = Progress::start(&state.db, &admin, &run_id);
     match draft.intent {
-        MailTabIntent::Send => {
-            crm_email::send_test_letter(&state, &admin, draft, Progress::start(&state.db, &admin, &run_id)).await
-        }
-        MailTabIntent::Save => crm_email::save(&state, &admin, draft).await,
+        MailTabIntent::Send => crm_email::send_test_letter(&state, &admin, draft, progress).await,
+        MailTabIntent::Save => crm_email::save(&state, &admin, draft, progress).await,
     }
 }
 

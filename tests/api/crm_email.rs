@@ -154,8 +154,8 @@ async fn the_database_holds_no_password_in_clear() {
     let admin = tenant_with_open_tab(&app, "Ромашка").await;
     let mut form = mail_tab_form(&mail, mail.smtps, true);
     form.intent = "save".into();
-    form.password = "Уникальный-Пароль-7731".into();
-    // The server accepts any password on save (no network); the point is what lands on disk.
+    // The save checks the login first, so the password is the test servers' real one.
+    let password = mail.password.clone();
     submit(&admin, &form).await.unwrap();
     let files: Vec<std::path::PathBuf> = match app.backend {
         Backend::Sqlite => {
@@ -187,7 +187,7 @@ async fn the_database_holds_no_password_in_clear() {
     }
     assert!(!raw.is_empty());
     let haystack = String::from_utf8_lossy(&raw);
-    assert!(!haystack.contains("Уникальный-Пароль-7731"), "the password must not be in the database file");
+    assert!(!haystack.contains(&password), "the password must not be in the database file");
 }
 
 #[tokio::test]
@@ -261,13 +261,6 @@ async fn a_service_fills_its_servers_and_the_operator_file_completes_tradesoft()
     let refused = submit(&admin, &form).await.unwrap_err();
     assert_eq!(refused.field_problem("provider"), Some(Invalid::PresetNotConfigured));
 
-    // A preset's server is what counts, not what the browser sent.
-    form.provider = "google".into();
-    form.smtp_host = "evil.example".into();
-    form.intent = "save".into();
-    submit(&admin, &form).await.unwrap();
-    let saved = settings(&admin).await;
-    assert_eq!((saved.smtp_host.as_str(), saved.smtp_port), ("smtp.gmail.com", 465));
     drop(app);
 
     // The operator's presets file gives Tradesoft its servers; no rebuild.
@@ -295,6 +288,48 @@ async fn a_service_fills_its_servers_and_the_operator_file_completes_tradesoft()
     form.smtp_host = String::new();
     assert!(submit(&admin, &form).await.is_ok());
     wait_for_message(&mail, "bob", &organisation).await;
+
+    // A preset's server is what counts, not what the browser sent.
+    form.smtp_host = "evil.example".into();
+    form.intent = "save".into();
+    submit(&admin, &form).await.unwrap();
+    let saved = settings(&admin).await;
+    assert_eq!((saved.smtp_host.as_str(), saved.smtp_port, saved.use_ssl), ("localhost", mail.smtps, true));
+}
+
+#[tokio::test]
+async fn saving_checks_the_login_first_and_a_refused_login_saves_nothing() {
+    let (app, mail) = spawn_app_with_mail(&[]).await;
+    let admin = tenant_with_open_tab(&app, "Ромашка").await;
+    let mut form = mail_tab_form(&mail, mail.smtps, true);
+    form.intent = "save".into();
+    form.password = "неверный пароль".into();
+    let (reason, report) = failure_of(submit(&admin, &form).await.unwrap_err());
+    assert_eq!(reason, Reason::WrongLoginOrPassword);
+    let failure = report.failure.as_ref().unwrap();
+    assert_eq!(failure.reason.field(failure.side), Some("password"), "explained at the password field");
+    assert!(failure.server_reply.as_deref().unwrap_or_default().contains("535"), "{report:?}");
+    nothing_saved(&app).await;
+
+    // A port that does not match the security is caught before saving too, with its fix.
+    form.password = mail.password.clone();
+    form.smtp_port = mail.smtp_starttls.to_string();
+    let (reason, report) = failure_of(submit(&admin, &form).await.unwrap_err());
+    assert_eq!(reason, Reason::SslOnStartTlsPort);
+    assert_eq!(report.failure.unwrap().fix, Some(Fix { port: mail.smtp_starttls, security: Security::StartTls }));
+    nothing_saved(&app).await;
+
+    // The right settings are saved, and the directory account carries the passed check.
+    form.smtp_port = mail.smtps.to_string();
+    assert_eq!(version_of(submit(&admin, &form).await.unwrap()), 1);
+    let (ok, at): (Option<i64>, Option<i64>) = sqlx::query_as(
+        "SELECT CAST(last_check_ok AS BIGINT), last_check_at FROM email_accounts WHERE address_key = 'alice@pochta.test'",
+    )
+    .fetch_one(app.inspect())
+    .await
+    .unwrap();
+    assert_eq!(ok, Some(1), "the check passed");
+    assert!(at.is_some(), "and when");
 }
 
 /// One failure a user can cause, and what the tab must tell them.

@@ -165,7 +165,7 @@ fn MailForm(data: MailTabView, submit: ServerAction<SubmitMailTab>) -> impl Into
                 />
                 <Submit label=tr("common.save") name="intent" value=MailTabIntent::Save.code() pending busy=running(MailTabIntent::Save)/>
             </div>
-            <LiveReport run_id pending=running(MailTabIntent::Send)/>
+            <LiveReport run_id pending/>
             <Outcome submit apply_fix/>
         </ActionForm>
     }

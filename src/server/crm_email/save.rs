@@ -1,55 +1,57 @@
-//! «Сохранить» on the «Почта» tab: the setting group and the directory account for the login's
-//! address («для всех», for sending) with an audit row, in one transaction: either both places
-//! change or neither does. The program sends on its own, so the password must end up stored.
+//! «Сохранить» on the «Почта» tab: first a check (an SMTP login with the settings as typed, no
+//! letter; seed 000: an account that did not pass its check is not saved), then the setting group
+//! and the directory account for the login's address («для всех», for sending) with the passed
+//! check and an audit row, in one transaction: either both places change or neither does. The
+//! program sends on its own, so the password must end up stored.
 
 use super::{provider_id, smtp_server, stored_routes};
 use crate::model::accounts::Connection;
 use crate::model::crm_email::{MailTabDraft, MailTabOutcome};
 use crate::model::error::AppError;
-use crate::model::{EmailAddress, Invalid, Security, ServerLogin};
+use crate::model::{EmailAddress, Invalid, Security, ServerAddress, ServerLogin};
 use crate::server::accounts::connection_in_use;
 use crate::server::accounts::stored_password::{source, Purpose, Routes};
-use crate::server::db::accounts::{self, AccountData, SecretField};
-use crate::server::db::{self, crm_email::CrmEmailData};
-use crate::server::fail::on_violation;
+use crate::server::db::accounts::{self, AccountData, AccountRow, SecretField};
+use crate::server::db::{self, crm_email::CrmEmailData, Tx};
+use crate::server::fail::{internal, on_violation};
+use crate::server::mail::smtp::{self, Errand, Login};
+use crate::server::progress::Progress;
+use crate::server::rate;
 use crate::server::session::Admin;
 use crate::server::setup::require_mail_tab_open;
 use crate::server::state::AppState;
+use secrecy::SecretString;
 use sqlx::error::ErrorKind;
 
 /// `draft.version` is the settings' version the form was loaded with; a newer one means another
 /// administrator saved meanwhile.
-pub async fn save(state: &AppState, admin: &Admin, draft: MailTabDraft) -> Result<MailTabOutcome, AppError> {
+pub async fn save(
+    state: &AppState,
+    admin: &Admin,
+    draft: MailTabDraft,
+    progress: Option<Progress>,
+) -> Result<MailTabOutcome, AppError> {
     let smtp = smtp_server(state, &draft)?;
     let provider = provider_id(&draft);
+    let checked = {
+        let mut tx = state.db.read(admin.tenant).await?;
+        let existing = existing_account(&mut tx, admin, &draft, &smtp).await?;
+        tx.commit().await?;
+        existing
+    };
+    let password = match (&draft.password, &checked) {
+        (Some(typed), _) => typed.clone(),
+        (None, Some(account)) => stored_password(state, account)?,
+        (None, None) => return Err(AppError::field("password", Invalid::Required)),
+    };
+    check(state, admin, &smtp, &draft, &password, progress).await?;
+
     let mut tx = state.db.write(admin.tenant).await?;
-    require_mail_tab_open(&mut tx, admin.tenant).await?;
-    let current = db::crm_email::get(&mut tx, admin.tenant).await?;
-    if current.as_ref().map_or(0, |c| c.version) != draft.version {
+    let existing = existing_account(&mut tx, admin, &draft, &smtp).await?;
+    // The account changed while the check ran: what was checked is not what would be saved.
+    if existing.as_ref().map(|a| (a.id, a.version)) != checked.as_ref().map(|a| (a.id, a.version)) {
         return Err(AppError::Conflict);
     }
-
-    let existing = accounts::find_shared_by_address(&mut tx, admin.tenant, &draft.login.normalized()).await?;
-    // The account after the save: this SMTP server and login, its incoming server kept.
-    let mut after = existing.as_ref().map(connection_in_use).unwrap_or(Connection {
-        provider: None,
-        smtp: None,
-        incoming: None,
-        same_credentials: true,
-    });
-    after.smtp = Some(ServerLogin { server: smtp.clone(), login: draft.login.to_string() });
-    if draft.password.is_none() {
-        let saved_for = existing.as_ref().and_then(stored_routes);
-        source(false, saved_for.as_ref(), &Routes::of(&after).main, Purpose::Save).map_err(|problem| {
-            // Nothing stored: the program could not send on its own.
-            let problem = match problem {
-                Invalid::PasswordForCheck => Invalid::PasswordRequiredForAutomaticUse,
-                other => other,
-            };
-            AppError::field("password", problem)
-        })?;
-    }
-
     let data = AccountData {
         name: existing.as_ref().map_or(draft.login.as_str(), |a| a.name.as_str()),
         address: draft.login.as_str(),
@@ -82,6 +84,7 @@ pub async fn save(state: &AppState, admin: &Admin, draft: MailTabDraft) -> Resul
         let envelope = state.secrets.seal(admin.tenant, account, SecretField::Main, password);
         accounts::set_secret(&mut tx, admin.tenant, account, SecretField::Main, Some(&envelope)).await?;
     }
+    accounts::record_check(&mut tx, admin.tenant, account, true, None).await?;
 
     let group = CrmEmailData {
         account,
@@ -109,4 +112,69 @@ pub async fn save(state: &AppState, admin: &Admin, draft: MailTabDraft) -> Resul
     db::audit::record(&mut tx, admin.tenant, Some(admin.id), "save", "crm_email_settings", &details).await?;
     tx.commit().await?;
     Ok(MailTabOutcome::Saved { version: new_version })
+}
+
+/// The shared account the save would write (none yet: a new one), after the checks that need no
+/// connection: the tab is open, nobody saved since the form was loaded, and without a typed
+/// password a stored one may go to this server with this login.
+async fn existing_account(
+    tx: &mut Tx,
+    admin: &Admin,
+    draft: &MailTabDraft,
+    smtp: &ServerAddress,
+) -> Result<Option<AccountRow>, AppError> {
+    require_mail_tab_open(tx, admin.tenant).await?;
+    let current = db::crm_email::get(tx, admin.tenant).await?;
+    if current.as_ref().map_or(0, |c| c.version) != draft.version {
+        return Err(AppError::Conflict);
+    }
+    let existing = accounts::find_shared_by_address(tx, admin.tenant, &draft.login.normalized()).await?;
+    if draft.password.is_none() {
+        // The account after the save: this SMTP server and login, its incoming server kept.
+        let mut after = existing.as_ref().map(connection_in_use).unwrap_or(Connection {
+            provider: None,
+            smtp: None,
+            incoming: None,
+            same_credentials: true,
+        });
+        after.smtp = Some(ServerLogin { server: smtp.clone(), login: draft.login.to_string() });
+        let saved_for = existing.as_ref().and_then(stored_routes);
+        source(false, saved_for.as_ref(), &Routes::of(&after).main, Purpose::Save).map_err(|problem| {
+            // Nothing stored: the program could not send on its own.
+            let problem = match problem {
+                Invalid::PasswordForCheck => Invalid::PasswordRequiredForAutomaticUse,
+                other => other,
+            };
+            AppError::field("password", problem)
+        })?;
+    }
+    Ok(existing)
+}
+
+/// The account's stored password, which the rule above let go to this server.
+fn stored_password(state: &AppState, account: &AccountRow) -> Result<SecretString, AppError> {
+    let password = state.secrets.open_stored(account, SecretField::Main).map_err(|e| internal("stored password", e))?;
+    password.ok_or(AppError::field("password", Invalid::PasswordRequiredForAutomaticUse))
+}
+
+/// An SMTP login with the settings to be saved (counted against the rate limits). A refusal
+/// carries the report, explained at the field it points at.
+async fn check(
+    state: &AppState,
+    admin: &Admin,
+    smtp: &ServerAddress,
+    draft: &MailTabDraft,
+    password: &SecretString,
+    progress: Option<Progress>,
+) -> Result<(), AppError> {
+    rate::mail_operation(&state.db, admin.tenant, admin.id).await?;
+    let login = Login { user: draft.login.as_str(), password };
+    let mail = state.mail.for_tenant(admin.tenant);
+    let report = smtp::errand(&mail, smtp, &login, Errand::Login, progress.map(|p| p.steps())).await;
+    tracing::info!(tenant = admin.tenant.0, passed = report.passed(), "mail tab save check");
+    if report.passed() {
+        Ok(())
+    } else {
+        Err(AppError::CheckFailed(report))
+    }
 }
