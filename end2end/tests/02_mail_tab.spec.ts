@@ -190,6 +190,18 @@ test.describe("without JavaScript", () => {
     await expect(page.locator("#crm-email-settings")).toContainText("Ромашка без JavaScript");
   });
 
+  test("the time zone is chosen with a plain form and every time follows it", async ({ page }) => {
+    await signIn(page, ADMIN.email, ADMIN.password);
+    await page.goto("/program-settings");
+    await expect(page.getByLabel("Часовой пояс организации")).toHaveValue("Europe/Moscow");
+    await expect(page.locator("#crm-email-settings")).not.toContainText("UTC");
+    await page.getByLabel("Часовой пояс организации").selectOption("Asia/Vladivostok");
+    await page.locator("#time-zone-form").getByRole("button", { name: "Сохранить" }).click();
+    await page.goto("/program-settings");
+    await expect(page.getByLabel("Часовой пояс организации")).toHaveValue("Asia/Vladivostok");
+    await expect(page.locator("#field-time_zone-hint")).toContainText("Сейчас там");
+  });
+
   test("a refused save shows its error at the field", async ({ page }) => {
     await signIn(page, ADMIN.email, ADMIN.password);
     await page.goto("/setup/mail");

@@ -7,4 +7,5 @@ pub mod crm_email;
 pub mod progress;
 pub mod session;
 pub mod setup;
+pub mod time_zone;
 pub mod users;

@@ -1,5 +1,5 @@
-//! Calendar dates and timestamps without a date library: the browser bundle stays small and the
-//! server and the browser format a moment identically (hydration compares the two).
+//! Calendar dates without a date library: the browser bundle stays small and the server and the
+//! browser format a date identically (hydration compares the two). Moments: `time_zone`.
 
 use super::Invalid;
 use serde::{Deserialize, Serialize};
@@ -84,15 +84,6 @@ fn days_in_month(year: i32, month: u8) -> u8 {
     }
 }
 
-/// A moment (milliseconds since the epoch) as `22.11.2026 14:05 UTC`. Times are shown in UTC so
-/// every administrator of a tenant, wherever they sit, reads the same value.
-pub fn format_timestamp(millis: i64) -> String {
-    let secs = millis.div_euclid(1000);
-    let date = Date::from_days_since_epoch(secs.div_euclid(86_400));
-    let in_day = secs.rem_euclid(86_400);
-    format!("{:02}.{:02}.{:04} {:02}:{:02} UTC", date.day, date.month, date.year, in_day / 3600, in_day % 3600 / 60)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,9 +110,7 @@ mod tests {
     }
 
     #[test]
-    fn imap_dates_and_timestamps_are_formatted() {
+    fn imap_dates_are_formatted() {
         assert_eq!(Date::parse("2026-02-01").unwrap().imap(), "1-Feb-2026");
-        // 2026-11-22 14:05:09 UTC
-        assert_eq!(format_timestamp(1_795_356_309_000), "22.11.2026 14:05 UTC");
     }
 }

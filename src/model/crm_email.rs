@@ -4,6 +4,7 @@
 use super::accounts::{hidden_number, mail_password, ticked};
 use super::check::CheckReport;
 use super::error::{valid, AppError};
+use super::time_zone::Moment;
 use super::{
     AccountId, EmailAddress, FieldErrors, MailService, Protocol, Security, SenderName, ServerAddress, OTHER_SERVICE,
 };
@@ -28,7 +29,7 @@ pub struct CrmEmailView {
     pub test_recipient: String,
     pub account_id: AccountId,
     pub account_name: String,
-    pub updated_at: i64,
+    pub updated_at: Moment,
     pub version: i64,
 }
 

@@ -16,9 +16,10 @@ mod services;
 pub mod session;
 pub mod setup;
 pub mod text;
+pub mod time_zone;
 pub mod users;
 
-pub use calendar::{format_timestamp, Date};
+pub use calendar::Date;
 pub use email::EmailAddress;
 pub use invalid::{FieldError, FieldErrors, Invalid};
 pub use people::{Lang, NewPassword, Role};

@@ -22,5 +22,6 @@ pub mod session;
 pub mod setup;
 pub mod state;
 pub mod tenants;
+pub mod time_zone;
 pub mod users;
 pub mod web;

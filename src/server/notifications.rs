@@ -8,6 +8,7 @@ use super::db::{self, meta, now_millis, users};
 use super::mail::letters::{self, Sender};
 use super::mail::smtp::{self, Errand, Login};
 use super::state::AppState;
+use super::time_zone;
 use crate::model::{EmailAddress, SenderName, TenantId};
 
 const VERSION_KEY: &str = "app_version";
@@ -117,12 +118,13 @@ async fn notify_tenant(state: &AppState, tenant: TenantId, version: &str) -> Out
 }
 
 async fn try_notify(state: &AppState, tenant: TenantId, version: &str) -> Result<Outcome, String> {
-    let (system, admins) = {
+    let (system, admins, now) = {
         let mut tx = state.db.read(tenant).await.map_err(|e| format!("{e:?}"))?;
         let system = accounts::system_account(&mut tx, tenant).await.map_err(|e| e.to_string())?;
         let admins = users::active_admins(&mut tx, tenant).await.map_err(|e| e.to_string())?;
+        let now = time_zone::now(&mut tx, tenant).await.map_err(|e| format!("{e:?}"))?;
         tx.commit().await.map_err(|e| e.to_string())?;
-        (system, admins)
+        (system, admins, now)
     };
     let Some(system) = system else { return Ok(Outcome::NotConfigured) };
     let (Some(server), Ok(address)) = (system.smtp.clone(), EmailAddress::parse(&system.address)) else {
@@ -141,7 +143,7 @@ async fn try_notify(state: &AppState, tenant: TenantId, version: &str) -> Result
     let mut sent = 0;
     for admin in &admins {
         let Ok(to) = EmailAddress::parse(&admin.email) else { continue };
-        let letter = letters::update_completed(admin.lang, &sender, &to, version, now_millis())?;
+        let letter = letters::update_completed(admin.lang, &sender, &to, version, now)?;
         let report = smtp::errand(&state.mail.for_tenant(tenant), &server, &login, Errand::Send(&letter), None).await;
         match report.failure {
             None => sent += 1,

@@ -20,5 +20,6 @@ mod secrets;
 mod setup;
 mod sign_in;
 mod stored_password;
+mod time_zone;
 mod users;
 mod web;

@@ -7,6 +7,7 @@ pub(crate) use form::{hidden_number, mail_password, ticked};
 pub use form::{typed_password, AccountDraft, AccountInput, AccountIntent, Basics, ForWhom, SetupMode};
 
 use super::check::{CheckReport, Method};
+use super::time_zone::Moment;
 use super::{AccountId, Invalid, Protocol, Security, ServerLogin};
 use serde::{Deserialize, Serialize};
 
@@ -27,7 +28,7 @@ pub struct AccountRowView {
 /// When an account was last checked and how it went.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct LastCheckView {
-    pub at: Option<i64>,
+    pub at: Option<Moment>,
     pub ok: Option<bool>,
     /// The reason name of the last failed check (see `check::Reason::from_name`).
     pub reason: Option<String>,

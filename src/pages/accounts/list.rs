@@ -5,7 +5,6 @@ use crate::components::form::{action_error, confirm_submit, error_text, success_
 use crate::i18n::{t, tr, use_lang};
 use crate::model::accounts::{AccountListView, AccountRowView, AccountSort, LastCheckView};
 use crate::model::check::Reason;
-use crate::model::format_timestamp;
 use leptos::prelude::*;
 use leptos_router::components::{Form, A};
 use leptos_router::hooks::use_query_map;
@@ -167,12 +166,17 @@ pub fn LastCheck(check: LastCheckView) -> impl IntoView {
     let LastCheckView { at, ok, reason } = check;
     match (at, ok) {
         (Some(at), Some(true)) => view! {
-            <span class="badge ok">{t(lang, "accounts.check_ok")}</span> " " <span class="muted">{format_timestamp(at)}</span>
+            <span class="badge ok">{t(lang, "accounts.check_ok")}</span> " " <span class="muted">{at.to_string()}</span>
         }
         .into_any(),
         (Some(at), _) => {
-            let why = reason.as_deref().and_then(Reason::from_name).map(|r| t(lang, r.text_key())).unwrap_or_else(|| t(lang, "accounts.check_failed"));
-            view! { <span class="badge bad" title=why>{why}</span> " " <span class="muted">{format_timestamp(at)}</span> }.into_any()
+            let why = reason
+                .as_deref()
+                .and_then(Reason::from_name)
+                .map(|r| t(lang, r.text_key()))
+                .unwrap_or_else(|| t(lang, "accounts.check_failed"));
+            view! { <span class="badge bad" title=why>{why}</span> " " <span class="muted">{at.to_string()}</span> }
+                .into_any()
         }
         _ => view! { <span class="muted">{t(lang, "accounts.never_checked")}</span> }.into_any(),
     }

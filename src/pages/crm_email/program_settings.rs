@@ -1,11 +1,14 @@
-//! «Настройки программы», with the group CRM ► Уведомления ► Электронная почта that the «Почта»
-//! tab fills.
+//! «Настройки программы»: the group CRM ► Уведомления ► Электронная почта that the «Почта» tab
+//! fills, and the tenant's «Часовой пояс».
 
 use crate::api::crm_email::crm_email_settings;
-use crate::components::form::error_text;
-use crate::i18n::{t, tr, use_lang};
+use crate::api::time_zone::{time_zone, SetTimeZone};
+use crate::components::form::{
+    action_error, describe_field, error_text, success_count, FieldProblem, FormError, Submit,
+};
+use crate::i18n::{t, tf, tr, use_lang};
 use crate::model::crm_email::CrmEmailView;
-use crate::model::format_timestamp;
+use crate::model::time_zone::{TimeZone, TimeZoneView};
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -31,6 +34,57 @@ pub fn ProgramSettingsPage() -> impl IntoView {
                 })}
             </Transition>
         </section>
+        <TimeZoneSection/>
+    }
+}
+
+/// «Часовой пояс»: every time the tenant's users see is shown in it.
+#[component]
+fn TimeZoneSection() -> impl IntoView {
+    let set = ServerAction::<SetTimeZone>::new();
+    let saved = success_count(set);
+    let zone = Resource::new(move || saved.get(), |_| time_zone());
+    let lang = use_lang();
+    view! {
+        <section class="panel" id="time-zone">
+            <h2>{tr("time_zone.title")}</h2>
+            <Transition fallback=|| view! { <p class="loading">{tr("common.loading")}</p> }>
+                {move || Suspend::new(async move {
+                    match zone.await {
+                        Ok(view) => view! { <TimeZoneForm view set/> }.into_any(),
+                        Err(e) => view! { <p class="form-error" role="alert">{error_text(lang, &e)}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn TimeZoneForm(view: TimeZoneView, set: ServerAction<SetTimeZone>) -> impl IntoView {
+    let lang = use_lang();
+    let error = action_error(set);
+    let done = move || set.value().get().is_some_and(|r| r.is_ok());
+    view! {
+        <ActionForm action=set attr:class="stack" attr:id="time-zone-form">
+            <div class="field">
+                <label for="field-time_zone">{tr("time_zone.label")}</label>
+                <select id="field-time_zone" name="time_zone" aria-describedby=describe_field("time_zone", true, error)>
+                    {TimeZone::all()
+                        .map(|zone| view! { <option value=zone.name() selected=zone == view.zone>{zone.label(lang)}</option> })
+                        .collect_view()}
+                </select>
+                <p class="field-hint" id="field-time_zone-hint">
+                    {tf(lang, "time_zone.hint", &[("now", &view.now.to_string())])}
+                </p>
+                <FieldProblem name="time_zone" error/>
+            </div>
+            <FormError error/>
+            <div class="actions">
+                <Submit label=tr("common.save") pending=set.pending()/>
+            </div>
+            {move || done().then(|| view! { <p class="form-ok" role="status" id="time-zone-saved">{t(lang, "time_zone.saved")}</p> })}
+        </ActionForm>
     }
 }
 
@@ -53,7 +107,7 @@ fn Group(s: CrmEmailView) -> impl IntoView {
             <dt>{tr("mail_tab.recipient")}</dt><dd>{s.test_recipient.clone()}</dd>
             <dt>{tr("program_settings.account")}</dt>
             <dd><A href=format!("/directories/email-accounts/{}", s.account_id) attr:id="crm-account">{s.account_name.clone()}</A></dd>
-            <dt>{tr("program_settings.updated")}</dt><dd>{format_timestamp(s.updated_at)}</dd>
+            <dt>{tr("program_settings.updated")}</dt><dd>{s.updated_at.to_string()}</dd>
         </dl>
     }
 }

@@ -15,6 +15,7 @@ use crate::server::progress::Progress;
 use crate::server::rate;
 use crate::server::session::CurrentUser;
 use crate::server::state::AppState;
+use crate::server::time_zone;
 use secrecy::SecretString;
 
 /// Whose mailbox is checked, and how.
@@ -47,11 +48,18 @@ pub async fn run(
     progress: Option<&Progress>,
 ) -> Result<CheckReport, AppError> {
     rate::mail_operation(&state.db, user.tenant, user.id).await?;
+    let now = {
+        let mut tx = state.db.read(user.tenant).await?;
+        let now = time_zone::now(&mut tx, user.tenant).await?;
+        tx.commit().await?;
+        now
+    };
     let empty = SecretString::from(String::new());
     let main = passwords.main.as_ref().unwrap_or(&empty);
     let incoming_password = passwords.incoming.as_ref().unwrap_or(main);
     let check = AccountCheck {
         lang: user.lang,
+        now,
         address: target.address,
         sender_name: target.sender_name,
         outgoing: connection.smtp.as_ref().map(|s| Outgoing {

@@ -18,6 +18,7 @@ use super::fail::on_foreign_key;
 use super::progress::Progress;
 use super::session::CurrentUser;
 use super::state::AppState;
+use super::time_zone;
 use crate::model::accounts::{
     AccountDraft, AccountIntent, AccountListView, AccountOutcome, AccountSort, AccountView, Basics, Connection,
     ForWhom, SetupMode,
@@ -85,11 +86,12 @@ pub async fn list(
     let mut tx = state.db.read(user.tenant).await?;
     let mut rows = accounts::list_visible(&mut tx, user.tenant, user.id, search, order, PAGE_SIZE + 1, offset).await?;
     let system_id = accounts::system_account(&mut tx, user.tenant).await?.map(|a| a.id);
+    let zone = time_zone::of_tenant(&mut tx, user.tenant).await?;
     tx.commit().await?;
     let has_more = rows.len() as i64 > PAGE_SIZE;
     rows.truncate(PAGE_SIZE as usize);
     Ok(AccountListView {
-        rows: rows.into_iter().map(views::row).collect(),
+        rows: rows.into_iter().map(|row| views::row(zone, row)).collect(),
         page,
         has_more,
         is_admin: user.is_admin(),
@@ -98,7 +100,11 @@ pub async fn list(
 }
 
 pub async fn get(state: &AppState, user: &CurrentUser, id: AccountId) -> Result<AccountView, AppError> {
-    Ok(views::account(user, visible(state, user, id).await?))
+    let mut tx = state.db.read(user.tenant).await?;
+    let account = accounts::get_visible(&mut tx, user.tenant, user.id, id).await?.ok_or(AppError::NotFound)?;
+    let zone = time_zone::of_tenant(&mut tx, user.tenant).await?;
+    tx.commit().await?;
+    Ok(views::account(user, zone, account))
 }
 
 /// What only the service can judge about a draft: shared accounts are an administrator's, and

@@ -3,18 +3,25 @@
 
 use super::{can_edit, saved_connection};
 use crate::model::accounts::{AccountRowView, AccountView, ConnectionSource, LastCheckView};
+use crate::model::time_zone::TimeZone;
 use crate::server::db::accounts::AccountRow;
 use crate::server::session::CurrentUser;
+use crate::server::time_zone::moment;
 
-fn last_check(a: &AccountRow) -> LastCheckView {
-    LastCheckView { at: a.last_check_at, ok: a.last_check_ok, reason: a.last_check_reason.clone() }
+/// The last check, its time in the tenant's zone.
+fn last_check(zone: TimeZone, a: &AccountRow) -> LastCheckView {
+    LastCheckView {
+        at: a.last_check_at.map(|at| moment(zone, at)),
+        ok: a.last_check_ok,
+        reason: a.last_check_reason.clone(),
+    }
 }
 
-pub fn row(a: AccountRow) -> AccountRowView {
+pub fn row(zone: TimeZone, a: AccountRow) -> AccountRowView {
     AccountRowView {
         id: a.id,
         configured: a.smtp.is_some() || a.incoming.is_some(),
-        last_check: last_check(&a),
+        last_check: last_check(zone, &a),
         for_everyone: a.owner.is_none(),
         name: a.name,
         sender_name: a.sender_name,
@@ -25,12 +32,12 @@ pub fn row(a: AccountRow) -> AccountRowView {
     }
 }
 
-pub fn account(user: &CurrentUser, a: AccountRow) -> AccountView {
+pub fn account(user: &CurrentUser, zone: TimeZone, a: AccountRow) -> AccountView {
     AccountView {
         id: a.id,
         can_edit: can_edit(user, &a),
         connection: saved_connection(&a).view(ConnectionSource::Saved),
-        last_check: last_check(&a),
+        last_check: last_check(zone, &a),
         for_everyone: a.owner.is_none(),
         initial_load_date: a.initial_load_date.map(|d| d.to_string()).unwrap_or_default(),
         has_password: a.password.is_some(),

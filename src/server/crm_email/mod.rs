@@ -14,6 +14,7 @@ use super::db::{self, accounts, Tx};
 use super::session::Admin;
 use super::setup::require_mail_tab_open;
 use super::state::AppState;
+use super::time_zone::{self, moment};
 use crate::model::crm_email::{CrmEmailView, MailTabDraft, MailTabView, ServiceChoice};
 use crate::model::error::AppError;
 use crate::model::{AccountId, Host, Invalid, Port, Protocol, ServerAddress, ServerLogin, TenantId, OTHER_SERVICE};
@@ -37,6 +38,7 @@ pub async fn settings_view(state: &AppState, admin: &Admin) -> Result<Option<Crm
 async fn view(tx: &mut Tx, state: &AppState, tenant: TenantId) -> Result<Option<CrmEmailView>, AppError> {
     let Some(row) = db::crm_email::get(tx, tenant).await? else { return Ok(None) };
     let account = accounts::find_by_id(tx, tenant, AccountId(row.account_id)).await?;
+    let zone = time_zone::of_tenant(tx, tenant).await?;
     // A service the operator has since removed keeps its id as its name.
     let provider_name = (row.provider != OTHER_SERVICE)
         .then(|| state.presets.get(&row.provider).map_or_else(|| row.provider.clone(), |s| s.name.clone()));
@@ -53,7 +55,7 @@ async fn view(tx: &mut Tx, state: &AppState, tenant: TenantId) -> Result<Option<
         test_recipient: row.test_recipient.unwrap_or_default(),
         account_id: AccountId(row.account_id),
         account_name: account.map(|a| a.name).unwrap_or_default(),
-        updated_at: row.updated_at,
+        updated_at: moment(zone, row.updated_at),
         version: row.version,
     }))
 }

@@ -15,6 +15,7 @@ use crate::server::rate;
 use crate::server::session::Admin;
 use crate::server::setup::require_mail_tab_open;
 use crate::server::state::AppState;
+use crate::server::time_zone;
 use secrecy::SecretString;
 
 pub async fn send_test_letter(
@@ -23,12 +24,13 @@ pub async fn send_test_letter(
     draft: MailTabDraft,
     progress: Option<Progress>,
 ) -> Result<MailTabOutcome, AppError> {
-    let tenant_name = {
+    let (tenant_name, now) = {
         let mut tx = state.db.read(admin.tenant).await?;
         require_mail_tab_open(&mut tx, admin.tenant).await?;
         let name = db::tenants::name(&mut tx, admin.tenant).await?.unwrap_or_default();
+        let now = time_zone::now(&mut tx, admin.tenant).await?;
         tx.commit().await?;
-        name
+        (name, now)
     };
     let smtp = smtp_server(state, &draft)?;
     let recipient = draft.recipient.clone().ok_or_else(|| AppError::field("recipient", Invalid::Required))?;
@@ -38,7 +40,7 @@ pub async fn send_test_letter(
         None => stored_password(state, admin.tenant, &smtp, &draft).await?,
     };
     let sender = Sender { name: Some(&draft.sender_name), address: &draft.sender_email };
-    let letter = letters::test_letter(admin.lang, &sender, &recipient, &tenant_name, db::now_millis())
+    let letter = letters::test_letter(admin.lang, &sender, &recipient, &tenant_name, now)
         .map_err(|e| crate::server::fail::internal("composing the test letter", e))?;
     let login = Login { user: draft.login.as_str(), password: &password };
     let observer = progress.map(|p| p.steps());

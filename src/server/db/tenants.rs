@@ -15,3 +15,13 @@ pub async fn insert(tx: &mut Tx, name: &str) -> Result<TenantId, sqlx::Error> {
 pub async fn name(tx: &mut Tx, tenant: TenantId) -> Result<Option<String>, sqlx::Error> {
     sqlx::query_scalar("SELECT name FROM tenants WHERE id = $1").bind(tenant.0).fetch_optional(&mut **tx).await
 }
+
+/// The tenant's «Часовой пояс» as stored (an IANA name).
+pub async fn time_zone(tx: &mut Tx, tenant: TenantId) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT time_zone FROM tenants WHERE id = $1").bind(tenant.0).fetch_optional(&mut **tx).await
+}
+
+pub async fn set_time_zone(tx: &mut Tx, tenant: TenantId, zone: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE tenants SET time_zone = $2 WHERE id = $1").bind(tenant.0).bind(zone).execute(&mut **tx).await?;
+    Ok(())
+}

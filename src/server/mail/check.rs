@@ -8,6 +8,7 @@ use super::report::{Recorder, StepFailure, StepObserver};
 use super::smtp::{self, Errand, Login};
 use super::MailContext;
 use crate::model::check::{CheckReport, Reason, Side};
+use crate::model::time_zone::Moment;
 use crate::model::{Date, EmailAddress, Lang, Protocol, SenderName, ServerAddress};
 use secrecy::SecretString;
 
@@ -29,6 +30,8 @@ pub struct Incoming<'a> {
 
 pub struct AccountCheck<'a> {
     pub lang: Lang,
+    /// Now in the tenant's zone, for the check message.
+    pub now: Moment,
     pub address: &'a EmailAddress,
     pub sender_name: Option<&'a SenderName>,
     pub outgoing: Option<Outgoing<'a>>,
@@ -51,7 +54,7 @@ async fn sides(ctx: &MailContext, check: &AccountCheck<'_>, rec: &mut Recorder) 
         let login = Login { user: out.login, password: out.password };
         let outcome = if out.send_to_self {
             let sender = Sender { name: check.sender_name, address: check.address };
-            let letter = letters::account_check_letter(check.lang, &sender, crate::server::db::now_millis())
+            let letter = letters::account_check_letter(check.lang, &sender, check.now)
                 .map_err(|e| (Side::Outgoing, super::internal_failure("composing the check message", e)))?;
             smtp::run(ctx, out.server, &login, Errand::Send(&letter), rec).await
         } else {

@@ -4,7 +4,8 @@
 
 use super::smtp::Letter;
 use crate::i18n::{t, tf};
-use crate::model::{format_timestamp, EmailAddress, Lang, SenderName};
+use crate::model::time_zone::Moment;
+use crate::model::{EmailAddress, Lang, SenderName};
 use lettre::message::{header::ContentType, Mailbox, Message};
 
 pub struct Sender<'a> {
@@ -32,15 +33,15 @@ pub fn test_letter(
     from: &Sender<'_>,
     to: &EmailAddress,
     tenant: &str,
-    now_millis: i64,
+    now: Moment,
 ) -> Result<Letter, String> {
-    let body = tf(lang, "letter.test_body", &[("tenant", tenant), ("time", &format_timestamp(now_millis))]);
+    let body = tf(lang, "letter.test_body", &[("tenant", tenant), ("time", &now.to_string())]);
     compose(from, to, t(lang, "letter.test_subject"), body)
 }
 
 /// The message a sending account sends to its own address when it is saved or checked.
-pub fn account_check_letter(lang: Lang, from: &Sender<'_>, now_millis: i64) -> Result<Letter, String> {
-    let body = tf(lang, "letter.check_body", &[("time", &format_timestamp(now_millis))]);
+pub fn account_check_letter(lang: Lang, from: &Sender<'_>, now: Moment) -> Result<Letter, String> {
+    let body = tf(lang, "letter.check_body", &[("time", &now.to_string())]);
     compose(from, from.address, t(lang, "letter.check_subject"), body)
 }
 
@@ -50,8 +51,8 @@ pub fn update_completed(
     from: &Sender<'_>,
     to: &EmailAddress,
     version: &str,
-    now_millis: i64,
+    now: Moment,
 ) -> Result<Letter, String> {
-    let body = tf(lang, "letter.update_body", &[("version", version), ("time", &format_timestamp(now_millis))]);
+    let body = tf(lang, "letter.update_body", &[("version", version), ("time", &now.to_string())]);
     compose(from, to, &tf(lang, "letter.update_subject", &[("version", version)]), body)
 }
