@@ -97,6 +97,7 @@ test("a search that finds nothing says so and offers to clear it", async ({ page
 test("the initial load date says what it does, not that Pochta loads mail", async ({ page }) => {
   await signIn(page, ADMIN.email, ADMIN.password);
   await page.goto("/directories/email-accounts/new");
+  await hydrated(page);
   await page.getByLabel("Настроить параметры подключения вручную").check();
   // The hint is read out with the field.
   await expect(page.getByLabel("Дата начальной загрузки")).toHaveAttribute("aria-describedby", "field-initial_load_date-hint");

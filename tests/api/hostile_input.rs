@@ -152,6 +152,8 @@ fn endpoints() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> {
             ],
         ),
         ("crm_email/settings", vec![]),
+        ("time_zone/get", vec![]),
+        ("time_zone/set", vec![("time_zone", "Asia/Vladivostok")]),
         ("accounts/list", vec![("q", "ящик"), ("sort", "name"), ("page", "0")]),
         ("accounts/get", vec![("id", "999999")]),
         ("accounts/submit", account),

@@ -58,6 +58,8 @@ const OWN_SCOPE: &[&str] = &[
     "crm_email/mail_tab",
     "crm_email/submit",
     "crm_email/settings",
+    "time_zone/get",
+    "time_zone/set",
     "accounts/list",
     // Covered below: runs are looked up by tenant and user, so another's id finds nothing.
     "progress",
@@ -237,6 +239,7 @@ async fn an_ordinary_user_is_refused_what_only_administrators_may_do() {
         ("setup/mail_tab_lock", vec![]),
         ("crm_email/mail_tab", vec![]),
         ("crm_email/settings", vec![]),
+        ("time_zone/set", vec![("time_zone", "UTC")]),
         (
             "crm_email/submit",
             vec![
