@@ -29,7 +29,11 @@ impl EmailAddress {
         if !is_dot_atom(local) || local.len() > LOCAL_PART_MAX {
             return Err(Invalid::EmailFormat);
         }
-        let domain = Host::parse(domain).map_err(|_| Invalid::EmailFormat)?;
+        // A look-alike domain is said so; any other problem is the address's format.
+        let domain = Host::parse(domain).map_err(|e| match e {
+            Invalid::MixedScripts => e,
+            _ => Invalid::EmailFormat,
+        })?;
         if domain.is_ip() {
             return Err(Invalid::EmailFormat);
         }
@@ -39,6 +43,11 @@ impl EmailAddress {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The address as people read it: `anna@почта.рф` for the stored `anna@xn--80a1acny.xn--p1ai`.
+    pub fn unicode(&self) -> String {
+        unicode_address(&self.0)
     }
 
     pub fn local_part(&self) -> &str {
@@ -69,6 +78,14 @@ fn is_dot_atom(s: &str) -> bool {
     !s.is_empty() && s.split('.').all(|atom| !atom.is_empty() && atom.chars().all(is_atext))
 }
 
+/// A stored address (ASCII domain) as people read it; anything unparsable is shown as it is.
+pub fn unicode_address(stored: &str) -> String {
+    match stored.rsplit_once('@') {
+        Some((local, domain)) => format!("{local}@{}", super::idn::to_unicode(domain)),
+        None => stored.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,6 +104,16 @@ mod tests {
         assert_eq!(a.domain(), "yandex.ru");
         assert_eq!(a.local_part(), "Ivan.Petrov");
         assert_eq!(a.normalized(), "ivan.petrov@yandex.ru");
+    }
+
+    #[test]
+    fn cyrillic_domains_are_accepted_and_stored_in_their_ascii_form() {
+        let a = EmailAddress::parse("Иван@ПОЧТА.РФ".replace("Иван", "ivan").as_str()).unwrap();
+        assert_eq!(a.as_str(), "ivan@xn--80a1acny.xn--p1ai");
+        assert_eq!(a.unicode(), "ivan@почта.рф");
+        assert_eq!(EmailAddress::parse("info@пример.испытание").unwrap().unicode(), "info@пример.испытание");
+        assert_eq!(EmailAddress::parse("info@pаypal.com"), Err(Invalid::MixedScripts), "a Cyrillic «а»");
+        assert_eq!(unicode_address("anna@xn--80a1acny.xn--p1ai"), "anna@почта.рф");
     }
 
     #[test]

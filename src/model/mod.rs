@@ -8,6 +8,7 @@ pub mod check;
 pub mod crm_email;
 mod email;
 pub mod error;
+mod idn;
 mod invalid;
 mod people;
 mod requisites;
@@ -20,7 +21,7 @@ pub mod time_zone;
 pub mod users;
 
 pub use calendar::Date;
-pub use email::EmailAddress;
+pub use email::{unicode_address, EmailAddress};
 pub use invalid::{FieldError, FieldErrors, Invalid};
 pub use people::{Lang, NewPassword, Role};
 pub use requisites::{Inn, Kpp, Phone};

@@ -5,7 +5,8 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::net::IpAddr;
 
-/// A host name (`smtp.example.com`) or an IP address. Lower-cased; no scheme, path or port.
+/// A host name (`smtp.example.com`, `smtp.почта.рф`) or an IP address. Kept in its ASCII form
+/// (punycode, lower-cased), which DNS, TLS and SMTP get; no scheme, path or port.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Host(String);
 
@@ -29,7 +30,7 @@ impl Host {
         if value.contains(':') {
             return Err(Invalid::HostWithScheme);
         }
-        let lower = value.to_ascii_lowercase();
+        let lower = super::idn::to_ascii(value)?;
         if lower.len() > 253 || !lower.split('.').all(is_label) {
             return Err(Invalid::HostFormat);
         }
@@ -42,6 +43,11 @@ impl Host {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// The name as people read it: `почта.рф` for the stored `xn--80a1acny.xn--p1ai`.
+    pub fn unicode(&self) -> String {
+        super::idn::to_unicode(&self.0)
     }
 
     pub fn is_ip(&self) -> bool {
@@ -256,9 +262,15 @@ mod tests {
 
     #[test]
     fn malformed_hosts_are_refused() {
-        for bad in ["-a.com", "a-.com", "a..com", "a_b.com", "1.2.3", "smtp server.ru", "ñ.com"] {
+        for bad in ["-a.com", "a-.com", "a..com", "a_b.com", "1.2.3", "smtp server.ru", "почта..рф", "☃\u{200d}.com"]
+        {
             assert_eq!(Host::parse(bad), Err(Invalid::HostFormat), "{bad}");
         }
+        // Internationalised names are names, kept in their ASCII form.
+        assert_eq!(Host::parse("ñ.com").unwrap().as_str(), "xn--ida.com");
+        assert_eq!(Host::parse("SMTP.Почта.РФ").unwrap().as_str(), "smtp.xn--80a1acny.xn--p1ai");
+        assert_eq!(Host::parse("smtp.xn--80a1acny.xn--p1ai").unwrap().unicode(), "smtp.почта.рф");
+        assert_eq!(Host::parse("smtp.pоchta.ru"), Err(Invalid::MixedScripts), "a Cyrillic «о»");
         assert_eq!(Host::parse(""), Err(Invalid::Required));
         assert_eq!(Host::parse("a\r\nb"), Err(Invalid::LineBreak));
     }

@@ -503,3 +503,42 @@ async fn a_server_the_operator_allowed_for_one_tenant_is_unreachable_for_another
     let (reason, _) = failure_of(submit(&other, &mail_tab_form(&servers, servers.smtps, true)).await.unwrap_err());
     assert_eq!(reason, Reason::Unreachable);
 }
+
+#[tokio::test]
+async fn a_cyrillic_server_name_reaches_its_server_through_its_ascii_form_and_is_shown_in_cyrillic() {
+    let mail = MailServers::from_env();
+    // The operator may write the name either way; DNS, the allow-list and TLS see punycode.
+    let allow = format!("smtp.почта.рф:{}", mail.smtps);
+    let mut args = crate::support::mail_servers::mail_args(&mail, &[]);
+    let at = args.iter().position(|a| a == "--egress-allow").unwrap() + 1;
+    args[at] = format!("{},{allow}", args[at]);
+    let app = crate::support::spawn_app_with(&args.iter().map(String::as_str).collect::<Vec<_>>()).await;
+    let organisation = unique("Почта-РФ");
+    let admin = tenant_with_open_tab(&app, &organisation).await;
+    let mut form = mail_tab_form(&mail, mail.smtps, true);
+    form.smtp_host = "SMTP.ПОЧТА.РФ".into();
+    let report = report_of(submit(&admin, &form).await.expect("the letter is sent"));
+    assert!(report.passed(), "{report:?}");
+    wait_for_message(&mail, "bob", &organisation).await;
+
+    form.intent = "save".into();
+    submit(&admin, &form).await.unwrap();
+    let stored: String =
+        sqlx::query_scalar("SELECT smtp_host FROM crm_email_settings").fetch_one(app.inspect()).await.unwrap();
+    assert_eq!(stored, "smtp.xn--80a1acny.xn--p1ai", "stored as DNS knows it");
+    assert_eq!(settings(&admin).await.smtp_host, "smtp.почта.рф", "shown as people write it");
+}
+
+#[tokio::test]
+async fn a_look_alike_address_is_refused_at_its_field() {
+    let (app, mail) = spawn_app_with_mail(&[]).await;
+    let admin = tenant_with_open_tab(&app, "Ромашка").await;
+    let mut form = mail_tab_form(&mail, mail.smtps, true);
+    // A Cyrillic «а» in a Latin name, and a Latin «o» in a Cyrillic one.
+    form.recipient = "boss@pаypal.com".into();
+    form.smtp_host = "smtp.пoчта.рф".into();
+    let refused = submit(&admin, &form).await.unwrap_err();
+    assert_eq!(refused.field_problem("recipient"), Some(Invalid::MixedScripts));
+    assert_eq!(refused.field_problem("smtp_host"), Some(Invalid::MixedScripts));
+    nothing_saved(&app).await;
+}

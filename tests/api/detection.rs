@@ -255,6 +255,12 @@ async fn each_method_finds_the_settings_of_its_domain() {
     assert_eq!(found.smtp(), format!("localhost:{} ssl", mail.smtps));
     assert_eq!(found.incoming(), format!("imap localhost:{} ssl", mail.imaps));
 
+    // … for a Cyrillic domain too: asked in its ASCII form.
+    let found = detect(&options, "anna@почта.рф").await;
+    assert_eq!(found.method(), "Srv", "{found:?}");
+    assert_eq!(found.smtp(), format!("smtp.xn--80a1acny.xn--p1ai:{} ssl", mail.smtps));
+    assert_eq!(found.incoming(), format!("imap smtp.xn--80a1acny.xn--p1ai:{} ssl", mail.imaps));
+
     // 6. Probing likely hosts: the greeting over implicit TLS decides.
     let found = detect(&options, "anna@probe.detect.test").await;
     assert_eq!(found.method(), "Probe", "{found:?}");

@@ -102,7 +102,7 @@ pub struct ServerView {
 impl From<&ServerLogin> for ServerView {
     fn from(s: &ServerLogin) -> Self {
         Self {
-            host: s.server.host.to_string(),
+            host: s.server.host.unicode(),
             port: s.server.port.get(),
             security: s.server.security,
             login: s.login.clone(),

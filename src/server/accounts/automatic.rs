@@ -75,8 +75,9 @@ fn hosts_outside(connection: &Connection, domain: &str) -> Vec<String> {
     let domain = domain.to_ascii_lowercase();
     let servers = connection.smtp.iter().chain(connection.incoming.iter().map(|(_, s)| s));
     let mut outside: Vec<String> = servers
-        .map(|s| s.server.host.as_str().to_string())
-        .filter(|host| *host != domain && !host.ends_with(&format!(".{domain}")))
+        .map(|s| &s.server.host)
+        .filter(|host| host.as_str() != domain && !host.as_str().ends_with(&format!(".{domain}")))
+        .map(|host| host.unicode())
         .collect();
     outside.dedup();
     outside

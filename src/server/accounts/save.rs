@@ -26,7 +26,7 @@ pub async fn save(
     let name = if is_system {
         accounts::SYSTEM_ACCOUNT_NAME.to_string()
     } else {
-        basics.name.as_ref().map_or_else(|| basics.address.to_string(), |n| n.as_str().to_string())
+        basics.name.as_ref().map_or_else(|| basics.address.unicode(), |n| n.as_str().to_string())
     };
     let data = AccountData {
         name: &name,

@@ -4,6 +4,7 @@
 use super::{can_edit, saved_connection};
 use crate::model::accounts::{AccountRowView, AccountView, ConnectionSource, LastCheckView};
 use crate::model::time_zone::TimeZone;
+use crate::model::unicode_address;
 use crate::server::db::accounts::AccountRow;
 use crate::server::session::CurrentUser;
 use crate::server::time_zone::moment;
@@ -25,7 +26,7 @@ pub fn row(zone: TimeZone, a: AccountRow) -> AccountRowView {
         for_everyone: a.owner.is_none(),
         name: a.name,
         sender_name: a.sender_name,
-        address: a.address,
+        address: unicode_address(&a.address),
         is_system: a.is_system,
         use_for_sending: a.use_for_sending,
         use_for_receiving: a.use_for_receiving,
@@ -43,7 +44,7 @@ pub fn account(user: &CurrentUser, zone: TimeZone, a: AccountRow) -> AccountView
         has_password: a.password.is_some(),
         has_incoming_password: a.incoming_password.is_some(),
         name: a.name,
-        address: a.address,
+        address: unicode_address(&a.address),
         sender_name: a.sender_name,
         is_system: a.is_system,
         use_for_sending: a.use_for_sending,

@@ -17,7 +17,9 @@ use super::state::AppState;
 use super::time_zone::{self, moment};
 use crate::model::crm_email::{CrmEmailView, MailTabDraft, MailTabView, ServiceChoice};
 use crate::model::error::AppError;
-use crate::model::{AccountId, Host, Invalid, Port, Protocol, ServerAddress, ServerLogin, TenantId, OTHER_SERVICE};
+use crate::model::{
+    unicode_address, AccountId, Host, Invalid, Port, Protocol, ServerAddress, ServerLogin, TenantId, OTHER_SERVICE,
+};
 
 pub async fn load(state: &AppState, admin: &Admin) -> Result<MailTabView, AppError> {
     let mut tx = state.db.read(admin.tenant).await?;
@@ -45,14 +47,14 @@ async fn view(tx: &mut Tx, state: &AppState, tenant: TenantId) -> Result<Option<
     Ok(Some(CrmEmailView {
         provider: row.provider,
         provider_name,
-        smtp_host: row.smtp_host,
+        smtp_host: Host::parse(&row.smtp_host).map_or(row.smtp_host, |h| h.unicode()),
         smtp_port: u16::try_from(row.smtp_port).unwrap_or_default(),
         use_ssl: row.use_ssl != 0,
-        login: row.login,
+        login: unicode_address(&row.login),
         has_password: account.as_ref().is_some_and(|a| a.password.is_some()),
         sender_name: row.sender_name,
-        sender_email: row.sender_email,
-        test_recipient: row.test_recipient.unwrap_or_default(),
+        sender_email: unicode_address(&row.sender_email),
+        test_recipient: row.test_recipient.as_deref().map(unicode_address).unwrap_or_default(),
         account_id: AccountId(row.account_id),
         account_name: account.map(|a| a.name).unwrap_or_default(),
         updated_at: moment(zone, row.updated_at),

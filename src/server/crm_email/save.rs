@@ -52,8 +52,9 @@ pub async fn save(
     if existing.as_ref().map(|a| (a.id, a.version)) != checked.as_ref().map(|a| (a.id, a.version)) {
         return Err(AppError::Conflict);
     }
+    let name = existing.as_ref().map_or_else(|| draft.login.unicode(), |a| a.name.clone());
     let data = AccountData {
-        name: existing.as_ref().map_or(draft.login.as_str(), |a| a.name.as_str()),
+        name: &name,
         address: draft.login.as_str(),
         sender_name: draft.sender_name.as_str(),
         owner: None,
