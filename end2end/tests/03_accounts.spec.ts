@@ -103,3 +103,22 @@ test("the initial load date says what it does, not that Pochta loads mail", asyn
   await expect(page.getByLabel("Дата начальной загрузки")).toHaveAttribute("aria-describedby", "field-initial_load_date-hint");
   await expect(page.locator("#field-initial_load_date-hint")).toContainText("Сама Pochta письма не загружает");
 });
+
+test.describe("on a 360 px phone", () => {
+  test.use({ viewport: { width: 360, height: 740 } });
+
+  test("no page is wider than the screen; the accounts table scrolls inside its box", async ({ page }) => {
+    await signIn(page, ADMIN.email, ADMIN.password);
+    for (const path of ["/directories/email-accounts", "/directories/email-accounts/new", "/program-settings", "/setup/firms", "/setup/outlets", "/users"]) {
+      await page.goto(path);
+      await expect(page.locator("h1")).toBeVisible();
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, `${path} is wider than the screen by ${overflow}px`).toBeLessThanOrEqual(0);
+    }
+    await page.goto("/directories/email-accounts");
+    const search = await page.getByRole("searchbox", { name: "Поиск" }).boundingBox();
+    expect(search!.x + search!.width).toBeLessThanOrEqual(360);
+    const table = page.locator(".table-scroll", { has: page.locator("#accounts-table") });
+    expect(await table.evaluate((e) => e.scrollWidth > e.clientWidth), "the table scrolls sideways in its box").toBe(true);
+  });
+});

@@ -53,65 +53,67 @@ fn UserTable(
     new_link: ServerAction<NewPasswordLink>,
 ) -> impl IntoView {
     view! {
-        <table class="grid" id="users-table">
-            <thead>
-                <tr>
-                    <th>{tr("users.name")}</th>
-                    <th>{tr("field.email")}</th>
-                    <th>{tr("users.role")}</th>
-                    <th>{tr("users.state")}</th>
-                    <th></th>
-                </tr>
-            </thead>
-            <tbody>
-                {users
-                    .into_iter()
-                    .map(|u| {
-                        let id = u.id.0;
-                        view! {
-                            <tr class:inactive=!u.active>
-                                <td>{u.name.clone()}</td>
-                                <td>{u.email.clone()}</td>
-                                <td>
-                                    <ActionForm action=change_role attr:class="inline">
-                                        <input type="hidden" name="user" value=id.to_string()/>
-                                        <select name="role" aria-label=tr("users.role") disabled=u.is_me>
-                                            <option value="admin" selected=u.role == Role::Admin>{tr("role.admin")}</option>
-                                            <option value="user" selected=u.role == Role::User>{tr("role.user")}</option>
-                                        </select>
-                                        {(!u.is_me).then(|| view! { <button type="submit" class="button small">{tr("common.apply")}</button> })}
-                                    </ActionForm>
-                                </td>
-                                <td>
-                                    {if !u.active {
-                                        tr("users.inactive")
-                                    } else if u.has_password {
-                                        tr("users.active")
-                                    } else {
-                                        tr("users.no_password")
-                                    }}
-                                </td>
-                                <td class="actions">
-                                    {(!u.is_me).then(|| view! {
-                                        <ActionForm action=set_active attr:class="inline">
+        <div class="table-scroll">
+            <table class="grid" id="users-table">
+                <thead>
+                    <tr>
+                        <th>{tr("users.name")}</th>
+                        <th>{tr("field.email")}</th>
+                        <th>{tr("users.role")}</th>
+                        <th>{tr("users.state")}</th>
+                        <th></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {users
+                        .into_iter()
+                        .map(|u| {
+                            let id = u.id.0;
+                            view! {
+                                <tr class:inactive=!u.active>
+                                    <td>{u.name.clone()}</td>
+                                    <td>{u.email.clone()}</td>
+                                    <td>
+                                        <ActionForm action=change_role attr:class="inline">
                                             <input type="hidden" name="user" value=id.to_string()/>
-                                            <input type="hidden" name="active" value=(!u.active).to_string()/>
-                                            <button type="submit" class="button small secondary">
-                                                {if u.active { tr("users.deactivate") } else { tr("users.activate") }}
-                                            </button>
+                                            <select name="role" aria-label=tr("users.role") disabled=u.is_me>
+                                                <option value="admin" selected=u.role == Role::Admin>{tr("role.admin")}</option>
+                                                <option value="user" selected=u.role == Role::User>{tr("role.user")}</option>
+                                            </select>
+                                            {(!u.is_me).then(|| view! { <button type="submit" class="button small">{tr("common.apply")}</button> })}
                                         </ActionForm>
-                                        <ActionForm action=new_link attr:class="inline">
-                                            <input type="hidden" name="user" value=id.to_string()/>
-                                            <button type="submit" class="button small secondary">{tr("users.new_link")}</button>
-                                        </ActionForm>
-                                    })}
-                                </td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
+                                    </td>
+                                    <td>
+                                        {if !u.active {
+                                            tr("users.inactive")
+                                        } else if u.has_password {
+                                            tr("users.active")
+                                        } else {
+                                            tr("users.no_password")
+                                        }}
+                                    </td>
+                                    <td class="actions">
+                                        {(!u.is_me).then(|| view! {
+                                            <ActionForm action=set_active attr:class="inline">
+                                                <input type="hidden" name="user" value=id.to_string()/>
+                                                <input type="hidden" name="active" value=(!u.active).to_string()/>
+                                                <button type="submit" class="button small secondary">
+                                                    {if u.active { tr("users.deactivate") } else { tr("users.activate") }}
+                                                </button>
+                                            </ActionForm>
+                                            <ActionForm action=new_link attr:class="inline">
+                                                <input type="hidden" name="user" value=id.to_string()/>
+                                                <button type="submit" class="button small secondary">{tr("users.new_link")}</button>
+                                            </ActionForm>
+                                        })}
+                                    </td>
+                                </tr>
+                            }
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
     }
 }
 

@@ -101,22 +101,24 @@ fn AccountTable(
     });
     let is_admin = list.is_admin;
     view! {
-        <table class="grid" id="accounts-table">
-            <thead>
-                <tr>
-                    {header(AccountSort::Name, "accounts.name")}
-                    {header(AccountSort::Sender, "accounts.sender_name")}
-                    {header(AccountSort::Address, "accounts.address")}
-                    <th>{t(lang, "accounts.for_whom")}</th>
-                    <th>{t(lang, "accounts.use")}</th>
-                    {header(AccountSort::LastCheck, "accounts.last_check")}
-                    <th></th>
-                </tr>
-            </thead>
-            <tbody>
-                {list.rows.into_iter().map(|row| view! { <Row row is_admin delete/> }).collect_view()}
-            </tbody>
-        </table>
+        <div class="table-scroll">
+            <table class="grid" id="accounts-table">
+                <thead>
+                    <tr>
+                        {header(AccountSort::Name, "accounts.name")}
+                        {header(AccountSort::Sender, "accounts.sender_name")}
+                        {header(AccountSort::Address, "accounts.address")}
+                        <th>{t(lang, "accounts.for_whom")}</th>
+                        <th>{t(lang, "accounts.use")}</th>
+                        {header(AccountSort::LastCheck, "accounts.last_check")}
+                        <th></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {list.rows.into_iter().map(|row| view! { <Row row is_admin delete/> }).collect_view()}
+                </tbody>
+            </table>
+        </div>
         {pages}
     }
     .into_any()

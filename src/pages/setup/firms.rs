@@ -55,41 +55,43 @@ fn FirmList(firms: Vec<FirmView>, delete: ServerAction<DeleteFirm>) -> impl Into
         return view! { <p class="empty">{tr("setup.firms_empty")}</p> }.into_any();
     }
     view! {
-        <table class="grid" id="firms-table">
-            <thead>
-                <tr>
-                    <th>{tr("firms.name")}</th>
-                    <th>{tr("firms.inn")}</th>
-                    <th>{tr("firms.kpp")}</th>
-                    <th>{tr("firms.phone")}</th>
-                    <th>{tr("field.email")}</th>
-                    <th></th>
-                </tr>
-            </thead>
-            <tbody>
-                {firms
-                    .into_iter()
-                    .map(|f| view! {
-                        <tr>
-                            <td>{f.name.clone()}</td>
-                            <td>{f.inn.clone()}</td>
-                            <td>{f.kpp.clone()}</td>
-                            <td>{f.phone.clone()}</td>
-                            <td>{f.email.clone()}</td>
-                            <td class="actions">
-                                <A href=format!("/setup/firms?edit={}", f.id) attr:class="button small secondary">{tr("common.edit")}</A>
-                                <ActionForm action=delete attr:class="inline">
-                                    <input type="hidden" name="id" value=f.id.to_string()/>
-                                    <button type="submit" class="button small danger" on:click=confirm_submit(tr("firms.confirm_delete"))>
-                                        {tr("common.delete")}
-                                    </button>
-                                </ActionForm>
-                            </td>
-                        </tr>
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
+        <div class="table-scroll">
+            <table class="grid" id="firms-table">
+                <thead>
+                    <tr>
+                        <th>{tr("firms.name")}</th>
+                        <th>{tr("firms.inn")}</th>
+                        <th>{tr("firms.kpp")}</th>
+                        <th>{tr("firms.phone")}</th>
+                        <th>{tr("field.email")}</th>
+                        <th></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {firms
+                        .into_iter()
+                        .map(|f| view! {
+                            <tr>
+                                <td>{f.name.clone()}</td>
+                                <td>{f.inn.clone()}</td>
+                                <td>{f.kpp.clone()}</td>
+                                <td>{f.phone.clone()}</td>
+                                <td>{f.email.clone()}</td>
+                                <td class="actions">
+                                    <A href=format!("/setup/firms?edit={}", f.id) attr:class="button small secondary">{tr("common.edit")}</A>
+                                    <ActionForm action=delete attr:class="inline">
+                                        <input type="hidden" name="id" value=f.id.to_string()/>
+                                        <button type="submit" class="button small danger" on:click=confirm_submit(tr("firms.confirm_delete"))>
+                                            {tr("common.delete")}
+                                        </button>
+                                    </ActionForm>
+                                </td>
+                            </tr>
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
     }
     .into_any()
 }

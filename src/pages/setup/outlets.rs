@@ -68,39 +68,41 @@ fn OutletList(outlets: Vec<OutletView>, delete: ServerAction<DeleteOutlet>) -> i
         return view! { <p class="empty">{tr("setup.outlets_empty")}</p> }.into_any();
     }
     view! {
-        <table class="grid" id="outlets-table">
-            <thead>
-                <tr>
-                    <th>{tr("outlets.kind")}</th>
-                    <th>{tr("outlets.name")}</th>
-                    <th>{tr("outlets.firm")}</th>
-                    <th>{tr("firms.address")}</th>
-                    <th></th>
-                </tr>
-            </thead>
-            <tbody>
-                {outlets
-                    .into_iter()
-                    .map(|o| view! {
-                        <tr>
-                            <td>{tr(o.kind.key())}</td>
-                            <td>{o.name.clone()}</td>
-                            <td>{o.firm_name.clone()}</td>
-                            <td>{o.address.clone()}</td>
-                            <td class="actions">
-                                <A href=format!("/setup/outlets?edit={}", o.id) attr:class="button small secondary">{tr("common.edit")}</A>
-                                <ActionForm action=delete attr:class="inline">
-                                    <input type="hidden" name="id" value=o.id.to_string()/>
-                                    <button type="submit" class="button small danger" on:click=confirm_submit(tr("outlets.confirm_delete"))>
-                                        {tr("common.delete")}
-                                    </button>
-                                </ActionForm>
-                            </td>
-                        </tr>
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
+        <div class="table-scroll">
+            <table class="grid" id="outlets-table">
+                <thead>
+                    <tr>
+                        <th>{tr("outlets.kind")}</th>
+                        <th>{tr("outlets.name")}</th>
+                        <th>{tr("outlets.firm")}</th>
+                        <th>{tr("firms.address")}</th>
+                        <th></th>
+                    </tr>
+                </thead>
+                <tbody>
+                    {outlets
+                        .into_iter()
+                        .map(|o| view! {
+                            <tr>
+                                <td>{tr(o.kind.key())}</td>
+                                <td>{o.name.clone()}</td>
+                                <td>{o.firm_name.clone()}</td>
+                                <td>{o.address.clone()}</td>
+                                <td class="actions">
+                                    <A href=format!("/setup/outlets?edit={}", o.id) attr:class="button small secondary">{tr("common.edit")}</A>
+                                    <ActionForm action=delete attr:class="inline">
+                                        <input type="hidden" name="id" value=o.id.to_string()/>
+                                        <button type="submit" class="button small danger" on:click=confirm_submit(tr("outlets.confirm_delete"))>
+                                            {tr("common.delete")}
+                                        </button>
+                                    </ActionForm>
+                                </td>
+                            </tr>
+                        })
+                        .collect_view()}
+                </tbody>
+            </table>
+        </div>
     }
     .into_any()
 }
