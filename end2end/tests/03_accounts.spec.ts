@@ -122,3 +122,31 @@ test.describe("on a 360 px phone", () => {
     expect(await table.evaluate((e) => e.scrollWidth > e.clientWidth), "the table scrolls sideways in its box").toBe(true);
   });
 });
+
+test("«Удалить» asks first; the row goes once confirmed", async ({ page }) => {
+  const noErrors = failOnPageErrors(page);
+  await signIn(page, ADMIN.email, ADMIN.password);
+  await page.goto("/directories/email-accounts");
+  await hydrated(page);
+  const row = page.locator("#accounts-table tr", { hasText: `carol@${mail.domain}` });
+  await row.getByText("Удалить", { exact: true }).click();
+  await expect(row).toContainText("Удалить учетную запись?");
+  await row.getByRole("button", { name: "Да, удалить" }).click();
+  await expect(page.locator("#accounts-table")).not.toContainText(`carol@${mail.domain}`);
+  noErrors();
+});
+
+test.describe("without JavaScript", () => {
+  test.use({ javaScriptEnabled: false });
+
+  test("«Удалить» asks first too, and deletes once confirmed", async ({ page }) => {
+    await signIn(page, ADMIN.email, ADMIN.password);
+    await page.goto("/directories/email-accounts");
+    const row = page.locator("#accounts-table tr", { hasText: `bob@${mail.domain}` });
+    await expect(row.getByRole("button", { name: "Да, удалить" })).toBeHidden();
+    await row.getByText("Удалить", { exact: true }).click();
+    await row.getByRole("button", { name: "Да, удалить" }).click();
+    await expect(page.locator("#accounts-table")).toContainText(`alice@${mail.domain}`);
+    await expect(page.locator("#accounts-table")).not.toContainText(`bob@${mail.domain}`);
+  });
+});

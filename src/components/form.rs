@@ -258,16 +258,35 @@ pub fn Submit(
     }
 }
 
-/// Asks for confirmation before a destructive submit (in the browser; without JavaScript the
-/// form submits directly).
-pub fn confirm_submit(message: &'static str) -> impl Fn(leptos::ev::MouseEvent) + 'static {
-    move |ev| {
-        #[cfg(feature = "hydrate")]
-        if !window().confirm_with_message(message).unwrap_or(false) {
-            ev.prevent_default();
-        }
-        #[cfg(not(feature = "hydrate"))]
-        let _ = (ev, message);
+/// «Удалить» that asks first, with or without JavaScript: the button opens the question with the
+/// real submit button (a `<details>` disclosure, so no script is needed); while a delete of this
+/// kind runs, every confirm button is disabled.
+#[component]
+pub fn ConfirmDelete(
+    /// The button's text («Удалить» or «Удалить учетную запись»).
+    label: &'static str,
+    /// The question shown before deleting.
+    question: &'static str,
+    #[prop(into)] pending: Signal<bool>,
+    #[prop(optional)] small: bool,
+) -> impl IntoView {
+    let size = if small { " small" } else { "" };
+    view! {
+        <details class="confirm">
+            <summary class=format!("button danger{size}")>{label}</summary>
+            <span class="confirm-box" role="group" aria-label=question>
+                <span>{question}</span>
+                " "
+                <button
+                    type="submit"
+                    class=format!("button danger{size}")
+                    disabled=move || pending.get()
+                    aria-busy=move || pending.get().then_some("true")
+                >
+                    {tr("common.confirm_delete")}
+                </button>
+            </span>
+        </details>
     }
 }
 

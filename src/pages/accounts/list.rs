@@ -1,7 +1,7 @@
 //! The list of the directory: search, sorting by column, pages, and deleting from a row.
 
 use crate::api::accounts::{list_accounts, DeleteAccount};
-use crate::components::form::{action_error, confirm_submit, error_text, success_count, FormError};
+use crate::components::form::{action_error, error_text, success_count, ConfirmDelete, FormError};
 use crate::i18n::{t, tr, use_lang};
 use crate::model::accounts::{AccountListView, AccountRowView, AccountSort, LastCheckView};
 use crate::model::check::Reason;
@@ -151,9 +151,7 @@ fn Row(row: AccountRowView, is_admin: bool, delete: ServerAction<DeleteAccount>)
                 {can_delete.then(|| view! {
                     <ActionForm action=delete attr:class="inline">
                         <input type="hidden" name="id" value=row.id.to_string()/>
-                        <button type="submit" class="button small danger" on:click=confirm_submit(t(lang, "accounts.confirm_delete"))>
-                            {t(lang, "common.delete")}
-                        </button>
+                        <ConfirmDelete label=t(lang, "common.delete") question=t(lang, "accounts.confirm_delete") pending=delete.pending() small=true/>
                     </ActionForm>
                 })}
             </td>

@@ -6,7 +6,7 @@ use super::check::CheckSettings;
 use super::editor::AccountEditor;
 use super::list::LastCheck;
 use crate::api::accounts::{get_account, DeleteAccount};
-use crate::components::form::{action_error, confirm_submit, error_text, on_success, FormError};
+use crate::components::form::{action_error, error_text, on_success, ConfirmDelete, FormError};
 use crate::components::session::is_admin;
 use crate::i18n::{t, tr, use_lang};
 use crate::model::accounts::{AccountView, ServerView};
@@ -97,9 +97,7 @@ fn DeleteSection(id: AccountId) -> impl IntoView {
             <ActionForm action=delete attr:class="inline">
                 <input type="hidden" name="id" value=id.to_string()/>
                 <FormError error=action_error(delete)/>
-                <button type="submit" class="button danger" on:click=confirm_submit(t(lang, "accounts.confirm_delete"))>
-                    {t(lang, "accounts.delete")}
-                </button>
+                <ConfirmDelete label=t(lang, "accounts.delete") question=t(lang, "accounts.confirm_delete") pending=delete.pending()/>
             </ActionForm>
         </section>
     }

@@ -3,7 +3,7 @@
 use super::SetupRevision;
 use crate::api::setup::{list_firms, DeleteFirm, SaveFirm};
 use crate::components::form::{
-    action_error, confirm_submit, error_text, on_success, success_count, Field, FormError, Submit,
+    action_error, error_text, on_success, success_count, ConfirmDelete, Field, FormError, Submit,
 };
 use crate::i18n::{t, tr, use_lang};
 use crate::model::setup::FirmView;
@@ -81,9 +81,7 @@ fn FirmList(firms: Vec<FirmView>, delete: ServerAction<DeleteFirm>) -> impl Into
                                     <A href=format!("/setup/firms?edit={}", f.id) attr:class="button small secondary">{tr("common.edit")}</A>
                                     <ActionForm action=delete attr:class="inline">
                                         <input type="hidden" name="id" value=f.id.to_string()/>
-                                        <button type="submit" class="button small danger" on:click=confirm_submit(tr("firms.confirm_delete"))>
-                                            {tr("common.delete")}
-                                        </button>
+                                        <ConfirmDelete label=tr("common.delete") question=tr("firms.confirm_delete") pending=delete.pending() small=true/>
                                     </ActionForm>
                                 </td>
                             </tr>

@@ -3,8 +3,8 @@
 use super::SetupRevision;
 use crate::api::setup::{list_firms, list_outlets, DeleteOutlet, SaveOutlet};
 use crate::components::form::{
-    action_error, confirm_submit, describe_field, error_text, on_success, success_count, Field, FieldProblem,
-    FormError, Submit,
+    action_error, describe_field, error_text, on_success, success_count, ConfirmDelete, Field, FieldProblem, FormError,
+    Submit,
 };
 use crate::i18n::{t, tr, use_lang};
 use crate::model::setup::{FirmView, OutletKind, OutletView};
@@ -92,9 +92,7 @@ fn OutletList(outlets: Vec<OutletView>, delete: ServerAction<DeleteOutlet>) -> i
                                     <A href=format!("/setup/outlets?edit={}", o.id) attr:class="button small secondary">{tr("common.edit")}</A>
                                     <ActionForm action=delete attr:class="inline">
                                         <input type="hidden" name="id" value=o.id.to_string()/>
-                                        <button type="submit" class="button small danger" on:click=confirm_submit(tr("outlets.confirm_delete"))>
-                                            {tr("common.delete")}
-                                        </button>
+                                        <ConfirmDelete label=tr("common.delete") question=tr("outlets.confirm_delete") pending=delete.pending() small=true/>
                                     </ActionForm>
                                 </td>
                             </tr>
