@@ -56,8 +56,11 @@ if (process.env.POCHTA_TEST_MAIL_CA) {
     smtp: server(process.env.POCHTA_TEST_SMTP_STARTTLS_PORT),
   }]));
 }
+// smtp.почта.рф, for the internationalised-domain walk (the test DNS maps it to loopback).
+const idnHost = `smtp.${process.env.POCHTA_TEST_MAIL_IDN_DOMAIN}`;
+const idnAllow = [process.env.POCHTA_TEST_SMTPS_PORT, process.env.POCHTA_TEST_IMAPS_PORT].map((p) => `${idnHost}:${p}`);
 const mailOptions = process.env.POCHTA_TEST_MAIL_CA
-  ? `--egress-allow '${mailPorts.map((p) => `localhost:${p}`).join(",")}' --ca-file '${process.env.POCHTA_TEST_MAIL_CA}' --presets-file '${presets}' --mail-step-timeout 5 --dns-server '${process.env.POCHTA_TEST_DNS}'`
+  ? `--egress-allow '${[...mailPorts.map((p) => `localhost:${p}`), ...idnAllow].join(",")}' --ca-file '${process.env.POCHTA_TEST_MAIL_CA}' --presets-file '${presets}' --mail-step-timeout 5 --dns-server '${process.env.POCHTA_TEST_DNS}'`
   : "";
 
 export default defineConfig({

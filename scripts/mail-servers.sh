@@ -12,6 +12,8 @@ set -euo pipefail
 
 BASE=${POCHTA_TEST_MAIL_BASE:-/var/tmp/pochta-test-mail}
 DOMAIN=pochta.test
+# почта.рф as mail servers see it (punycode), with mailboxes of its own.
+IDN_DOMAIN=xn--80a1acny.xn--p1ai
 PASSWORD=test-password-1
 # Test mailboxes; each may send as itself, alice also as info@.
 USERS=(alice bob carol dave erin frank)
@@ -114,6 +116,9 @@ dovecot_config() {
   for u in "${USERS[@]}"; do
     echo "$u@$DOMAIN:{PLAIN}$PASSWORD::::::" >>"$passwd"
   done
+  for u in alice bob; do
+    echo "$u@$IDN_DOMAIN:{PLAIN}$PASSWORD::::::" >>"$passwd"
+  done
   chown -R mail:mail "$BASE/mail"
   cat >"$BASE/dovecot/dovecot.conf" <<EOF
 protocols = imap pop3 lmtp
@@ -207,6 +212,10 @@ postfix_config() {
     senders+="$u@$DOMAIN=$u@$DOMAIN, "
     mailboxes+="$u@$DOMAIN=ok, "
   done
+  for u in alice bob; do
+    senders+="$u@$IDN_DOMAIN=$u@$IDN_DOMAIN, "
+    mailboxes+="$u@$IDN_DOMAIN=ok, "
+  done
   senders+="info@$DOMAIN=alice@$DOMAIN"
   cat >"$dir/main.cf" <<EOF
 compatibility_level = 3.6
@@ -221,7 +230,7 @@ mydomain = $DOMAIN
 mydestination =
 local_recipient_maps =
 relayhost =
-virtual_mailbox_domains = $DOMAIN
+virtual_mailbox_domains = $DOMAIN $IDN_DOMAIN
 virtual_mailbox_maps = inline:{ ${mailboxes%, } }
 virtual_transport = lmtp:inet:127.0.0.1:$LMTP_PORT
 smtpd_sasl_type = dovecot
@@ -265,6 +274,7 @@ start() {
   postfix -c "$BASE/postfix" start </dev/null >/dev/null 2>&1
   cat >"$BASE/env" <<EOF
 export POCHTA_TEST_MAIL_DOMAIN=$DOMAIN
+export POCHTA_TEST_MAIL_IDN_DOMAIN=$IDN_DOMAIN
 export POCHTA_TEST_MAIL_PASSWORD=$PASSWORD
 export POCHTA_TEST_MAIL_CA=$BASE/certs/ca.pem
 export POCHTA_TEST_SMTP_STARTTLS_PORT=$SUBMISSION_PORT

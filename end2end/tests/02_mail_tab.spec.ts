@@ -154,6 +154,26 @@ test("the fix offered on a service's preset switches to «Другой» and is 
   noErrors();
 });
 
+test("a server and addresses at почта.рф: the test letter arrives", async ({ page }) => {
+  const noErrors = failOnPageErrors(page);
+  await signIn(page, ADMIN.email, ADMIN.password);
+  await page.goto("/setup/mail");
+  await hydrated(page);
+  await page.getByLabel("Почтовый сервис").selectOption("other");
+  await page.getByLabel("SMTP-сервер").fill("smtp.почта.рф");
+  await page.getByLabel("Порт").fill(mail.smtps);
+  await page.getByLabel("Использовать SSL").check();
+  await page.getByLabel("Адрес", { exact: true }).fill("alice@почта.рф");
+  await page.getByLabel("Пароль").fill(mail.password);
+  await page.getByLabel("Имя отправителя").fill("Магазин «Ромашка»");
+  await page.getByLabel("Email отправителя").fill("alice@почта.рф");
+  await page.getByLabel("Email получателя").fill("bob@почта.рф");
+  await page.getByRole("button", { name: "Отправить" }).click();
+  await expect(page.getByText("Тестовое письмо отправлено на bob@почта.рф")).toBeVisible();
+  await expect.poll(() => mailboxHas("bob", token, mail.idnDomain), { timeout: 15_000 }).toBe(true);
+  noErrors();
+});
+
 test("the report shows each step as it happens, not one spinner for the slowest", async ({ page }) => {
   // A server that accepts the connection and never says a word: TLS waits for its time-out.
   const held: Socket[] = [];

@@ -104,6 +104,23 @@ test("the initial load date says what it does, not that Pochta loads mail", asyn
   await expect(page.locator("#field-initial_load_date-hint")).toContainText("Сама Pochta письма не загружает");
 });
 
+test("an address at почта.рф is set up automatically from its SRV records and listed in Cyrillic", async ({ page }) => {
+  const noErrors = failOnPageErrors(page);
+  await signIn(page, ADMIN.email, ADMIN.password);
+  await page.goto("/directories/email-accounts/new");
+  await hydrated(page);
+  await page.getByLabel("Адрес электронной почты").fill("alice@почта.рф");
+  await page.getByLabel("Пароль", { exact: true }).fill(mail.password);
+  await page.getByLabel("Для получения писем").check();
+  await page.getByLabel("Имя отправителя").fill("Ящик на почта.рф");
+  await page.getByRole("button", { name: "Создать" }).click();
+  await expect(page.locator("#account-saved")).toBeVisible({ timeout: 30_000 });
+  const row = page.locator("#accounts-table tr", { hasText: "alice@почта.рф" });
+  await expect(row).toContainText("отправка, получение");
+  await expect(row).toContainText("пройдена");
+  noErrors();
+});
+
 test.describe("on a 360 px phone", () => {
   test.use({ viewport: { width: 360, height: 740 } });
 

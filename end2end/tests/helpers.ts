@@ -40,6 +40,8 @@ export async function signIn(page: Page, email: string, password: string) {
 
 export const mail = {
   domain: process.env.POCHTA_TEST_MAIL_DOMAIN ?? "pochta.test",
+  /** почта.рф, as the mail servers know it (punycode). */
+  idnDomain: process.env.POCHTA_TEST_MAIL_IDN_DOMAIN ?? "xn--80a1acny.xn--p1ai",
   password: process.env.POCHTA_TEST_MAIL_PASSWORD ?? "",
   ca: process.env.POCHTA_TEST_MAIL_CA ?? "",
   smtps: process.env.POCHTA_TEST_SMTPS_PORT ?? "",
@@ -52,11 +54,11 @@ export const mail = {
 };
 
 /** Whether a letter containing `needle` is in the user's INBOX, asked over IMAP with curl. */
-export function mailboxHas(user: string, needle: string): boolean {
+export function mailboxHas(user: string, needle: string, domain = mail.domain): boolean {
   const answer = execFileSync("curl", [
     "-sS", "--cacert", mail.ca,
     `imaps://localhost:${mail.imaps}/INBOX`,
-    "--user", `${user}@${mail.domain}:${mail.password}`,
+    "--user", `${user}@${domain}:${mail.password}`,
     "-X", `SEARCH BODY "${needle}"`,
   ]).toString();
   return /\* SEARCH \d/.test(answer);

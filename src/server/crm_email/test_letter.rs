@@ -48,7 +48,7 @@ pub async fn send_test_letter(
     let report = smtp::errand(&mail, &smtp, &login, Errand::Send(&letter), observer).await;
     tracing::info!(tenant = admin.tenant.0, passed = report.passed(), "test letter");
     if report.passed() {
-        Ok(MailTabOutcome::TestLetterSent { report, recipient: recipient.to_string() })
+        Ok(MailTabOutcome::TestLetterSent { report, recipient: recipient.unicode() })
     } else {
         Err(AppError::CheckFailed(report))
     }
