@@ -206,8 +206,18 @@ test.describe("without JavaScript", () => {
     await expect(page.getByLabel("SMTP-сервер")).toHaveValue("localhost");
     await page.getByLabel("Имя отправителя").fill("Ромашка без JavaScript");
     await page.getByRole("button", { name: "Сохранить" }).click();
+    await expect(page.locator("#mail-saved")).toContainText("Сохранено");
     await page.goto("/program-settings");
     await expect(page.locator("#crm-email-settings")).toContainText("Ромашка без JavaScript");
+  });
+
+  test("a test letter shows its report after a plain form post", async ({ page }) => {
+    await signIn(page, ADMIN.email, ADMIN.password);
+    await page.goto("/setup/mail");
+    await page.getByLabel("Email получателя").fill(`bob@${mail.domain}`);
+    await page.getByRole("button", { name: "Отправить" }).click();
+    await expect(page.getByText(`Тестовое письмо отправлено на bob@${mail.domain}`)).toBeVisible();
+    await expect(page.locator(".report li.ok").first()).toBeVisible();
   });
 
   test("the time zone is chosen with a plain form and every time follows it", async ({ page }) => {

@@ -6,11 +6,12 @@ use crate::model::crm_email::{CrmEmailView, MailTabInput, MailTabOutcome, MailTa
 use crate::model::error::AppError;
 use leptos::prelude::*;
 
+/// The tab; `run` names a plain HTML form's run whose outcome the page shows.
 #[server(endpoint = "crm_email/mail_tab")]
-pub async fn load_mail_tab() -> Result<MailTabView, AppError> {
+pub async fn load_mail_tab(#[server(default)] run: String) -> Result<MailTabView, AppError> {
     use crate::server::{crm_email, web};
     let admin = web::require_admin().await?;
-    crm_email::load(&web::state()?, &admin).await
+    crm_email::load(&web::state()?, &admin, &run).await
 }
 
 /// «Отправить» or «Сохранить»: one form, its `intent` says which.
@@ -20,16 +21,25 @@ pub async fn submit_mail_tab(
     #[server(default)] run_id: String,
 ) -> Result<MailTabOutcome, AppError> {
     use crate::model::crm_email::MailTabIntent;
-    use crate::server::{crm_email, progress::Progress, setup, web};
+    use crate::server::progress::{self, Progress};
+    use crate::server::{crm_email, setup, web};
     let admin = web::require_admin().await?;
     let state = web::state()?;
     setup::ensure_mail_tab_open(&state.db, &admin).await?;
     let draft = input.parse()?;
+    // A plain HTML form sends no run id: its outcome is kept under one made here.
+    let plain = web::plain_form();
+    let run_id = if plain { progress::new_run_id() } else { run_id };
     let progress = Progress::start(&state.db, &admin, &run_id);
-    match draft.intent {
-        MailTabIntent::Send => crm_email::send_test_letter(&state, &admin, draft, progress).await,
-        MailTabIntent::Save => crm_email::save(&state, &admin, draft, progress).await,
+    let outcome = match draft.intent {
+        MailTabIntent::Send => crm_email::send_test_letter(&state, &admin, draft, progress).await?,
+        MailTabIntent::Save => crm_email::save(&state, &admin, draft, progress).await?,
+    };
+    if plain {
+        progress::keep_outcome(&state.db, &admin, &run_id, &outcome).await?;
+        web::back_with_run(&run_id);
     }
+    Ok(outcome)
 }
 
 /// The group as «Настройки программы» shows it.

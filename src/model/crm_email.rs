@@ -37,6 +37,8 @@ pub struct CrmEmailView {
 pub struct MailTabView {
     pub services: Vec<MailService>,
     pub settings: Option<CrmEmailView>,
+    /// What the last «Отправить» or «Сохранить» did, after a plain HTML form (no JavaScript).
+    pub kept: Option<MailTabOutcome>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -87,6 +87,64 @@ async fn write(
     }
 }
 
+/// A run id for a plain HTML form, which sends none.
+pub fn new_run_id() -> String {
+    use rand::Rng;
+    let bytes: [u8; 12] = rand::thread_rng().gen();
+    format!("form-{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
+}
+
+/// The number the outcome of a run is kept under, before its first event.
+const OUTCOME_SEQ: i64 = -1;
+
+/// Keeps the outcome of a plain HTML form's run for the page the browser is sent back to (purged
+/// with the run's events).
+pub async fn keep_outcome<T: serde::Serialize>(
+    db: &Db,
+    user: &CurrentUser,
+    run_id: &str,
+    outcome: &T,
+) -> Result<(), AppError> {
+    let json = serde_json::to_string(outcome).map_err(|e| crate::server::fail::internal("keeping an outcome", e))?;
+    let mut tx = db.write(user.tenant).await?;
+    sqlx::query(
+        "INSERT INTO check_events (tenant_id, user_id, run_id, seq, at, event) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(user.tenant.0)
+    .bind(user.id.0)
+    .bind(run_id)
+    .bind(OUTCOME_SEQ)
+    .bind(now_millis())
+    .bind(json)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The outcome `user`'s run `run_id` kept, if any (another user's run finds nothing).
+pub async fn kept_outcome<T: serde::de::DeserializeOwned>(
+    db: &Db,
+    user: &CurrentUser,
+    run_id: &str,
+) -> Result<Option<T>, AppError> {
+    if !valid(run_id) {
+        return Ok(None);
+    }
+    let mut tx = db.read(user.tenant).await?;
+    let json: Option<String> = sqlx::query_scalar(
+        "SELECT event FROM check_events WHERE tenant_id = $1 AND user_id = $2 AND run_id = $3 AND seq = $4",
+    )
+    .bind(user.tenant.0)
+    .bind(user.id.0)
+    .bind(run_id)
+    .bind(OUTCOME_SEQ)
+    .fetch_optional(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(json.and_then(|j| serde_json::from_str(&j).ok()))
+}
+
 /// The events of `user`'s run after number `after` (exclusive), with their numbers.
 pub async fn events(
     db: &Db,

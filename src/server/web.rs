@@ -224,15 +224,42 @@ pub fn request_lang() -> Lang {
     use_context::<Parts>().and_then(|p| cookie(&p, LANG_COOKIE)).map(|c| Lang::from_code(&c)).unwrap_or_default()
 }
 
-/// After a plain HTML form (no WASM yet) succeeded, sends the browser to `path`. The hydrated app
-/// navigates by itself and must get the server function's answer instead of a redirect.
-pub fn redirect_plain_form(path: &str) {
-    let plain_form = use_context::<Parts>()
+/// Whether the request is a plain HTML form post (no WASM yet): it accepts HTML, not the server
+/// function's answer.
+pub fn plain_form() -> bool {
+    use_context::<Parts>()
         .and_then(|p| p.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).map(|a| a.contains("text/html")))
-        .unwrap_or(false);
-    if plain_form {
+        .unwrap_or(false)
+}
+
+/// After a plain HTML form succeeded, sends the browser to `path`. The hydrated app navigates by
+/// itself and must get the server function's answer instead of a redirect.
+pub fn redirect_plain_form(path: &str) {
+    if plain_form() {
         leptos_axum::redirect(path);
     }
+}
+
+/// After a plain HTML form, sends the browser back to the page it came from with `run=<id>`, where
+/// the page shows the outcome kept under that run. Only the Referer's path and query are used, so
+/// the redirect never leaves this site.
+pub fn back_with_run(run_id: &str) {
+    let referer = use_context::<Parts>()
+        .and_then(|p| p.headers.get(header::REFERER).and_then(|v| v.to_str().ok()).map(str::to_string))
+        .unwrap_or_default();
+    leptos_axum::redirect(&with_run(&referer, run_id));
+}
+
+/// `referer`'s path and query, its `run` parameter replaced by `run_id`.
+fn with_run(referer: &str, run_id: &str) -> String {
+    let after_scheme = referer.split_once("://").map_or(referer, |(_, rest)| rest);
+    let path = after_scheme.find('/').map_or("/", |at| &after_scheme[at..]);
+    let path = if path.starts_with("//") { "/" } else { path };
+    let (path, query) = path.split_once('?').unwrap_or((path, ""));
+    let mut params: Vec<&str> = query.split('&').filter(|p| !p.is_empty() && !p.starts_with("run=")).collect();
+    let run = format!("run={run_id}");
+    params.push(&run);
+    format!("{path}?{}", params.join("&"))
 }
 
 /// Makes the app state and the CSP nonce available to pages and server functions.
@@ -283,5 +310,14 @@ mod tests {
         assert_eq!(cookie(&parts, "pochta_session").as_deref(), Some("tok"));
         assert_eq!(cookie(&parts, "lang").as_deref(), Some("en"));
         assert_eq!(cookie(&parts, "missing"), None);
+    }
+
+    #[test]
+    fn the_way_back_stays_on_this_site_and_names_the_run() {
+        assert_eq!(with_run("http://127.0.0.1:3000/setup/mail", "r1"), "/setup/mail?run=r1");
+        assert_eq!(with_run("https://x.ru/setup/mail?run=old&tab=1", "r2"), "/setup/mail?tab=1&run=r2");
+        assert_eq!(with_run("", "r3"), "/?run=r3");
+        assert_eq!(with_run("https://evil.example", "r4"), "/?run=r4");
+        assert_eq!(with_run("https://x.ru//evil.example/", "r5"), "/?run=r5");
     }
 }

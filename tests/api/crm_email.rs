@@ -8,7 +8,7 @@ use crate::support::mail_servers::{
 };
 use crate::support::{Browser, TestApp};
 use pochta::model::check::{CheckReport, Fix, Reason, Step};
-use pochta::model::crm_email::{CrmEmailView, MailTabInput, MailTabOutcome};
+use pochta::model::crm_email::{CrmEmailView, MailTabInput, MailTabOutcome, MailTabView};
 use pochta::model::error::AppError;
 use pochta::model::{Invalid, Security};
 use pochta::server::db::Backend;
@@ -541,4 +541,55 @@ async fn a_look_alike_address_is_refused_at_its_field() {
     assert_eq!(refused.field_problem("recipient"), Some(Invalid::MixedScripts));
     assert_eq!(refused.field_problem("smtp_host"), Some(Invalid::MixedScripts));
     nothing_saved(&app).await;
+}
+
+#[tokio::test]
+async fn without_javascript_the_tab_shows_what_the_test_letter_and_the_save_did() {
+    let (app, mail) = spawn_app_with_mail(&[]).await;
+    let admin = tenant_with_open_tab(&app, "Ромашка").await;
+    let form = mail_tab_form(&mail, mail.smtps, true);
+    let plain = |intent: &'static str| {
+        vec![
+            ("intent", intent.to_string()),
+            ("provider", form.provider.clone()),
+            ("smtp_host", form.smtp_host.clone()),
+            ("smtp_port", form.smtp_port.clone()),
+            ("use_ssl", form.use_ssl.clone()),
+            ("login", form.login.clone()),
+            ("password", form.password.clone()),
+            ("sender_name", form.sender_name.clone()),
+            ("sender_email", form.sender_email.clone()),
+            ("recipient", form.recipient.clone()),
+            ("version", "0".to_string()),
+        ]
+    };
+    let post = |intent| {
+        let args = plain(intent);
+        let admin = &admin;
+        async move {
+            let pairs: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let response = admin.submit_plain_form("crm_email/submit", "/setup/mail", &pairs).await;
+            assert!(response.status().is_redirection(), "{}", response.status());
+            response.headers()["location"].to_str().unwrap().to_string()
+        }
+    };
+
+    // «Отправить»: back to the tab, which shows the letter's report.
+    let location = post("send").await;
+    let run = location.strip_prefix("/setup/mail?run=").unwrap_or_else(|| panic!("back to the tab: {location}"));
+    let view: MailTabView = admin.call("crm_email/mail_tab", &[("run", run)]).await.unwrap();
+    assert!(matches!(view.kept, Some(MailTabOutcome::TestLetterSent { .. })), "{:?}", view.kept);
+    let page = admin.get_page(&location).await.text().await.unwrap();
+    assert!(page.contains("Тестовое письмо отправлено на bob@pochta.test"), "the page says it");
+    assert!(page.contains("class=\"report\""), "with its steps");
+
+    // Nobody else sees a run's outcome, not even another administrator of the tenant.
+    let vera = invited_user(&app, &admin, "vera@romashka.test", "admin", "пароль веры 2026").await;
+    let theirs: MailTabView = vera.call("crm_email/mail_tab", &[("run", run)]).await.unwrap();
+    assert_eq!(theirs.kept, None);
+
+    // «Сохранить»: «Сохранено» on the page it returns to.
+    let location = post("save").await;
+    let page = admin.get_page(&location).await.text().await.unwrap();
+    assert!(page.contains("id=\"mail-saved\""), "the save is confirmed: {location}");
 }

@@ -14,6 +14,7 @@ use crate::model::error::AppError;
 use crate::model::{MailService, Security, APP_PASSWORD_GUIDE, OTHER_SERVICE};
 use leptos::prelude::*;
 use leptos_router::components::A;
+use leptos_router::hooks::use_query_map;
 
 #[component]
 pub fn MailTab() -> impl IntoView {
@@ -25,7 +26,10 @@ pub fn MailTab() -> impl IntoView {
             saved.update(|n| *n += 1);
         }
     });
-    let data = Resource::new(move || saved.get(), |_| load_mail_tab());
+    // After a plain HTML form the server sends the browser back with `run=…`: its outcome.
+    let query = use_query_map();
+    let run = move || query.read().get("run").unwrap_or_default();
+    let data = Resource::new(move || (saved.get(), run()), |(_, run)| load_mail_tab(run));
     let lang = use_lang();
     view! {
         <Transition fallback=|| view! { <p class="loading">{tr("common.loading")}</p> }>
@@ -166,7 +170,7 @@ fn MailForm(data: MailTabView, submit: ServerAction<SubmitMailTab>) -> impl Into
                 <Submit label=tr("common.save") name="intent" value=MailTabIntent::Save.code() pending busy=running(MailTabIntent::Save)/>
             </div>
             <LiveReport run_id pending/>
-            <Outcome submit apply_fix/>
+            <Outcome submit kept=data.kept.clone() apply_fix/>
         </ActionForm>
     }
 }
@@ -192,9 +196,14 @@ fn PasswordHint(#[prop(into)] service: Signal<Option<MailService>>) -> impl Into
 
 /// What the last «Отправить» or «Сохранить» did.
 #[component]
-fn Outcome(submit: ServerAction<SubmitMailTab>, apply_fix: Callback<(Side, Fix)>) -> impl IntoView {
+fn Outcome(
+    submit: ServerAction<SubmitMailTab>,
+    /// The outcome of a plain HTML form, until the form is used again.
+    kept: Option<MailTabOutcome>,
+    apply_fix: Callback<(Side, Fix)>,
+) -> impl IntoView {
     let lang = use_lang();
-    move || match submit.value().get() {
+    move || match submit.value().get().or_else(|| kept.clone().map(Ok)) {
         Some(Ok(MailTabOutcome::TestLetterSent { report, recipient })) => {
             let success = tf(lang, "mail_tab.sent", &[("recipient", &recipient)]);
             view! { <CheckReportView report success/> }.into_any()

@@ -11,6 +11,7 @@ pub use test_letter::send_test_letter;
 use super::accounts::connection_in_use;
 use super::accounts::stored_password::{Destination, Destinations, Routes};
 use super::db::{self, accounts, Tx};
+use super::progress;
 use super::session::Admin;
 use super::setup::require_mail_tab_open;
 use super::state::AppState;
@@ -21,12 +22,14 @@ use crate::model::{
     unicode_address, AccountId, Host, Invalid, Port, Protocol, ServerAddress, ServerLogin, TenantId, OTHER_SERVICE,
 };
 
-pub async fn load(state: &AppState, admin: &Admin) -> Result<MailTabView, AppError> {
+/// The tab, with the outcome of the plain HTML form run `run` (if it is this user's).
+pub async fn load(state: &AppState, admin: &Admin, run: &str) -> Result<MailTabView, AppError> {
     let mut tx = state.db.read(admin.tenant).await?;
     require_mail_tab_open(&mut tx, admin.tenant).await?;
     let settings = view(&mut tx, state, admin.tenant).await?;
     tx.commit().await?;
-    Ok(MailTabView { services: state.presets.all().to_vec(), settings })
+    let kept = if run.is_empty() { None } else { progress::kept_outcome(&state.db, admin, run).await? };
+    Ok(MailTabView { services: state.presets.all().to_vec(), settings, kept })
 }
 
 /// The group as «Настройки программы» shows it.
