@@ -216,6 +216,9 @@ postfix_config() {
     senders+="$u@$IDN_DOMAIN=$u@$IDN_DOMAIN, "
     mailboxes+="$u@$IDN_DOMAIN=ok, "
   done
+  # A recipient whose name is not in Latin letters: Postfix accepts it only with SMTPUTF8 (Dovecot
+  # 2.3's LMTP cannot take it further, so the letter bounces after it was accepted).
+  mailboxes+="иван@$DOMAIN=ok, "
   senders+="info@$DOMAIN=alice@$DOMAIN"
   cat >"$dir/main.cf" <<EOF
 compatibility_level = 3.6
@@ -244,6 +247,8 @@ smtpd_sender_restrictions = reject_sender_login_mismatch
 smtpd_recipient_restrictions = permit_sasl_authenticated, reject
 smtpd_relay_restrictions = permit_sasl_authenticated, reject
 message_size_limit = 1048576
+# UTF-8 addresses only in a mail transaction that asked for SMTPUTF8.
+strict_smtputf8 = yes
 EOF
   # The system's master.cf, with the public port 25 replaced by the three test listeners.
   sed -e '/^smtp[[:space:]]\+inet/d' -e '/^#/d' -e '/^[[:space:]]*$/d' /usr/share/postfix/master.cf.dist >"$dir/master.cf"

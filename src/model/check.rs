@@ -96,6 +96,8 @@ pub enum Reason {
     ReplyTooLong,
     /// The tenant already has as many outbound connections open as it may.
     TooManyConnections,
+    /// An address has letters outside ASCII before the @ and the server does not offer SMTPUTF8.
+    SmtpUtf8NotOffered,
 }
 
 /// One table gives each reason its stored name and its catalog keys (`reason.*`, `advice.*`).
@@ -150,6 +152,7 @@ reasons! {
     PresetNotConfigured => "preset_not_configured",
     ReplyTooLong => "reply_too_long",
     TooManyConnections => "too_many_connections",
+    SmtpUtf8NotOffered => "smtputf8_not_offered",
 }
 
 impl Reason {

@@ -70,8 +70,10 @@ impl fmt::Display for EmailAddress {
     }
 }
 
+/// RFC 5322 atext, and (RFC 6531) letters and digits of any alphabet: `иван@почта.рф`. Such an
+/// address is sent only to servers offering SMTPUTF8.
 fn is_atext(c: char) -> bool {
-    c.is_ascii_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c)
+    c.is_alphanumeric() || "!#$%&'*+-/=?^_`{|}~".contains(c)
 }
 
 fn is_dot_atom(s: &str) -> bool {
@@ -114,6 +116,15 @@ mod tests {
         assert_eq!(EmailAddress::parse("info@пример.испытание").unwrap().unicode(), "info@пример.испытание");
         assert_eq!(EmailAddress::parse("info@pаypal.com"), Err(Invalid::MixedScripts), "a Cyrillic «а»");
         assert_eq!(unicode_address("anna@xn--80a1acny.xn--p1ai"), "anna@почта.рф");
+    }
+
+    #[test]
+    fn letters_of_any_alphabet_before_the_at_are_accepted() {
+        let a = EmailAddress::parse("иван.петров@почта.рф").unwrap();
+        assert_eq!(a.as_str(), "иван.петров@xn--80a1acny.xn--p1ai");
+        assert_eq!(a.unicode(), "иван.петров@почта.рф");
+        assert_eq!(EmailAddress::parse("иван петров@почта.рф"), Err(Invalid::EmailFormat));
+        assert_eq!(EmailAddress::parse("иван\u{200b}@почта.рф"), Err(Invalid::EmailFormat), "no invisible characters");
     }
 
     #[test]

@@ -593,3 +593,25 @@ async fn without_javascript_the_tab_shows_what_the_test_letter_and_the_save_did(
     let page = admin.get_page(&location).await.text().await.unwrap();
     assert!(page.contains("id=\"mail-saved\""), "the save is confirmed: {location}");
 }
+
+#[tokio::test]
+async fn an_address_in_cyrillic_before_the_at_goes_only_to_a_server_offering_smtputf8() {
+    let servers = MailServers::from_env();
+    let without_smtputf8 = scripted_smtps(&servers, "235 2.7.0 ok", "250 ok").await;
+    let (app, mail) = spawn_app_with_mail(&[without_smtputf8]).await;
+    let admin = tenant_with_open_tab(&app, "Ромашка").await;
+
+    // The test Postfix offers SMTPUTF8 and accepts such a recipient only when MAIL FROM asked for
+    // it. (Dovecot 2.3's LMTP cannot deliver it, so the letter is not read back.)
+    let mut form = mail_tab_form(&mail, mail.smtps, true);
+    form.recipient = mail.address("иван");
+    let outcome = submit(&admin, &form).await.expect("sent with SMTPUTF8");
+    assert!(matches!(outcome, MailTabOutcome::TestLetterSent { ref recipient, .. } if recipient == "иван@pochta.test"));
+
+    // A server without it is never sent the address, and the user is told why.
+    let mut form = mail_tab_form(&mail, without_smtputf8, true);
+    form.recipient = mail.address("иван");
+    let report = fails_with(form, Reason::SmtpUtf8NotOffered, &app, &admin).await;
+    let last = report.steps.last().unwrap();
+    assert_eq!((last.step, last.ok), (Step::Sender, false), "stopped before MAIL FROM: {report:?}");
+}

@@ -11,7 +11,7 @@ use crate::model::{EmailAddress, Security, ServerAddress};
 use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{AsyncSmtpConnection, AsyncTokioStream};
 use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
-use lettre::transport::smtp::extension::{ClientId, Extension};
+use lettre::transport::smtp::extension::{ClientId, Extension, MailParameter};
 use secrecy::{ExposeSecret, SecretString};
 use std::io;
 use std::net::SocketAddr;
@@ -139,9 +139,21 @@ async fn dialogue(
     if let Errand::Send(letter) = errand {
         let from = lettre_address(&letter.envelope_from)?;
         let to = lettre_address(&letter.envelope_to)?;
-        rec.run(SIDE, Step::Sender, conn.command(Mail::new(Some(from), vec![])), smtp_failure(Step::Sender), |_| {
-            Some(letter.envelope_from.to_string())
-        })
+        // An address with letters outside ASCII (`иван@…`) goes only to a server offering SMTPUTF8.
+        let mut parameters = Vec::new();
+        if !letter.envelope_from.as_str().is_ascii() || !letter.envelope_to.as_str().is_ascii() {
+            if !conn.server_info().supports_feature(Extension::SmtpUtfEight) {
+                return Err(rec.fail_now(SIDE, Step::Sender, StepFailure::new(Reason::SmtpUtf8NotOffered)));
+            }
+            parameters.push(MailParameter::SmtpUtfEight);
+        }
+        rec.run(
+            SIDE,
+            Step::Sender,
+            conn.command(Mail::new(Some(from), parameters)),
+            smtp_failure(Step::Sender),
+            |_| Some(letter.envelope_from.unicode()),
+        )
         .await?;
         rec.run(SIDE, Step::Recipient, conn.command(Rcpt::new(to, vec![])), smtp_failure(Step::Recipient), |_| {
             Some(letter.envelope_to.to_string())
