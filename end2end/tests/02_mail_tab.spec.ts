@@ -3,7 +3,7 @@
 // same save without JavaScript.
 import { test, expect, Page } from "@playwright/test";
 import { createServer, Socket } from "node:net";
-import { createTenant, failOnPageErrors, hydrated, mail, mailboxHas, signIn } from "./helpers";
+import { createTenant, failOnPageErrors, hydrated, mail, mailboxCount, mailboxHas, signIn } from "./helpers";
 
 test.describe.configure({ mode: "serial" });
 
@@ -218,6 +218,24 @@ test.describe("without JavaScript", () => {
     await page.getByRole("button", { name: "Отправить" }).click();
     await expect(page.getByText(`Тестовое письмо отправлено на bob@${mail.domain}`)).toBeVisible();
     await expect(page.locator(".report li.ok").first()).toBeVisible();
+  });
+
+  test("on a 360 px phone a test letter to bob@почта.рф goes through smtp.почта.рф as a plain form", async ({ page }) => {
+    await page.setViewportSize({ width: 360, height: 740 });
+    await signIn(page, ADMIN.email, ADMIN.password);
+    await page.goto("/setup/mail");
+    await page.getByLabel("SMTP-сервер").fill("smtp.почта.рф");
+    await page.getByLabel("Порт").fill(mail.smtps);
+    await page.getByLabel("Адрес", { exact: true }).fill("alice@почта.рф");
+    await page.getByLabel("Пароль").fill(mail.password);
+    await page.getByLabel("Email отправителя").fill("alice@почта.рф");
+    await page.getByLabel("Email получателя").fill("bob@почта.рф");
+    const before = mailboxCount("bob", token, mail.idnDomain);
+    await page.getByRole("button", { name: "Отправить" }).click();
+    await expect(page.getByText("Тестовое письмо отправлено на bob@почта.рф")).toBeVisible();
+    await expect.poll(() => mailboxCount("bob", token, mail.idnDomain), { timeout: 15_000 }).toBe(before + 1);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
   });
 
   test("the time zone is chosen with a plain form and every time follows it", async ({ page }) => {

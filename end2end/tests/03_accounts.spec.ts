@@ -156,6 +156,22 @@ test("«Удалить» asks first; the row goes once confirmed", async ({ page
 test.describe("without JavaScript", () => {
   test.use({ javaScriptEnabled: false });
 
+  test("on a 360 px phone an address at почта.рф is set up automatically as a plain form", async ({ page }) => {
+    await page.setViewportSize({ width: 360, height: 740 });
+    await signIn(page, ADMIN.email, ADMIN.password);
+    await page.goto("/directories/email-accounts/new");
+    await page.getByLabel("Адрес электронной почты").fill("bob@почта.рф");
+    await page.getByLabel("Пароль", { exact: true }).fill(mail.password);
+    await page.getByLabel("Для получения писем").check();
+    await page.getByLabel("Имя отправителя").fill("Боб на почта.рф");
+    await page.getByRole("button", { name: "Создать" }).click();
+    await expect(page.locator("#account-saved")).toBeVisible({ timeout: 30_000 });
+    const row = page.locator("#accounts-table tr", { hasText: "bob@почта.рф" });
+    await expect(row).toContainText("пройдена");
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow).toBeLessThanOrEqual(0);
+  });
+
   test("«Удалить» asks first too, and deletes once confirmed", async ({ page }) => {
     await signIn(page, ADMIN.email, ADMIN.password);
     await page.goto("/directories/email-accounts");

@@ -53,13 +53,19 @@ export const mail = {
   silent: process.env.POCHTA_E2E_SILENT_PORT ?? "",
 };
 
-/** Whether a letter containing `needle` is in the user's INBOX, asked over IMAP with curl. */
-export function mailboxHas(user: string, needle: string, domain = mail.domain): boolean {
+/** How many letters in the user's INBOX contain `needle`, asked over IMAP with curl. */
+export function mailboxCount(user: string, needle: string, domain = mail.domain): number {
   const answer = execFileSync("curl", [
     "-sS", "--cacert", mail.ca,
     `imaps://localhost:${mail.imaps}/INBOX`,
     "--user", `${user}@${domain}:${mail.password}`,
     "-X", `SEARCH BODY "${needle}"`,
   ]).toString();
-  return /\* SEARCH \d/.test(answer);
+  const found = /\* SEARCH([\d ]*)/.exec(answer);
+  return found ? found[1].trim().split(/\s+/).filter(Boolean).length : 0;
+}
+
+/** Whether a letter containing `needle` is in the user's INBOX. */
+export function mailboxHas(user: string, needle: string, domain = mail.domain): boolean {
+  return mailboxCount(user, needle, domain) > 0;
 }

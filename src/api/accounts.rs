@@ -38,7 +38,12 @@ pub async fn submit_account(
     let user = web::require_user().await?;
     let draft = input.parse()?;
     let state = web::state()?;
-    accounts::submit(&state, &user, draft, Progress::start(&state.db, &user, &run_id)).await
+    let outcome = accounts::submit(&state, &user, draft, Progress::start(&state.db, &user, &run_id)).await?;
+    // Without JavaScript, a saved account leads to the list saying so, as the app navigates.
+    if matches!(outcome, AccountOutcome::Saved { .. }) {
+        web::redirect_plain_form("/directories/email-accounts?saved=1");
+    }
+    Ok(outcome)
 }
 
 /// «Проверить настройки»: checks a saved account without changing it; the passwords are asked
