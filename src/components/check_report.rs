@@ -37,6 +37,15 @@ pub fn CheckReportView(
                             <p><button type="button" class="button small" id="apply-fix" on:click=move |_| on_fix.run((side, fix))>{label}</button></p>
                         }
                     })}
+                    {f.certificate.map(|c| view! {
+                        <p class="muted">{t(lang, "report.certificate")}</p>
+                        <dl class="settings certificate">
+                            <dt>{t(lang, "report.certificate_subject")}</dt><dd>{c.subject}</dd>
+                            <dt>{t(lang, "report.certificate_issuer")}</dt><dd>{c.issuer}</dd>
+                            <dt>{t(lang, "report.certificate_valid")}</dt><dd>{format!("{} — {}", c.valid_from, c.valid_until)}</dd>
+                            <dt>"SHA-256"</dt><dd class="fingerprint">{c.sha256}</dd>
+                        </dl>
+                    })}
                     {f.server_reply.map(|reply| view! {
                         <p class="muted">{t(lang, "report.server_said")}</p>
                         <pre class="server-reply">{reply}</pre>

@@ -190,6 +190,20 @@ pub struct Failure {
     /// The setting the server showed would work, offered as a one-click correction.
     #[serde(default)]
     pub fix: Option<Fix>,
+    /// The certificate a refused TLS handshake was shown, so a person can compare it.
+    #[serde(default)]
+    pub certificate: Option<Box<CertificateView>>,
+}
+
+/// A server certificate as people compare it with what their administrator says.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CertificateView {
+    pub subject: String,
+    pub issuer: String,
+    pub valid_from: String,
+    pub valid_until: String,
+    /// SHA-256 of the certificate, as `AB:CD:…`.
+    pub sha256: String,
 }
 
 /// A port and security to switch to.

@@ -403,8 +403,20 @@ async fn network_and_tls_failures_are_explained() {
     fails_with(mail_tab_form(&mail, wrong_name, true), Reason::CertificateWrongHost, &app, &admin).await;
     let report =
         fails_with(mail_tab_form(&mail, mail.smtps_untrusted, true), Reason::CertificateUntrusted, &app, &admin).await;
-    let why = report.failure.unwrap().server_reply.unwrap();
+    let failure = report.failure.unwrap();
+    let why = failure.server_reply.unwrap();
     assert!(why.to_lowercase().contains("unknown"), "why the certificate failed: {why}");
+    // The report shows the certificate, its fingerprint the one of the file the server uses.
+    let shown = failure.certificate.expect("the certificate is shown");
+    let pem = std::path::Path::new(&mail.ca_file).with_file_name("untrusted.pem");
+    let der = rustls_pemfile::certs(&mut std::fs::read(pem).unwrap().as_slice()).next().unwrap().unwrap();
+    let expected = {
+        use sha2::{Digest, Sha256};
+        Sha256::digest(&der).iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":")
+    };
+    assert_eq!(shown.sha256, expected);
+    assert!(shown.issuer.contains("Unknown Company CA"), "{shown:?}");
+    assert!(shown.subject.contains("localhost"), "{shown:?}");
     fails_with(mail_tab_form(&mail, silent, true), Reason::Timeout, &app, &admin).await;
 
     // A host the operator did not allow, on a private address, reads like any unreachable host.

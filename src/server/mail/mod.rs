@@ -116,11 +116,11 @@ pub fn tls_failure(error: &(dyn std::error::Error + 'static)) -> StepFailure {
     if wire::is_overlong(error) {
         return StepFailure::new(Reason::ReplyTooLong);
     }
-    let text = match error.downcast_ref::<tls::TlsError>() {
-        Some(tls_error) => tls_error.to_string(),
-        None => tls::describe_failure(error),
+    let (text, certificate) = match error.downcast_ref::<tls::TlsError>() {
+        Some(tls_error) => (tls_error.to_string(), tls_error.details.clone()),
+        None => (tls::describe_failure(error), None),
     };
-    StepFailure::with_reply(tls::classify(error), text)
+    StepFailure { certificate, ..StepFailure::with_reply(tls::classify(error), text) }
 }
 
 /// For a security setting that contradicts what the server speaks on its port, the fix: the

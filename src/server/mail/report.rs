@@ -1,7 +1,7 @@
 //! Recording a check as it runs: each step timed and bounded by a timeout, and the first failure
 //! turned into a report entry with its reason and the server's own words.
 
-use crate::model::check::{CheckReport, Failure, Reason, Side, Step, StepResult};
+use crate::model::check::{CertificateView, CheckReport, Failure, Reason, Side, Step, StepResult};
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -22,15 +22,17 @@ pub struct StepFailure {
     pub server_reply: Option<String>,
     /// A correction the server itself showed would work (see `mail::with_fix`).
     pub fix: Option<crate::model::check::Fix>,
+    /// The certificate a refused TLS handshake was shown.
+    pub certificate: Option<Box<CertificateView>>,
 }
 
 impl StepFailure {
     pub fn new(reason: Reason) -> Self {
-        Self { reason, server_reply: None, fix: None }
+        Self { reason, server_reply: None, fix: None, certificate: None }
     }
 
     pub fn with_reply(reason: Reason, reply: impl Into<String>) -> Self {
-        Self { reason, server_reply: Some(reply.into()), fix: None }
+        Self { reason, server_reply: Some(reply.into()), fix: None, certificate: None }
     }
 }
 
@@ -94,8 +96,13 @@ impl Recorder {
     /// Ends the check: with `Err`, the failure is recorded for the side it happened on.
     pub fn finish(mut self, side: Side, outcome: Result<(), StepFailure>) -> CheckReport {
         if let Err(f) = outcome {
-            self.report.failure =
-                Some(Failure { side, reason: f.reason, server_reply: f.server_reply.map(clean_reply), fix: f.fix });
+            self.report.failure = Some(Failure {
+                side,
+                reason: f.reason,
+                server_reply: f.server_reply.map(clean_reply),
+                fix: f.fix,
+                certificate: f.certificate,
+            });
         }
         self.report
     }

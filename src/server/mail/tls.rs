@@ -2,7 +2,7 @@
 //! certificates always verified against the host name the user typed (never the IP connected
 //! to), and TLS failures sorted into reasons a person can act on.
 
-use crate::model::check::Reason;
+use crate::model::check::{CertificateView, Reason};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::CryptoProvider;
@@ -28,6 +28,8 @@ pub struct TlsTrust {
 pub struct TlsError {
     pub error: std::io::Error,
     pub certificate: Option<String>,
+    /// The same certificate, for a person to compare.
+    pub details: Option<Box<CertificateView>>,
 }
 
 impl fmt::Display for TlsError {
@@ -91,6 +93,24 @@ impl ServerCertVerifier for Remembering {
     }
 }
 
+/// Subject, issuer, validity and SHA-256 fingerprint of a DER certificate.
+pub fn certificate_view(der: &[u8]) -> Option<CertificateView> {
+    use sha2::{Digest, Sha256};
+    let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
+    let day = |t: x509_parser::time::ASN1Time| {
+        let d = t.to_datetime();
+        format!("{:02}.{:02}.{:04}", d.day(), u8::from(d.month()), d.year())
+    };
+    let sha256 = Sha256::digest(der).iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":");
+    Some(CertificateView {
+        subject: cert.subject().to_string(),
+        issuer: cert.issuer().to_string(),
+        valid_from: day(cert.validity().not_before),
+        valid_until: day(cert.validity().not_after),
+        sha256,
+    })
+}
+
 /// `CN=mail.example.com, issued by CN=R11, valid until 2027-01-31` from a DER certificate.
 pub fn certificate_summary(der: &[u8]) -> Option<String> {
     let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
@@ -124,7 +144,7 @@ impl TlsTrust {
     where
         S: AsyncRead + AsyncWrite + Unpin,
     {
-        let fail = |error: std::io::Error| TlsError { error, certificate: None };
+        let fail = |error: std::io::Error| TlsError { error, certificate: None, details: None };
         let name = ServerName::try_from(host.to_string())
             .map_err(|e| fail(std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string())))?;
         let inner = WebPkiServerVerifier::builder_with_provider(self.roots.clone(), self.provider.clone())
@@ -138,9 +158,10 @@ impl TlsTrust {
             .with_custom_certificate_verifier(verifier.clone())
             .with_no_client_auth();
         TlsConnector::from(Arc::new(config)).connect(name, tcp).await.map_err(|error| {
-            let certificate =
-                verifier.seen.lock().ok().and_then(|seen| seen.as_ref().and_then(|der| certificate_summary(der)));
-            TlsError { error, certificate }
+            let seen = verifier.seen.lock().ok().and_then(|seen| seen.clone());
+            let certificate = seen.as_ref().and_then(|der| certificate_summary(der));
+            let details = seen.as_ref().and_then(|der| certificate_view(der)).map(Box::new);
+            TlsError { error, certificate, details }
         })
     }
 
