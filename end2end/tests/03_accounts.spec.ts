@@ -2,7 +2,7 @@
 // loopback servers, falling back to manual setup, and «Проверить настройки» with a password that
 // is not stored.
 import { test, expect } from "@playwright/test";
-import { createTenant, failOnPageErrors, hydrated, mail, signIn } from "./helpers";
+import { createTenant, failOnPageErrors, hydrated, mail, overflowWidth, signIn } from "./helpers";
 
 test.describe.configure({ mode: "serial" });
 
@@ -13,13 +13,18 @@ test.beforeAll(() => {
   createTenant(`Ромашка ${token}`, ADMIN.email, ADMIN.password);
 });
 
+/** Fills the open new-account form: `address`, `password`, sending and receiving. */
+async function fillNewAccount(page: import("@playwright/test").Page, address: string, password: string, senderName: string) {
+  await page.getByLabel("Адрес электронной почты").fill(address);
+  await page.getByLabel("Пароль", { exact: true }).fill(password);
+  await page.getByLabel("Для получения писем").check();
+  await page.getByLabel("Имя отправителя").fill(senderName);
+}
+
 async function newAccount(page: import("@playwright/test").Page, user: string, password: string) {
   await page.goto("/directories/email-accounts/new");
   await hydrated(page);
-  await page.getByLabel("Адрес электронной почты").fill(`${user}@${mail.domain}`);
-  await page.getByLabel("Пароль", { exact: true }).fill(password);
-  await page.getByLabel("Для получения писем").check();
-  await page.getByLabel("Имя отправителя").fill(`Ящик ${user}`);
+  await fillNewAccount(page, `${user}@${mail.domain}`, password, `Ящик ${user}`);
 }
 
 test("an account is created automatically and listed with its check", async ({ page }) => {
@@ -109,10 +114,7 @@ test("an address at почта.рф is set up automatically from its SRV records
   await signIn(page, ADMIN.email, ADMIN.password);
   await page.goto("/directories/email-accounts/new");
   await hydrated(page);
-  await page.getByLabel("Адрес электронной почты").fill("alice@почта.рф");
-  await page.getByLabel("Пароль", { exact: true }).fill(mail.password);
-  await page.getByLabel("Для получения писем").check();
-  await page.getByLabel("Имя отправителя").fill("Ящик на почта.рф");
+  await fillNewAccount(page, "alice@почта.рф", mail.password, "Ящик на почта.рф");
   await page.getByRole("button", { name: "Создать" }).click();
   await expect(page.locator("#account-saved")).toBeVisible({ timeout: 30_000 });
   const row = page.locator("#accounts-table tr", { hasText: "alice@почта.рф" });
@@ -129,7 +131,7 @@ test.describe("on a 360 px phone", () => {
     for (const path of ["/directories/email-accounts", "/directories/email-accounts/new", "/program-settings", "/setup/firms", "/setup/outlets", "/users"]) {
       await page.goto(path);
       await expect(page.locator("h1")).toBeVisible();
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      const overflow = await overflowWidth(page);
       expect(overflow, `${path} is wider than the screen by ${overflow}px`).toBeLessThanOrEqual(0);
     }
     await page.goto("/directories/email-accounts");
@@ -160,16 +162,12 @@ test.describe("without JavaScript", () => {
     await page.setViewportSize({ width: 360, height: 740 });
     await signIn(page, ADMIN.email, ADMIN.password);
     await page.goto("/directories/email-accounts/new");
-    await page.getByLabel("Адрес электронной почты").fill("bob@почта.рф");
-    await page.getByLabel("Пароль", { exact: true }).fill(mail.password);
-    await page.getByLabel("Для получения писем").check();
-    await page.getByLabel("Имя отправителя").fill("Боб на почта.рф");
+    await fillNewAccount(page, "bob@почта.рф", mail.password, "Боб на почта.рф");
     await page.getByRole("button", { name: "Создать" }).click();
     await expect(page.locator("#account-saved")).toBeVisible({ timeout: 30_000 });
     const row = page.locator("#accounts-table tr", { hasText: "bob@почта.рф" });
     await expect(row).toContainText("пройдена");
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    expect(overflow).toBeLessThanOrEqual(0);
+    expect(await overflowWidth(page)).toBeLessThanOrEqual(0);
   });
 
   test("«Удалить» asks first too, and deletes once confirmed", async ({ page }) => {

@@ -17,6 +17,11 @@ export function failOnPageErrors(page: Page) {
   return () => expect(errors, "errors in the page").toEqual([]);
 }
 
+/** How many pixels the page is wider than the window (0 or less: it fits). */
+export function overflowWidth(page: Page): Promise<number> {
+  return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+}
+
 /** Waits until the WASM has hydrated the page (the app marks <body> when it is interactive). */
 export async function hydrated(page: Page) {
   await expect(page.locator("body[data-hydrated]")).toHaveCount(1);

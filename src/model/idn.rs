@@ -13,7 +13,7 @@ pub fn to_ascii(name: &str) -> Result<String, Invalid> {
         idna::domain_to_ascii_strict(name).map_err(|_| Invalid::HostFormat)?
     };
     // Punycode typed as such is decoded and judged like Unicode typed.
-    if ascii.split('.').any(|label| label.starts_with("xn--")) {
+    if has_punycode(&ascii) {
         let (unicode, decoded) = idna::domain_to_unicode(&ascii);
         decoded.map_err(|_| Invalid::HostFormat)?;
         if unicode.split('.').any(mixes_scripts) {
@@ -25,13 +25,18 @@ pub fn to_ascii(name: &str) -> Result<String, Invalid> {
 
 /// The Unicode form of a stored (ASCII) name, for people to read.
 pub fn to_unicode(ascii: &str) -> String {
-    if !ascii.split('.').any(|label| label.starts_with("xn--")) {
+    if !has_punycode(ascii) {
         return ascii.to_string();
     }
     match idna::domain_to_unicode(ascii) {
         (unicode, Ok(())) => unicode,
         _ => ascii.to_string(),
     }
+}
+
+/// Whether an ASCII name has a punycode (`xn--`) label.
+fn has_punycode(ascii: &str) -> bool {
+    ascii.split('.').any(|label| label.starts_with("xn--"))
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]

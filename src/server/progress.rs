@@ -63,28 +63,31 @@ async fn write(
 ) {
     let mut seq: i64 = 0;
     while let Some(event) = events.recv().await {
-        let outcome = async {
-            let mut tx = db.write(tenant).await?;
-            sqlx::query(
-                "INSERT INTO check_events (tenant_id, user_id, run_id, seq, at, event) VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(tenant.0)
-            .bind(user.0)
-            .bind(&run_id)
-            .bind(seq)
-            .bind(now_millis())
-            .bind(serde_json::to_string(&event).unwrap_or_default())
-            .execute(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            Ok::<_, AppError>(())
-        };
-        if outcome.await.is_err() {
+        let json = serde_json::to_string(&event).unwrap_or_default();
+        if store(&db, tenant, user, &run_id, seq, &json).await.is_err() {
             // Progress is a courtesy: the check itself goes on and returns its report.
             tracing::warn!(tenant = tenant.0, "a progress event could not be stored");
         }
         seq += 1;
     }
+}
+
+/// Writes one row of a run: an event (`seq` from 0) or its kept outcome ([`OUTCOME_SEQ`]).
+async fn store(db: &Db, tenant: TenantId, user: UserId, run_id: &str, seq: i64, json: &str) -> Result<(), AppError> {
+    let mut tx = db.write(tenant).await?;
+    sqlx::query(
+        "INSERT INTO check_events (tenant_id, user_id, run_id, seq, at, event) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(tenant.0)
+    .bind(user.0)
+    .bind(run_id)
+    .bind(seq)
+    .bind(now_millis())
+    .bind(json)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 /// A run id for a plain HTML form, which sends none.
@@ -106,20 +109,7 @@ pub async fn keep_outcome<T: serde::Serialize>(
     outcome: &T,
 ) -> Result<(), AppError> {
     let json = serde_json::to_string(outcome).map_err(|e| crate::server::fail::internal("keeping an outcome", e))?;
-    let mut tx = db.write(user.tenant).await?;
-    sqlx::query(
-        "INSERT INTO check_events (tenant_id, user_id, run_id, seq, at, event) VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(user.tenant.0)
-    .bind(user.id.0)
-    .bind(run_id)
-    .bind(OUTCOME_SEQ)
-    .bind(now_millis())
-    .bind(json)
-    .execute(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    store(db, user.tenant, user.id, run_id, OUTCOME_SEQ, &json).await
 }
 
 /// The outcome `user`'s run `run_id` kept, if any (another user's run finds nothing).

@@ -34,7 +34,7 @@ pub async fn view(state: &AppState, user: &CurrentUser) -> Result<TimeZoneView, 
     let mut tx = state.db.read(user.tenant).await?;
     let zone = of_tenant(&mut tx, user.tenant).await?;
     tx.commit().await?;
-    Ok(TimeZoneView { zone, now: moment(zone, db::now_millis()) })
+    Ok(shown(zone))
 }
 
 /// An administrator's choice, with an audit row.
@@ -44,7 +44,12 @@ pub async fn set(state: &AppState, admin: &Admin, input: TimeZoneInput) -> Resul
     db::tenants::set_time_zone(&mut tx, admin.tenant, zone.name()).await?;
     db::audit::record(&mut tx, admin.tenant, Some(admin.id), "save", "time_zone", zone.name()).await?;
     tx.commit().await?;
-    Ok(TimeZoneView { zone, now: moment(zone, db::now_millis()) })
+    Ok(shown(zone))
+}
+
+/// The zone with what its clock says now.
+fn shown(zone: TimeZone) -> TimeZoneView {
+    TimeZoneView { zone, now: moment(zone, db::now_millis()) }
 }
 
 #[cfg(test)]
