@@ -59,8 +59,12 @@ if (process.env.POCHTA_TEST_MAIL_CA) {
 // smtp.почта.рф, for the internationalised-domain walk (the test DNS maps it to loopback).
 const idnHost = `smtp.${process.env.POCHTA_TEST_MAIL_IDN_DOMAIN}`;
 const idnAllow = [process.env.POCHTA_TEST_SMTPS_PORT, process.env.POCHTA_TEST_IMAPS_PORT].map((p) => `${idnHost}:${p}`);
+// The company server with its own self-signed certificate (office listeners of mail-servers.sh).
+const officeAllow = [process.env.POCHTA_TEST_OFFICE_SMTPS_PORT, process.env.POCHTA_TEST_OFFICE_SUBMISSION_PORT]
+  .filter(Boolean)
+  .map((p) => `office.pochta.test:${p}`);
 const mailOptions = process.env.POCHTA_TEST_MAIL_CA
-  ? `--egress-allow '${[...mailPorts.map((p) => `localhost:${p}`), ...idnAllow].join(",")}' --ca-file '${process.env.POCHTA_TEST_MAIL_CA}' --presets-file '${presets}' --mail-step-timeout 5 --dns-server '${process.env.POCHTA_TEST_DNS}'`
+  ? `--egress-allow '${[...mailPorts.map((p) => `localhost:${p}`), ...idnAllow, ...officeAllow].join(",")}' --ca-file '${process.env.POCHTA_TEST_MAIL_CA}' --presets-file '${presets}' --mail-step-timeout 5 --dns-server '${process.env.POCHTA_TEST_DNS}'`
   : "";
 
 export default defineConfig({

@@ -50,6 +50,8 @@ address=/smtp.xn--80a1acny.xn--p1ai/127.0.0.1
 srv-host=_submissions._tcp.xn--80a1acny.xn--p1ai,smtp.xn--80a1acny.xn--p1ai,$POCHTA_TEST_SMTPS_PORT,0,1
 srv-host=_imaps._tcp.xn--80a1acny.xn--p1ai,smtp.xn--80a1acny.xn--p1ai,$POCHTA_TEST_IMAPS_PORT,0,1
 address=/localhost/127.0.0.1
+# The company server with its own self-signed certificate (office listeners of mail-servers.sh).
+address=/office.pochta.test/127.0.0.1
 # Autoconfig files: autoconfig.<domain>, and a domain serving only the .well-known file.
 address=/autoconfig.auto.detect.test/127.0.0.1
 address=/autoconfig.prio.detect.test/127.0.0.1

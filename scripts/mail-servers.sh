@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Real mail servers on loopback for the tests: Postfix (submission with STARTTLS, implicit TLS,
-# and an implicit-TLS port with an untrusted certificate; SASL through Dovecot) and Dovecot
+# an implicit-TLS port with an untrusted certificate, and a company server's self-signed one on
+# implicit TLS and STARTTLS; SASL through Dovecot) and Dovecot
 # (IMAP and POP3 with STARTTLS and implicit TLS, LMTP delivery into maildirs), with throwaway
 # certificates and test users. Ordinary processes with their own configuration; nothing of the
 # system's mail setup is used or changed, except that Postfix requires its default main.cf to
@@ -76,7 +77,21 @@ certificates() {
     -extfile "$dir/wrongname.ext" -out "$dir/wrongname.pem" 2>/dev/null
   openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout "$dir/expired.key" -out "$dir/expired.csr" 2>/dev/null
   expired_certificate "$dir"
+  office_certificates "$dir"
   chmod 644 "$dir"/*.pem "$dir"/*.key
+}
+
+# A company server's own certificate, self-signed for office.pochta.test ("a"), and the one it
+# is later replaced with ("b"). The office listeners read office.chain.pem (key and certificate)
+# afresh for every connection, so a test swaps certificates by renaming a file over it.
+office_certificates() {
+  local dir=$1 v
+  for v in a b; do
+    openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/O=Romashka/CN=office.$DOMAIN" \
+      -addext "subjectAltName=DNS:office.$DOMAIN" -keyout "$dir/office-$v.key" -out "$dir/office-$v.pem" 2>/dev/null
+    cat "$dir/office-$v.key" "$dir/office-$v.pem" >"$dir/office-$v.chain.pem"
+  done
+  cp "$dir/office-a.chain.pem" "$dir/office.chain.pem"
 }
 
 # `openssl x509` cannot backdate, `openssl ca` can: a one-off CA database signs the CSR with a
@@ -129,6 +144,11 @@ log_path = $BASE/logs/dovecot.log
 ssl = yes
 ssl_cert = <$BASE/certs/server.pem
 ssl_key = <$BASE/certs/server.key
+# Asked for office.pochta.test (SNI), Dovecot shows the company's self-signed certificate.
+local_name office.$DOMAIN {
+  ssl_cert = <$BASE/certs/office-a.pem
+  ssl_key = <$BASE/certs/office-a.key
+}
 disable_plaintext_auth = yes
 auth_mechanisms = plain login
 # Every test connects from 127.0.0.1 and tests run in parallel. Dovecot's per-IP auth penalty
@@ -250,7 +270,7 @@ message_size_limit = 1048576
 # UTF-8 addresses only in a mail transaction that asked for SMTPUTF8.
 strict_smtputf8 = yes
 EOF
-  # The system's master.cf, with the public port 25 replaced by the three test listeners.
+  # The system's master.cf, with the public port 25 replaced by the test listeners.
   sed -e '/^smtp[[:space:]]\+inet/d' -e '/^#/d' -e '/^[[:space:]]*$/d' /usr/share/postfix/master.cf.dist >"$dir/master.cf"
   sed -i 's/^\(\S\+\s\+\S\+\s\+\S\+\s\+\S\+\s\+\)[y-]\(\s\)/\1n\2/' "$dir/master.cf"
   cat >>"$dir/master.cf" <<EOF
@@ -262,6 +282,14 @@ EOF
   -o smtpd_tls_wrappermode=yes
   -o smtpd_tls_cert_file=$BASE/certs/untrusted.pem
   -o smtpd_tls_key_file=$BASE/certs/untrusted.key
+127.0.0.1:$OFFICE_SMTPS_PORT inet n - n - - smtpd
+  -o smtpd_tls_wrappermode=yes
+  -o smtpd_tls_chain_files=$BASE/certs/office.chain.pem
+  -o max_use=1
+127.0.0.1:$OFFICE_SUBMISSION_PORT inet n - n - - smtpd
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_tls_chain_files=$BASE/certs/office.chain.pem
+  -o max_use=1
 EOF
 }
 
@@ -270,7 +298,7 @@ start() {
   rm -rf "$BASE"
   mkdir -p "$BASE"
   read -r SUBMISSION_PORT SMTPS_PORT UNTRUSTED_PORT IMAP_PORT IMAPS_PORT POP3_PORT POP3S_PORT LMTP_PORT AUTH_PORT CLOSED_PORT \
-    < <(free_ports 10)
+    OFFICE_SMTPS_PORT OFFICE_SUBMISSION_PORT < <(free_ports 12)
   certificates
   dovecot_config
   postfix_config
@@ -290,9 +318,13 @@ export POCHTA_TEST_IMAPS_PORT=$IMAPS_PORT
 export POCHTA_TEST_POP3_PORT=$POP3_PORT
 export POCHTA_TEST_POP3S_PORT=$POP3S_PORT
 export POCHTA_TEST_CLOSED_PORT=$CLOSED_PORT
+export POCHTA_TEST_OFFICE_SMTPS_PORT=$OFFICE_SMTPS_PORT
+export POCHTA_TEST_OFFICE_SUBMISSION_PORT=$OFFICE_SUBMISSION_PORT
+export POCHTA_TEST_OFFICE_CERTS=$BASE/certs
 EOF
   # Ready when every listener answers.
-  for port in $SUBMISSION_PORT $SMTPS_PORT $UNTRUSTED_PORT $IMAP_PORT $IMAPS_PORT $POP3_PORT $POP3S_PORT; do
+  for port in $SUBMISSION_PORT $SMTPS_PORT $UNTRUSTED_PORT $IMAP_PORT $IMAPS_PORT $POP3_PORT $POP3S_PORT \
+    $OFFICE_SMTPS_PORT $OFFICE_SUBMISSION_PORT; do
     for _ in $(seq 1 100); do
       (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
       sleep 0.1

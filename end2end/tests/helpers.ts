@@ -1,6 +1,8 @@
 // Shared steps of the browser tests.
 import { expect, Page } from "@playwright/test";
 import { execFileSync } from "node:child_process";
+import { X509Certificate } from "node:crypto";
+import { copyFileSync, readFileSync, renameSync } from "node:fs";
 
 export const root = `${__dirname}/../..`;
 const dataDir = process.env.POCHTA_E2E_DATA ?? `${root}/target/e2e-data`;
@@ -54,6 +56,9 @@ export const mail = {
   imaps: process.env.POCHTA_TEST_IMAPS_PORT ?? "",
   imap: process.env.POCHTA_TEST_IMAP_PORT ?? "",
   pop3s: process.env.POCHTA_TEST_POP3S_PORT ?? "",
+  /** The company server with its own self-signed certificate, at office.pochta.test. */
+  officeSmtps: process.env.POCHTA_TEST_OFFICE_SMTPS_PORT ?? "",
+  officeSubmission: process.env.POCHTA_TEST_OFFICE_SUBMISSION_PORT ?? "",
   /** Allowed for the app; a test listens there and never answers. */
   silent: process.env.POCHTA_E2E_SILENT_PORT ?? "",
 };
@@ -73,4 +78,18 @@ export function mailboxCount(user: string, needle: string, domain = mail.domain)
 /** Whether a letter containing `needle` is in the user's INBOX. */
 export function mailboxHas(user: string, needle: string, domain = mail.domain): boolean {
   return mailboxCount(user, needle, domain) > 0;
+}
+
+const officeCerts = process.env.POCHTA_TEST_OFFICE_CERTS ?? "";
+
+/** The company server shows certificate `which` ("a" or "b") from its next connection on: its
+ *  listeners read the file afresh for every connection, so a rename swaps it. */
+export function officeCertificate(which: "a" | "b") {
+  copyFileSync(`${officeCerts}/office-${which}.chain.pem`, `${officeCerts}/office.chain.pem.new`);
+  renameSync(`${officeCerts}/office.chain.pem.new`, `${officeCerts}/office.chain.pem`);
+}
+
+/** The SHA-256 fingerprint of the company's certificate `which`, as the report shows it. */
+export function officeFingerprint(which: "a" | "b"): string {
+  return new X509Certificate(readFileSync(`${officeCerts}/office-${which}.pem`)).fingerprint256;
 }

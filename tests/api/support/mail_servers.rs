@@ -21,6 +21,11 @@ pub struct MailServers {
     pub pop3: u16,
     pub pop3s: u16,
     pub closed: u16,
+    /// The company server with its own self-signed certificate: Postfix on implicit TLS and on
+    /// STARTTLS at `office.pochta.test`, its certificate swappable (`OfficeCertificate`).
+    pub office_smtps: u16,
+    pub office_submission: u16,
+    pub office_certs: std::path::PathBuf,
 }
 
 fn var(name: &str) -> String {
@@ -47,6 +52,9 @@ impl MailServers {
             pop3: port("POCHTA_TEST_POP3_PORT"),
             pop3s: port("POCHTA_TEST_POP3S_PORT"),
             closed: port("POCHTA_TEST_CLOSED_PORT"),
+            office_smtps: port("POCHTA_TEST_OFFICE_SMTPS_PORT"),
+            office_submission: port("POCHTA_TEST_OFFICE_SUBMISSION_PORT"),
+            office_certs: var("POCHTA_TEST_OFFICE_CERTS").into(),
         }
     }
 
@@ -76,7 +84,13 @@ pub fn mail_args(mail: &MailServers, extra_ports: &[u16]) -> Vec<String> {
         mail.pop3s,
         mail.closed,
     ];
-    let allow: Vec<String> = ports.iter().chain(extra_ports).map(|p| format!("localhost:{p}")).collect();
+    let mut allow: Vec<String> = ports.iter().chain(extra_ports).map(|p| format!("localhost:{p}")).collect();
+    for port in [mail.office_smtps, mail.office_submission, mail.imaps] {
+        allow.push(format!("office.pochta.test:{port}"));
+    }
+    for port in [mail.office_smtps, mail.office_submission] {
+        allow.push(format!("localhost:{port}"));
+    }
     // Written once per test process: tests run in parallel, and a file rewritten while another
     // test's app reads it reads as empty.
     static PRESETS: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
@@ -403,4 +417,44 @@ pub async fn endless_line_server(mail: &MailServers, megabytes: usize) -> u16 {
         tokio::time::sleep(Duration::from_secs(30)).await;
     })
     .await
+}
+
+/// The company server's certificate (`office-a` or `office-b` of scripts/mail-servers.sh), held
+/// for one test at a time: the office listeners read it afresh for every connection, so renaming
+/// another file over it swaps the certificate as the company's administrator would. Dropping the
+/// guard puts the first one back.
+pub struct OfficeCertificate {
+    dir: std::path::PathBuf,
+    _turn: tokio::sync::MutexGuard<'static, ()>,
+}
+
+static OFFICE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+impl OfficeCertificate {
+    pub async fn take(mail: &MailServers) -> Self {
+        let office = Self { dir: mail.office_certs.clone(), _turn: OFFICE.lock().await };
+        office.show("a");
+        office
+    }
+
+    /// The server shows certificate `which` from its next connection on.
+    pub fn show(&self, which: &str) {
+        let temporary = self.dir.join("office.chain.pem.new");
+        std::fs::copy(self.dir.join(format!("office-{which}.chain.pem")), &temporary).unwrap();
+        std::fs::rename(&temporary, self.dir.join("office.chain.pem")).unwrap();
+    }
+
+    /// The SHA-256 fingerprint of certificate `which`, as people read it (`AB:CD:…`).
+    pub fn fingerprint(&self, which: &str) -> String {
+        use sha2::{Digest, Sha256};
+        let pem = std::fs::read(self.dir.join(format!("office-{which}.pem"))).unwrap();
+        let der = rustls_pemfile::certs(&mut pem.as_slice()).next().unwrap().unwrap();
+        Sha256::digest(&der).iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":")
+    }
+}
+
+impl Drop for OfficeCertificate {
+    fn drop(&mut self) {
+        self.show("a");
+    }
 }
