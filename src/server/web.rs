@@ -242,23 +242,35 @@ pub fn redirect_plain_form(path: &str) {
 
 /// After a plain HTML form, sends the browser back to the page it came from with `run=<id>`, where
 /// the page shows the outcome kept under that run. Only the Referer's path and query are used, so
-/// the redirect never leaves this site.
+/// the redirect never leaves this site. An error an earlier plain form left in the query
+/// (server_fn's `__err` and `__path`) is dropped: the page would show it instead of this outcome.
 pub fn back_with_run(run_id: &str) {
-    let referer = use_context::<Parts>()
-        .and_then(|p| p.headers.get(header::REFERER).and_then(|v| v.to_str().ok()).map(str::to_string))
-        .unwrap_or_default();
-    leptos_axum::redirect(&with_run(&referer, run_id));
+    leptos_axum::redirect(&with_param(&referer(), "run", run_id, &["__err", "__path"]));
 }
 
-/// `referer`'s path and query, its `run` parameter replaced by `run_id`.
-fn with_run(referer: &str, run_id: &str) -> String {
+/// After a plain HTML form, sends the browser back to the page it came from with `name=value`
+/// (an ASCII value the server chose), keeping what the page showed (an earlier form's report).
+pub fn back_with(name: &str, value: &str) {
+    leptos_axum::redirect(&with_param(&referer(), name, value, &[]));
+}
+
+fn referer() -> String {
+    use_context::<Parts>()
+        .and_then(|p| p.headers.get(header::REFERER).and_then(|v| v.to_str().ok()).map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// `referer`'s path and query, its `name` parameter replaced by `value`, the `drop` ones removed.
+fn with_param(referer: &str, name: &str, value: &str, drop: &[&str]) -> String {
     let after_scheme = referer.split_once("://").map_or(referer, |(_, rest)| rest);
     let path = after_scheme.find('/').map_or("/", |at| &after_scheme[at..]);
     let path = if path.starts_with("//") { "/" } else { path };
     let (path, query) = path.split_once('?').unwrap_or((path, ""));
-    let mut params: Vec<&str> = query.split('&').filter(|p| !p.is_empty() && !p.starts_with("run=")).collect();
-    let run = format!("run={run_id}");
-    params.push(&run);
+    let key = |p: &str| p.split_once('=').map_or(p, |(k, _)| k).to_string();
+    let stale = |p: &&str| p.is_empty() || key(p) == name || drop.contains(&key(p).as_str());
+    let mut params: Vec<&str> = query.split('&').filter(|p| !stale(p)).collect();
+    let param = format!("{name}={value}");
+    params.push(&param);
     format!("{path}?{}", params.join("&"))
 }
 
@@ -314,10 +326,20 @@ mod tests {
 
     #[test]
     fn the_way_back_stays_on_this_site_and_names_the_run() {
-        assert_eq!(with_run("http://127.0.0.1:3000/setup/mail", "r1"), "/setup/mail?run=r1");
-        assert_eq!(with_run("https://x.ru/setup/mail?run=old&tab=1", "r2"), "/setup/mail?tab=1&run=r2");
-        assert_eq!(with_run("", "r3"), "/?run=r3");
-        assert_eq!(with_run("https://evil.example", "r4"), "/?run=r4");
-        assert_eq!(with_run("https://x.ru//evil.example/", "r5"), "/?run=r5");
+        assert_eq!(with_param("http://127.0.0.1:3000/setup/mail", "run", "r1", &[]), "/setup/mail?run=r1");
+        assert_eq!(with_param("https://x.ru/setup/mail?run=old&tab=1", "run", "r2", &[]), "/setup/mail?tab=1&run=r2");
+        assert_eq!(with_param("", "run", "r3", &[]), "/?run=r3");
+        assert_eq!(with_param("https://evil.example", "run", "r4", &[]), "/?run=r4");
+        assert_eq!(with_param("https://x.ru//evil.example/", "run", "r5", &[]), "/?run=r5");
+        assert_eq!(
+            with_param(
+                "http://x.ru/setup/mail?__path=%2Fapi%2Fx&__err=e30&certificate_trusted=AB",
+                "run",
+                "r6",
+                &["__err", "__path"]
+            ),
+            "/setup/mail?certificate_trusted=AB&run=r6",
+            "an earlier form's error gives way to this form's outcome"
+        );
     }
 }
