@@ -3,7 +3,9 @@
 // same save without JavaScript.
 import { test, expect, Page } from "@playwright/test";
 import { createServer, Socket } from "node:net";
-import { createTenant, failOnPageErrors, hydrated, mail, mailboxCount, mailboxHas, overflowWidth, signIn } from "./helpers";
+import {
+  createTenant, failOnPageErrors, hydrated, mail, mailboxCount, mailboxHas, officeCertificate, officeFingerprint, overflowWidth, signIn,
+} from "./helpers";
 
 test.describe.configure({ mode: "serial" });
 
@@ -186,6 +188,40 @@ test("the report shows each step as it happens, not one spinner for the slowest"
   }
 });
 
+test("a company server's own certificate is trusted by its fingerprint, the letter arrives; a replaced one is refused showing both", async ({ page }) => {
+  const noErrors = failOnPageErrors(page);
+  officeCertificate("a");
+  try {
+    await sendWithSsl(page, mail.officeSmtps, "office.pochta.test");
+    await expect(page.locator(".check-report .reason")).toHaveText("Сертификат сервера выдан неизвестным центром сертификации.");
+    await expect(page.locator("#certificate-sha256")).toHaveText(officeFingerprint("a"));
+    const before = mailboxCount("bob", token);
+    await page.getByRole("button", { name: "Доверять этому сертификату" }).click();
+    await expect(page.locator("#certificate-trusted")).toContainText(`office.pochta.test:${mail.officeSmtps}`);
+    await page.getByRole("button", { name: "Отправить" }).click();
+    await expect(page.getByText(`Тестовое письмо отправлено на bob@${mail.domain}`)).toBeVisible();
+    await expect.poll(() => mailboxCount("bob", token), { timeout: 15_000 }).toBe(before + 1);
+
+    // The company's server now shows another certificate: refused before any password is sent.
+    officeCertificate("b");
+    await page.getByRole("button", { name: "Отправить" }).click();
+    await expect(page.locator(".check-report .reason")).toContainText("не тот сертификат, которому доверяет ваша компания");
+    await expect(page.locator("#certificate-sha256")).toHaveText(officeFingerprint("b"));
+    await expect(page.locator("#certificate-trusted-sha256")).toHaveText(officeFingerprint("a"));
+    await expect(page.locator(".report li.bad .step-name")).toHaveText("Защищённое соединение (TLS)");
+    expect(mailboxCount("bob", token)).toBe(before + 1);
+
+    await page.goto("/program-settings");
+    const trusted = page.locator("#trusted-certificates");
+    await expect(trusted).toContainText(`office.pochta.test:${mail.officeSmtps}`);
+    await expect(trusted).toContainText(officeFingerprint("a"));
+    await expect(trusted).toContainText("Администратор");
+  } finally {
+    officeCertificate("a");
+  }
+  noErrors();
+});
+
 test.describe("without JavaScript", () => {
   test.use({ javaScriptEnabled: false });
 
@@ -236,6 +272,41 @@ test.describe("without JavaScript", () => {
     await page.goto("/program-settings");
     await expect(page.getByLabel("Часовой пояс организации")).toHaveValue("Asia/Vladivostok");
     await expect(page.locator("#field-time_zone-hint")).toContainText("Сейчас там");
+  });
+
+  test("on a 360 px phone the company server's certificate is trusted and forgotten as plain forms", async ({ page }) => {
+    await page.setViewportSize({ width: 360, height: 740 });
+    officeCertificate("a");
+    await signIn(page, ADMIN.email, ADMIN.password);
+    await page.goto("/setup/mail");
+    const fill = async () => {
+      await page.getByLabel("SMTP-сервер").fill("office.pochta.test");
+      await page.getByLabel("Порт").fill(mail.officeSubmission);
+      await page.getByLabel("Использовать SSL").uncheck();
+      await page.getByLabel("Адрес", { exact: true }).fill(`alice@${mail.domain}`);
+      await page.getByLabel("Пароль").fill(mail.password);
+      await page.getByLabel("Email отправителя").fill(`alice@${mail.domain}`);
+      await page.getByLabel("Email получателя").fill(`bob@${mail.domain}`);
+    };
+    await fill();
+    await page.getByRole("button", { name: "Отправить" }).click();
+    await expect(page.locator("#certificate-sha256")).toHaveText(officeFingerprint("a"));
+    expect(await overflowWidth(page)).toBeLessThanOrEqual(0);
+    await page.getByRole("button", { name: "Доверять этому сертификату" }).click();
+    await expect(page.locator("#certificate-trusted")).toContainText(`office.pochta.test:${mail.officeSubmission}`);
+
+    const before = mailboxCount("bob", token);
+    await fill();
+    await page.getByRole("button", { name: "Отправить" }).click();
+    await expect(page.getByText(`Тестовое письмо отправлено на bob@${mail.domain}`)).toBeVisible();
+    await expect.poll(() => mailboxCount("bob", token), { timeout: 15_000 }).toBe(before + 1);
+
+    await page.goto("/program-settings");
+    const entry = page.locator("#trusted-certificates li", { hasText: `:${mail.officeSubmission}` });
+    await entry.getByRole("button", { name: "Больше не доверять" }).click();
+    await expect(page.locator("#trusted-certificates")).toBeVisible();
+    await expect(page.locator("#trusted-certificates")).not.toContainText(`:${mail.officeSubmission}`);
+    expect(await overflowWidth(page)).toBeLessThanOrEqual(0);
   });
 
   test("a refused save shows its error at the field", async ({ page }) => {

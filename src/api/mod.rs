@@ -8,4 +8,5 @@ pub mod progress;
 pub mod session;
 pub mod setup;
 pub mod time_zone;
+pub mod trusted_certificates;
 pub mod users;

@@ -1,10 +1,15 @@
 //! The report of a mail check: each step with its time, and for a failure the explanation, what
 //! to do, and the server's own reply underneath.
 
+use crate::api::trusted_certificates::TrustCertificate as TrustCertificateFn;
+use crate::components::form::{action_error, error_text};
+use crate::components::session::is_admin;
 use crate::i18n::{t, tf, use_lang};
-use crate::model::check::{CheckReport, Fix, Side, StepResult};
+use crate::model::check::{CertificateView, CheckReport, Fix, Side, StepResult};
+use crate::model::trusted_certificates::TrustInput;
 use crate::model::Security;
 use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
 
 /// `on_fix`, when given, gets a button for a correction the server showed would work.
 #[component]
@@ -37,14 +42,22 @@ pub fn CheckReportView(
                             <p><button type="button" class="button small" id="apply-fix" on:click=move |_| on_fix.run((side, fix))>{label}</button></p>
                         }
                     })}
-                    {f.certificate.map(|c| view! {
-                        <p class="muted">{t(lang, "report.certificate")}</p>
-                        <dl class="settings certificate">
-                            <dt>{t(lang, "report.certificate_subject")}</dt><dd>{c.subject}</dd>
-                            <dt>{t(lang, "report.certificate_issuer")}</dt><dd>{c.issuer}</dd>
-                            <dt>{t(lang, "report.certificate_valid")}</dt><dd>{format!("{} — {}", c.valid_from, c.valid_until)}</dd>
-                            <dt>"SHA-256"</dt><dd class="fingerprint">{c.sha256}</dd>
-                        </dl>
+                    {f.certificate.map(|c| {
+                        let trusted = c.trusted_sha256.clone();
+                        view! {
+                            <p class="muted">{t(lang, "report.certificate")}</p>
+                            <dl class="settings certificate">
+                                <dt>{t(lang, "report.certificate_subject")}</dt><dd>{c.subject.clone()}</dd>
+                                <dt>{t(lang, "report.certificate_issuer")}</dt><dd>{c.issuer.clone()}</dd>
+                                <dt>{t(lang, "report.certificate_valid")}</dt><dd>{format!("{} — {}", c.valid_from, c.valid_until)}</dd>
+                                <dt>"SHA-256"</dt><dd class="fingerprint" id="certificate-sha256">{c.sha256.clone()}</dd>
+                                {trusted.map(|sha| view! {
+                                    <dt>{t(lang, "report.certificate_trusted_sha256")}</dt>
+                                    <dd class="fingerprint" id="certificate-trusted-sha256">{sha}</dd>
+                                })}
+                            </dl>
+                            <TrustCertificate certificate=*c/>
+                        }
                     })}
                     {f.server_reply.map(|reply| view! {
                         <p class="muted">{t(lang, "report.server_said")}</p>
@@ -53,6 +66,93 @@ pub fn CheckReportView(
                 </div>
             })}
         </div>
+    }
+}
+
+/// «Доверять этому сертификату» for the server that showed it: only for administrators, and for a
+/// certificate naming another server only through a button that says so. The report sits inside
+/// its page's form, so the button posts to the trust endpoint with `formaction` (without
+/// JavaScript), or runs the action itself (with it).
+#[component]
+fn TrustCertificate(certificate: CertificateView) -> impl IntoView {
+    view! {
+        <Suspense fallback=|| ()>
+            {move || {
+                let certificate = certificate.clone();
+                Suspend::new(async move {
+                    if is_admin().await {
+                        view! { <TrustButton certificate/> }.into_any()
+                    } else {
+                        let lang = use_lang();
+                        view! { <p class="muted">{t(lang, "report.trust_admin_only")}</p> }.into_any()
+                    }
+                })
+            }}
+        </Suspense>
+    }
+}
+
+#[component]
+fn TrustButton(certificate: CertificateView) -> impl IntoView {
+    let lang = use_lang();
+    let trust = ServerAction::<TrustCertificateFn>::new();
+    // A plain form comes back with `certificate_trusted=<fingerprint>` once it was trusted.
+    let query = use_query_map();
+    let sha256 = certificate.sha256.clone();
+    let trusted_here = move || {
+        trust.value().get().is_some_and(|r| r.is_ok())
+            || query.with(|q| q.get("certificate_trusted").is_some_and(|v| v == sha256))
+    };
+    let server = format!("{}:{}", certificate.host_shown, certificate.port);
+    let any_name = !certificate.names_host;
+    let input = TrustInput {
+        host: certificate.host.clone(),
+        port: certificate.port.to_string(),
+        sha256: certificate.sha256.clone(),
+        any_name: any_name.then(|| "on".to_string()),
+        proof: certificate.proof.clone(),
+    };
+    let label = if any_name {
+        tf(lang, "report.trust_other_name", &[("host", &certificate.host_shown)])
+    } else {
+        t(lang, "report.trust").to_string()
+    };
+    let done = tf(lang, "report.trusted", &[("server", &server)]);
+    let error = action_error(trust);
+    let endpoint = <TrustCertificateFn as leptos::server_fn::ServerFn>::PATH;
+    move || {
+        if trusted_here() {
+            return view! { <p class="form-ok" id="certificate-trusted" role="status">{done.clone()}</p> }.into_any();
+        }
+        let pressed = input.clone();
+        view! {
+            <div class="trust-certificate">
+                <input type="hidden" name="certificate_host" value=input.host.clone()/>
+                <input type="hidden" name="certificate_port" value=input.port.clone()/>
+                <input type="hidden" name="certificate_sha256" value=input.sha256.clone()/>
+                <input type="hidden" name="certificate_proof" value=input.proof.clone()/>
+                <p class="muted">{t(lang, "report.trust_hint")}</p>
+                <button
+                    type="submit"
+                    class="button small secondary"
+                    id="trust-certificate"
+                    formaction=endpoint
+                    formmethod="post"
+                    formnovalidate=true
+                    name=any_name.then_some("certificate_any_name")
+                    value=any_name.then_some("on")
+                    disabled=move || trust.pending().get()
+                    on:click=move |ev| {
+                        ev.prevent_default();
+                        trust.dispatch(TrustCertificateFn { input: pressed.clone() });
+                    }
+                >
+                    {label.clone()}
+                </button>
+                {move || error.get().map(|e| view! { <p class="form-error" role="alert">{error_text(lang, &e)}</p> })}
+            </div>
+        }
+        .into_any()
     }
 }
 

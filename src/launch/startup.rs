@@ -124,6 +124,7 @@ pub fn mail_context(config: &Config, dns: &Dns) -> Result<MailContext, StartErro
         step_timeout: config.mail_step_timeout(),
         total_timeout: config.mail_total_timeout(),
         tenant: None,
+        trusted: Arc::from([]),
     })
 }
 

@@ -80,6 +80,8 @@ pub enum Reason {
     CertificateUntrusted,
     CertificateExpired,
     CertificateWrongHost,
+    /// The server shows another certificate than the one the administrator trusted for it.
+    CertificateChanged,
     TlsFailed,
     HostNotFound,
     /// Refused, unreachable or not allowed by the egress guard: one text, so checks cannot be
@@ -140,6 +142,7 @@ reasons! {
     CertificateUntrusted => "certificate_untrusted",
     CertificateExpired => "certificate_expired",
     CertificateWrongHost => "certificate_wrong_host",
+    CertificateChanged => "certificate_changed",
     TlsFailed => "tls_failed",
     HostNotFound => "host_not_found",
     Unreachable => "unreachable",
@@ -171,6 +174,7 @@ impl Reason {
             Reason::CertificateUntrusted
             | Reason::CertificateExpired
             | Reason::CertificateWrongHost
+            | Reason::CertificateChanged
             | Reason::HostNotFound
             | Reason::Unreachable
             | Reason::PresetNotConfigured
@@ -204,6 +208,25 @@ pub struct CertificateView {
     pub valid_until: String,
     /// SHA-256 of the certificate, as `AB:CD:…`.
     pub sha256: String,
+    /// The server it was shown by (the host in its ASCII form), for «Доверять этому сертификату».
+    #[serde(default)]
+    pub host: String,
+    /// The same host as people read it (Unicode).
+    #[serde(default)]
+    pub host_shown: String,
+    #[serde(default)]
+    pub port: u16,
+    /// Whether the certificate names that host; if not, trusting it needs a second confirmation.
+    #[serde(default)]
+    pub names_host: bool,
+    /// For [`Reason::CertificateChanged`]: the fingerprint the administrator trusted.
+    #[serde(default)]
+    pub trusted_sha256: Option<String>,
+    /// The server's word that a check of this tenant was shown this certificate at this host and
+    /// port (for a while): «Доверять этому сертификату» sends it back, so a report made up
+    /// elsewhere (a crafted link) cannot get a certificate trusted.
+    #[serde(default)]
+    pub proof: String,
 }
 
 /// A port and security to switch to.

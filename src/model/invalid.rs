@@ -34,6 +34,10 @@ pub enum Invalid {
     SharedAccountsAdminOnly,
     UseForNothing,
     NameTooShort,
+    /// Not a SHA-256 fingerprint (64 hexadecimal digits).
+    FingerprintFormat,
+    /// A certificate to trust that no recent check of this tenant was shown.
+    CertificateNotShown,
 }
 
 impl Invalid {
@@ -68,6 +72,8 @@ impl Invalid {
             Invalid::SharedAccountsAdminOnly => "invalid.shared_admin_only",
             Invalid::UseForNothing => "invalid.use_for_nothing",
             Invalid::NameTooShort => "invalid.name_too_short",
+            Invalid::FingerprintFormat => "invalid.fingerprint_format",
+            Invalid::CertificateNotShown => "invalid.certificate_not_shown",
         }
     }
 
@@ -112,6 +118,8 @@ impl Invalid {
         Invalid::SharedAccountsAdminOnly,
         Invalid::UseForNothing,
         Invalid::NameTooShort,
+        Invalid::FingerprintFormat,
+        Invalid::CertificateNotShown,
     ];
 }
 

@@ -18,6 +18,7 @@ pub mod session;
 pub mod setup;
 pub mod text;
 pub mod time_zone;
+pub mod trusted_certificates;
 pub mod users;
 
 pub use calendar::Date;

@@ -1,6 +1,6 @@
 //! One module per screen, named as the screen's feature: `setup` (the setup page and its
 //! directories), `crm_email` (the «Почта» tab and «Настройки программы»), `accounts` (the
-//! directory of e-mail accounts), `users`, and the pages before signing in.
+//! directory of e-mail accounts), `users`, `trusted_certificates` (a section of «Настройки программы»), and the pages before signing in.
 
 pub mod accounts;
 pub mod crm_email;
@@ -9,4 +9,5 @@ pub mod not_found;
 pub mod set_password;
 pub mod setup;
 pub mod sign_in;
+pub mod trusted_certificates;
 pub mod users;

@@ -23,5 +23,6 @@ pub mod setup;
 pub mod state;
 pub mod tenants;
 pub mod time_zone;
+pub mod trusted_certificates;
 pub mod users;
 pub mod web;

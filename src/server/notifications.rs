@@ -9,6 +9,7 @@ use super::mail::letters::{self, Sender};
 use super::mail::smtp::{self, Errand, Login};
 use super::state::AppState;
 use super::time_zone;
+use super::trusted_certificates;
 use crate::model::{EmailAddress, SenderName, TenantId};
 
 const VERSION_KEY: &str = "app_version";
@@ -118,13 +119,14 @@ async fn notify_tenant(state: &AppState, tenant: TenantId, version: &str) -> Out
 }
 
 async fn try_notify(state: &AppState, tenant: TenantId, version: &str) -> Result<Outcome, String> {
-    let (system, admins, now) = {
+    let (system, admins, now, trusted) = {
         let mut tx = state.db.read(tenant).await.map_err(|e| format!("{e:?}"))?;
         let system = accounts::system_account(&mut tx, tenant).await.map_err(|e| e.to_string())?;
         let admins = users::active_admins(&mut tx, tenant).await.map_err(|e| e.to_string())?;
         let now = time_zone::now(&mut tx, tenant).await.map_err(|e| format!("{e:?}"))?;
+        let trusted = trusted_certificates::of_tenant(&mut tx, tenant).await.map_err(|e| format!("{e:?}"))?;
         tx.commit().await.map_err(|e| e.to_string())?;
-        (system, admins, now)
+        (system, admins, now, trusted)
     };
     let Some(system) = system else { return Ok(Outcome::NotConfigured) };
     let (Some(server), Ok(address)) = (system.smtp.clone(), EmailAddress::parse(&system.address)) else {
@@ -140,11 +142,12 @@ async fn try_notify(state: &AppState, tenant: TenantId, version: &str) -> Result
     let sender = Sender { name: sender_name.as_ref(), address: &address };
     let login_user = system.smtp_login.clone().unwrap_or_else(|| system.address.clone());
     let login = Login { user: &login_user, password: &password };
+    let mail = state.mail.for_tenant(tenant).trusting(trusted);
     let mut sent = 0;
     for admin in &admins {
         let Ok(to) = EmailAddress::parse(&admin.email) else { continue };
         let letter = letters::update_completed(admin.lang, &sender, &to, version, now)?;
-        let report = smtp::errand(&state.mail.for_tenant(tenant), &server, &login, Errand::Send(&letter), None).await;
+        let report = smtp::errand(&mail, &server, &login, Errand::Send(&letter), None).await;
         match report.failure {
             None => sent += 1,
             Some(f) => return Err(format!("{}: {}", f.reason.name(), f.server_reply.unwrap_or_default())),

@@ -154,6 +154,17 @@ fn endpoints() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> {
         ("crm_email/settings", vec![]),
         ("time_zone/get", vec![]),
         ("time_zone/set", vec![("time_zone", "Asia/Vladivostok")]),
+        ("trusted_certificates/list", vec![]),
+        (
+            "trusted_certificates/trust",
+            vec![
+                ("certificate_host", "office.example.com"),
+                ("certificate_port", "465"),
+                ("certificate_sha256", "ABABABABABABABABABABABABABABABABABABABABABABABABABABABABABABABAB"),
+                ("certificate_any_name", "on"),
+            ],
+        ),
+        ("trusted_certificates/forget", vec![("host", "office.example.com"), ("port", "465")]),
         ("accounts/list", vec![("q", "ящик"), ("sort", "name"), ("page", "0")]),
         ("accounts/get", vec![("id", "999999")]),
         ("accounts/submit", account),

@@ -60,6 +60,11 @@ const OWN_SCOPE: &[&str] = &[
     "crm_email/settings",
     "time_zone/get",
     "time_zone/set",
+    // Keyed by the caller's tenant and a host and port, never an id (trusted_certificates.rs
+    // shows another tenant's forget finds nothing).
+    "trusted_certificates/list",
+    "trusted_certificates/trust",
+    "trusted_certificates/forget",
     "accounts/list",
     // Covered below: runs are looked up by tenant and user, so another's id finds nothing.
     "progress",
@@ -240,6 +245,16 @@ async fn an_ordinary_user_is_refused_what_only_administrators_may_do() {
         ("crm_email/mail_tab", vec![]),
         ("crm_email/settings", vec![]),
         ("time_zone/set", vec![("time_zone", "UTC")]),
+        ("trusted_certificates/list", vec![]),
+        (
+            "trusted_certificates/trust",
+            vec![
+                ("certificate_host", "office.a.test"),
+                ("certificate_port", "465"),
+                ("certificate_sha256", "ABABABABABABABABABABABABABABABABABABABABABABABABABABABABABABABAB"),
+            ],
+        ),
+        ("trusted_certificates/forget", vec![("host", "office.a.test"), ("port", "465")]),
         (
             "crm_email/submit",
             vec![

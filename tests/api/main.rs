@@ -21,5 +21,6 @@ mod setup;
 mod sign_in;
 mod stored_password;
 mod time_zone;
+mod trusted_certificates;
 mod users;
 mod web;

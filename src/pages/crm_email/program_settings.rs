@@ -1,5 +1,5 @@
 //! «Настройки программы»: the group CRM ► Уведомления ► Электронная почта that the «Почта» tab
-//! fills, and the tenant's «Часовой пояс».
+//! fills, the tenant's «Часовой пояс» and its «Доверенные сертификаты».
 
 use crate::api::crm_email::crm_email_settings;
 use crate::api::time_zone::{time_zone, SetTimeZone};
@@ -9,6 +9,7 @@ use crate::components::form::{
 use crate::i18n::{t, tf, tr, use_lang};
 use crate::model::crm_email::CrmEmailView;
 use crate::model::time_zone::{TimeZone, TimeZoneView};
+use crate::pages::trusted_certificates::TrustedCertificatesSection;
 use leptos::prelude::*;
 use leptos_router::components::A;
 
@@ -35,6 +36,7 @@ pub fn ProgramSettingsPage() -> impl IntoView {
             </Transition>
         </section>
         <TimeZoneSection/>
+        <TrustedCertificatesSection/>
     }
 }
 

@@ -16,6 +16,7 @@ use crate::server::rate;
 use crate::server::session::CurrentUser;
 use crate::server::state::AppState;
 use crate::server::time_zone;
+use crate::server::trusted_certificates;
 use secrecy::SecretString;
 
 /// Whose mailbox is checked, and how.
@@ -76,8 +77,9 @@ pub async fn run(
             since: target.since,
         }),
     };
-    let mail = state.mail.for_tenant(user.tenant);
-    Ok(check::run(&mail, &check, progress.map(Progress::steps)).await)
+    let mail = trusted_certificates::mail_for(state, user.tenant).await?;
+    let report = check::run(&mail, &check, progress.map(Progress::steps)).await;
+    Ok(trusted_certificates::vouched(state, user.tenant, report))
 }
 
 /// «Проверить настройки»: the saved settings, checked again (SMTP login, incoming login and

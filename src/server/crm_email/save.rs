@@ -20,6 +20,7 @@ use crate::server::rate;
 use crate::server::session::Admin;
 use crate::server::setup::require_mail_tab_open;
 use crate::server::state::AppState;
+use crate::server::trusted_certificates;
 use secrecy::SecretString;
 use sqlx::error::ErrorKind;
 
@@ -170,8 +171,9 @@ async fn check(
 ) -> Result<(), AppError> {
     rate::mail_operation(&state.db, admin.tenant, admin.id).await?;
     let login = Login { user: draft.login.as_str(), password };
-    let mail = state.mail.for_tenant(admin.tenant);
+    let mail = trusted_certificates::mail_for(state, admin.tenant).await?;
     let report = smtp::errand(&mail, smtp, &login, Errand::Login, progress.map(|p| p.steps())).await;
+    let report = trusted_certificates::vouched(state, admin.tenant, report);
     tracing::info!(tenant = admin.tenant.0, passed = report.passed(), "mail tab save check");
     if report.passed() {
         Ok(())

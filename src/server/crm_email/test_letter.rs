@@ -16,6 +16,7 @@ use crate::server::session::Admin;
 use crate::server::setup::require_mail_tab_open;
 use crate::server::state::AppState;
 use crate::server::time_zone;
+use crate::server::trusted_certificates;
 use secrecy::SecretString;
 
 pub async fn send_test_letter(
@@ -44,8 +45,9 @@ pub async fn send_test_letter(
         .map_err(|e| crate::server::fail::internal("composing the test letter", e))?;
     let login = Login { user: draft.login.as_str(), password: &password };
     let observer = progress.map(|p| p.steps());
-    let mail = state.mail.for_tenant(admin.tenant);
+    let mail = trusted_certificates::mail_for(state, admin.tenant).await?;
     let report = smtp::errand(&mail, &smtp, &login, Errand::Send(&letter), observer).await;
+    let report = trusted_certificates::vouched(state, admin.tenant, report);
     tracing::info!(tenant = admin.tenant.0, passed = report.passed(), "test letter");
     if report.passed() {
         Ok(MailTabOutcome::TestLetterSent { report, recipient: recipient.unicode() })

@@ -17,6 +17,7 @@ pub mod sessions;
 pub mod setup;
 pub mod tenants;
 pub mod throttle;
+pub mod trusted_certificates;
 pub mod users;
 
 use crate::model::error::AppError;

@@ -62,9 +62,10 @@ async fn once(ctx: &MailContext, host: &str, port: u16, path: &str) -> Result<An
         ctx.egress.vet_web(&parsed_host, parsed_port, ctx.tenant).await.map_err(|r| FetchFailure(format!("{r:?}")))?;
     let (tcp, _) =
         ctx.open(&vetted, ctx.step_timeout, ReadLimits::WEB).await.map_err(|r| FetchFailure(format!("{r:?}")))?;
+    // A web server: no mail server's trusted certificate applies.
     let tls = ctx
         .tls
-        .wrap(tcp, parsed_host.as_str())
+        .wrap(tcp, parsed_host.as_str(), port, None)
         .await
         .map_err(|e| FetchFailure(super::super::mail::tls::describe_failure(&e)))?;
     let (mut sender, connection) =

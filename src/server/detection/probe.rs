@@ -41,7 +41,7 @@ async fn talk(ctx: &MailContext, protocol: Protocol, host: &str, port: u16, secu
     let Ok(vetted) = ctx.egress.vet(&parsed, port, ctx.tenant).await else { return false };
     let Ok((tcp, _)) = ctx.open(&vetted, ctx.step_timeout, ReadLimits::SHORT_ANSWERS).await else { return false };
     match security {
-        Security::Ssl => match ctx.tls.wrap(tcp, parsed.as_str()).await {
+        Security::Ssl => match ctx.wrap_tls(tcp, parsed.as_str(), port.get()).await {
             Ok(tls) => greets(protocol, tls, false).await,
             Err(_) => false,
         },

@@ -74,11 +74,11 @@ async fn imap(
     let host = server.host.as_str();
     let (tcp, vetted, _) = connect(ctx, server, SIDE, ReadLimits::IMAP, rec).await?;
     let tls: Capped<TlsStream<Wire>> = match server.security {
-        Security::Ssl => start_tls(ctx, tcp, host, SIDE, rec).await?,
+        Security::Ssl => start_tls(ctx, tcp, server, SIDE, rec).await?,
         Security::StartTls => {
             let mut plain = async_imap::Client::new(tcp);
             if let Err(f) = rec.run(SIDE, Step::Greeting, imap_greeting(&mut plain), |f| f, |_| None).await {
-                return Err(silent_greeting(ctx, &vetted, host, f).await);
+                return Err(silent_greeting(ctx, &vetted, server, f).await);
             }
             let upgrade = async {
                 plain.run_command_and_check_ok("STARTTLS", None).await.map_err(|e| match e {
@@ -87,7 +87,7 @@ async fn imap(
                     }
                     other => imap_failure(other),
                 })?;
-                ctx.tls.wrap(plain.into_inner(), host).await.map_err(|e| tls_failure(&e))
+                ctx.wrap_tls(plain.into_inner(), host, server.port.get()).await.map_err(|e| tls_failure(&e))
             };
             let tls = rec
                 .run(SIDE, Step::Tls, upgrade, |f| f, |s| Some(format!("STARTTLS {}", super::tls::describe(s))))
@@ -163,18 +163,18 @@ async fn pop3(
     let host = server.host.as_str();
     let (tcp, vetted, _) = connect(ctx, server, SIDE, ReadLimits::SHORT_ANSWERS, rec).await?;
     let tls = match server.security {
-        Security::Ssl => start_tls(ctx, tcp, host, SIDE, rec).await?,
+        Security::Ssl => start_tls(ctx, tcp, server, SIDE, rec).await?,
         Security::StartTls => {
             let greeted = rec
                 .run(SIDE, Step::Greeting, Pop3::connect(tcp), pop3_failure(Step::Greeting), |(_, g)| Some(g.clone()))
                 .await;
             let (mut plain, _) = match greeted {
                 Ok(greeted) => greeted,
-                Err(f) => return Err(silent_greeting(ctx, &vetted, host, f).await),
+                Err(f) => return Err(silent_greeting(ctx, &vetted, server, f).await),
             };
             let upgrade = async {
                 plain.stls().await.map_err(pop3_failure(Step::Tls))?;
-                ctx.tls.wrap(plain.into_inner(), host).await.map_err(|e| tls_failure(&e))
+                ctx.wrap_tls(plain.into_inner(), host, server.port.get()).await.map_err(|e| tls_failure(&e))
             };
             let tls =
                 rec.run(SIDE, Step::Tls, upgrade, |f| f, |s| Some(format!("STLS {}", super::tls::describe(s)))).await?;

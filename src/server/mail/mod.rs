@@ -14,6 +14,7 @@ pub mod tls;
 pub mod wire;
 
 use crate::model::check::{Reason, Side, Step};
+use crate::model::trusted_certificates::TrustedCertificate;
 use crate::model::{ServerAddress, TenantId};
 use egress::{Egress, Refusal, Vetted};
 use report::{Recorder, StepFailure};
@@ -37,12 +38,38 @@ pub struct MailContext {
     pub step_timeout: Duration,
     pub total_timeout: Duration,
     pub tenant: Option<TenantId>,
+    /// The tenant's «Доверенные сертификаты» (see `server::trusted_certificates::mail_for`).
+    pub trusted: Arc<[TrustedCertificate]>,
 }
 
 impl MailContext {
     /// The same, with connections counted against `tenant`.
     pub fn for_tenant(&self, tenant: TenantId) -> MailContext {
-        MailContext { tenant: Some(tenant), ..self.clone() }
+        MailContext { tenant: Some(tenant), trusted: Arc::from([]), ..self.clone() }
+    }
+
+    /// The same, also trusting these certificates (the tenant's).
+    pub fn trusting(self, trusted: Vec<TrustedCertificate>) -> MailContext {
+        MailContext { trusted: Arc::from(trusted), ..self }
+    }
+
+    /// The certificate the tenant trusts for `host:port`, if any.
+    fn trusted_for(&self, host: &str, port: u16) -> Option<&TrustedCertificate> {
+        self.trusted.iter().find(|t| t.host.as_str() == host && t.port.get() == port)
+    }
+
+    /// TLS on a connected socket, as `tls::TlsTrust::wrap` with the tenant's trust for the server.
+    pub async fn wrap_tls<S>(&self, tcp: S, host: &str, port: u16) -> Result<TlsStream<S>, tls::TlsError>
+    where
+        S: AsyncRead + AsyncWrite + Unpin,
+    {
+        self.tls.wrap(tcp, host, port, self.trusted_for(host, port)).await
+    }
+
+    /// The check after lettre's STARTTLS, as `tls::TlsTrust::verify_chain` with the tenant's
+    /// trust for the server.
+    pub fn verify_chain(&self, chain: &[Vec<u8>], host: &str, port: u16) -> Result<String, tls::TlsError> {
+        self.tls.verify_chain(chain, host, port, self.trusted_for(host, port))
     }
 
     /// Connects to a vetted server for this context's tenant.
@@ -81,7 +108,7 @@ pub async fn connect(
 pub async fn start_tls<S>(
     ctx: &MailContext,
     tcp: Capped<S>,
-    host: &str,
+    server: &ServerAddress,
     side: Side,
     rec: &mut Recorder,
 ) -> Result<Capped<TlsStream<Capped<S>>>, StepFailure>
@@ -89,14 +116,20 @@ where
     S: AsyncRead + AsyncWrite + Unpin + Send,
 {
     let limits = tcp.limits();
-    let tls =
-        rec.run(side, Step::Tls, ctx.tls.wrap(tcp, host), |e| tls_failure(&e), |s| Some(tls::describe(s))).await?;
+    let (host, port) = (server.host.as_str(), server.port.get());
+    let handshake = ctx.wrap_tls(tcp, host, port);
+    let tls = rec.run(side, Step::Tls, handshake, |e| tls_failure(&e), |s| Some(tls::describe(s))).await?;
     Ok(Capped::new(tls, limits, Vec::new()))
 }
 
 /// A greeting that never came on a plain connection: a TLS-only port if it answers TLS.
-pub async fn silent_greeting(ctx: &MailContext, vetted: &Vetted, host: &str, failure: StepFailure) -> StepFailure {
-    if failure.reason == Reason::Timeout && speaks_tls(ctx, vetted, host).await {
+pub async fn silent_greeting(
+    ctx: &MailContext,
+    vetted: &Vetted,
+    server: &ServerAddress,
+    failure: StepFailure,
+) -> StepFailure {
+    if failure.reason == Reason::Timeout && speaks_tls(ctx, vetted, server).await {
         StepFailure::new(Reason::StartTlsOnSslPort)
     } else {
         failure
@@ -140,15 +173,18 @@ pub fn with_fix(mut failure: StepFailure, server: &ServerAddress) -> StepFailure
 
 /// Whether a server that stayed silent on a plain connection answers a TLS handshake instead:
 /// the sign that STARTTLS was chosen for an implicit-TLS port.
-pub async fn speaks_tls(ctx: &MailContext, vetted: &Vetted, host: &str) -> bool {
+pub async fn speaks_tls(ctx: &MailContext, vetted: &Vetted, server: &ServerAddress) -> bool {
     let probe_timeout = ctx.step_timeout.min(Duration::from_secs(3));
     let Ok((tcp, _)) = ctx.open(vetted, probe_timeout, ReadLimits::SHORT_ANSWERS).await else { return false };
-    match tokio::time::timeout(probe_timeout, ctx.tls.wrap(tcp, host)).await {
+    match tokio::time::timeout(probe_timeout, ctx.wrap_tls(tcp, server.host.as_str(), server.port.get())).await {
         Ok(Ok(_)) => true,
         // A certificate problem still proves the port speaks TLS.
         Ok(Err(e)) => matches!(
             tls::classify(&e),
-            Reason::CertificateUntrusted | Reason::CertificateExpired | Reason::CertificateWrongHost
+            Reason::CertificateUntrusted
+                | Reason::CertificateExpired
+                | Reason::CertificateWrongHost
+                | Reason::CertificateChanged
         ),
         Err(_) => false,
     }

@@ -83,7 +83,7 @@ async fn dialogue(
 
     let mut conn = match server.security {
         Security::Ssl => {
-            let stream = super::start_tls(ctx, tcp, &host, SIDE, rec).await?;
+            let stream = super::start_tls(ctx, tcp, server, SIDE, rec).await?;
             let stream = Box::new(Socket { inner: stream, peer: address });
             rec.run(
                 SIDE,
@@ -107,21 +107,20 @@ async fn dialogue(
                 .await;
             let mut conn = match greeted {
                 Ok(conn) => conn,
-                Err(f) => return Err(super::silent_greeting(ctx, &vetted, &host, f).await),
+                Err(f) => return Err(super::silent_greeting(ctx, &vetted, server, f).await),
             };
             if !conn.server_info().supports_feature(Extension::StartTls) {
                 return Err(rec.fail_now(SIDE, Step::Tls, StepFailure::new(Reason::StartTlsNotOffered)));
             }
             let parameters =
                 ctx.tls.lettre_parameters(&host).map_err(|e| super::internal_failure("TLS parameters", e))?;
-            rec.run(
-                SIDE,
-                Step::Tls,
-                conn.starttls(parameters, &hello),
-                |e| tls_failure(&e),
-                |_| Some("STARTTLS".into()),
-            )
-            .await?;
+            // The handshake, then the certificate's check, before the login goes anywhere.
+            let upgrade = async {
+                conn.starttls(parameters, &hello).await.map_err(|e| tls_failure(&e))?;
+                let chain = conn.certificate_chain().map_err(|e| tls_failure(&e))?;
+                ctx.verify_chain(&chain, &host, server.port.get()).map_err(|e| tls_failure(&e))
+            };
+            rec.run(SIDE, Step::Tls, upgrade, |f| f, |certificate| Some(format!("STARTTLS · {certificate}"))).await?;
             conn
         }
     };

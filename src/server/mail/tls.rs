@@ -3,11 +3,13 @@
 //! to), and TLS failures sorted into reasons a person can act on.
 
 use crate::model::check::{CertificateView, Reason};
+use crate::model::trusted_certificates::{Fingerprint, TrustedCertificate};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use rustls::server::ParsedCertificate;
+use rustls::{CertificateError, ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 use std::error::Error as StdError;
 use std::fmt;
 use std::path::Path;
@@ -19,8 +21,6 @@ use tokio_rustls::TlsConnector;
 pub struct TlsTrust {
     roots: Arc<RootCertStore>,
     provider: Arc<CryptoProvider>,
-    /// The operator's extra authorities, also handed to lettre for STARTTLS.
-    extra_roots: Vec<CertificateDer<'static>>,
 }
 
 /// A failed handshake, with the certificate the server presented (if it got that far).
@@ -47,15 +47,16 @@ impl StdError for TlsError {
     }
 }
 
-/// The standard verification, remembering which certificate it was shown, so a refusal can say
-/// whose certificate it was.
+/// The standard verification, then the tenant's trusted certificate for this host and port (if
+/// any), remembering which certificate it was shown, so a refusal can say whose it was.
 #[derive(Debug)]
-struct Remembering {
+struct Verifier {
     inner: Arc<WebPkiServerVerifier>,
+    trusted: Option<TrustedCertificate>,
     seen: Mutex<Option<CertificateDer<'static>>>,
 }
 
-impl ServerCertVerifier for Remembering {
+impl ServerCertVerifier for Verifier {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -67,7 +68,18 @@ impl ServerCertVerifier for Remembering {
         if let Ok(mut seen) = self.seen.lock() {
             *seen = Some(end_entity.clone().into_owned());
         }
-        self.inner.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+        let verdict = self.inner.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now);
+        let (Err(refusal), Some(trusted)) = (&verdict, &self.trusted) else { return verdict };
+        if fingerprint(end_entity) != trusted.sha256 {
+            return Err(rustls::Error::InvalidCertificate(CertificateError::ApplicationVerificationFailure));
+        }
+        if trusted.any_name || names_host(end_entity, server_name) {
+            return Ok(ServerCertVerified::assertion());
+        }
+        Err(match refusal {
+            rustls::Error::InvalidCertificate(CertificateError::NotValidForName) => refusal.clone(),
+            _ => rustls::Error::InvalidCertificate(CertificateError::NotValidForName),
+        })
     }
 
     fn verify_tls12_signature(
@@ -93,21 +105,54 @@ impl ServerCertVerifier for Remembering {
     }
 }
 
-/// Subject, issuer, validity and SHA-256 fingerprint of a DER certificate.
-pub fn certificate_view(der: &[u8]) -> Option<CertificateView> {
+impl Verifier {
+    /// A refused handshake, with the certificate it was shown described for a person.
+    fn refusal(&self, error: std::io::Error, host: &str, port: u16) -> TlsError {
+        let seen = self.seen.lock().ok().and_then(|seen| seen.clone());
+        let certificate = seen.as_ref().and_then(|der| certificate_summary(der));
+        let changed = classify(&error) == Reason::CertificateChanged;
+        let details = seen.as_ref().and_then(|der| certificate_view(der, host, port)).map(|mut view| {
+            if changed {
+                view.trusted_sha256 = self.trusted.as_ref().map(|t| t.sha256.to_string());
+            }
+            Box::new(view)
+        });
+        TlsError { error, certificate, details }
+    }
+}
+
+/// The SHA-256 fingerprint of a DER certificate.
+pub fn fingerprint(der: &[u8]) -> Fingerprint {
     use sha2::{Digest, Sha256};
+    Fingerprint::of_digest(&Sha256::digest(der))
+}
+
+/// Whether the certificate names the host (its subject alternative names, as TLS checks them).
+fn names_host(der: &CertificateDer<'_>, server_name: &ServerName<'_>) -> bool {
+    ParsedCertificate::try_from(der).is_ok_and(|cert| rustls::client::verify_server_name(&cert, server_name).is_ok())
+}
+
+/// Subject, issuer, validity and SHA-256 fingerprint of a DER certificate shown by `host:port`.
+pub fn certificate_view(der: &[u8], host: &str, port: u16) -> Option<CertificateView> {
     let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
     let day = |t: x509_parser::time::ASN1Time| {
         let d = t.to_datetime();
         format!("{:02}.{:02}.{:04}", d.day(), u8::from(d.month()), d.year())
     };
-    let sha256 = Sha256::digest(der).iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":");
+    let names_host =
+        ServerName::try_from(host.to_string()).is_ok_and(|name| names_host(&CertificateDer::from(der.to_vec()), &name));
     Some(CertificateView {
         subject: cert.subject().to_string(),
         issuer: cert.issuer().to_string(),
         valid_from: day(cert.validity().not_before),
         valid_until: day(cert.validity().not_after),
-        sha256,
+        sha256: fingerprint(der).to_string(),
+        host: host.to_string(),
+        host_shown: crate::model::Host::parse(host).map(|h| h.unicode()).unwrap_or_else(|_| host.to_string()),
+        port,
+        names_host,
+        trusted_sha256: None,
+        proof: String::new(),
     })
 }
 
@@ -123,59 +168,98 @@ impl TlsTrust {
         let mut roots = RootCertStore::empty();
         let native = rustls_native_certs::load_native_certs();
         roots.add_parsable_certificates(native.certs);
-        let mut extra_roots = Vec::new();
+        let mut added = 0;
         if let Some(path) = ca_file {
             let pem = std::fs::read(path).map_err(|e| format!("cannot read the CA file {}: {e}", path.display()))?;
             for cert in rustls_pemfile::certs(&mut pem.as_slice()) {
                 let cert = cert.map_err(|e| format!("bad certificate in {}: {e}", path.display()))?;
-                roots.add(cert.clone()).map_err(|e| format!("unusable certificate in {}: {e}", path.display()))?;
-                extra_roots.push(cert);
+                roots.add(cert).map_err(|e| format!("unusable certificate in {}: {e}", path.display()))?;
+                added += 1;
             }
-            if extra_roots.is_empty() {
+            if added == 0 {
                 return Err(format!("no certificate found in {}", path.display()));
             }
         }
         let provider = Arc::new(rustls::crypto::ring::default_provider());
-        Ok(Self { roots: Arc::new(roots), provider, extra_roots })
+        Ok(Self { roots: Arc::new(roots), provider })
     }
 
-    /// Starts TLS on a connected socket, verifying the certificate against `host`.
-    pub async fn wrap<S>(&self, tcp: S, host: &str) -> Result<TlsStream<S>, TlsError>
+    fn verifier(&self, trusted: Option<&TrustedCertificate>) -> Result<Arc<Verifier>, std::io::Error> {
+        let inner = WebPkiServerVerifier::builder_with_provider(self.roots.clone(), self.provider.clone())
+            .build()
+            .map_err(|e| std::io::Error::other(e.to_string()))?;
+        Ok(Arc::new(Verifier { inner, trusted: trusted.cloned(), seen: Mutex::new(None) }))
+    }
+
+    /// Starts TLS on a connected socket, verifying the certificate against `host`, or against
+    /// the certificate the tenant trusts for `host:port`.
+    pub async fn wrap<S>(
+        &self,
+        tcp: S,
+        host: &str,
+        port: u16,
+        trusted: Option<&TrustedCertificate>,
+    ) -> Result<TlsStream<S>, TlsError>
     where
         S: AsyncRead + AsyncWrite + Unpin,
     {
         let fail = |error: std::io::Error| TlsError { error, certificate: None, details: None };
         let name = ServerName::try_from(host.to_string())
             .map_err(|e| fail(std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string())))?;
-        let inner = WebPkiServerVerifier::builder_with_provider(self.roots.clone(), self.provider.clone())
-            .build()
-            .map_err(|e| fail(std::io::Error::other(e.to_string())))?;
-        let verifier = Arc::new(Remembering { inner, seen: Mutex::new(None) });
+        let verifier = self.verifier(trusted).map_err(fail)?;
         let config = ClientConfig::builder_with_provider(self.provider.clone())
             .with_safe_default_protocol_versions()
             .map_err(|e| fail(std::io::Error::other(e.to_string())))?
             .dangerous()
             .with_custom_certificate_verifier(verifier.clone())
             .with_no_client_auth();
-        TlsConnector::from(Arc::new(config)).connect(name, tcp).await.map_err(|error| {
-            let seen = verifier.seen.lock().ok().and_then(|seen| seen.clone());
-            let certificate = seen.as_ref().and_then(|der| certificate_summary(der));
-            let details = seen.as_ref().and_then(|der| certificate_view(der)).map(Box::new);
-            TlsError { error, certificate, details }
-        })
+        TlsConnector::from(Arc::new(config))
+            .connect(name, tcp)
+            .await
+            .map_err(|error| verifier.refusal(error, host, port))
     }
 
-    /// The same trust for lettre's STARTTLS upgrade.
+    /// For lettre's STARTTLS upgrade: the handshake itself checks only that the server holds the
+    /// key of the certificate it shows (lettre still verifies the handshake signatures); whether
+    /// that certificate is to be trusted is decided by [`TlsTrust::verify_chain`] right after,
+    /// before anything but EHLO is sent. So STARTTLS follows exactly the rules of implicit TLS,
+    /// trusted certificates included, and its refusals show the certificate too.
     pub fn lettre_parameters(
         &self,
         host: &str,
     ) -> Result<lettre::transport::smtp::client::TlsParameters, lettre::transport::smtp::Error> {
-        use lettre::transport::smtp::client::{Certificate, TlsParameters};
-        let mut builder = TlsParameters::builder(host.to_string());
-        for der in &self.extra_roots {
-            builder = builder.add_root_certificate(Certificate::from_der(der.to_vec())?);
+        use lettre::transport::smtp::client::{CertificateStore, TlsParameters};
+        TlsParameters::builder(host.to_string())
+            .certificate_store(CertificateStore::None)
+            .dangerous_accept_invalid_certs(true)
+            .dangerous_accept_invalid_hostnames(true)
+            .build_rustls()
+    }
+
+    /// Verifies a certificate chain a finished handshake was shown (end entity first), as
+    /// [`TlsTrust::wrap`] does during its handshake. Gives the certificate's summary.
+    pub fn verify_chain(
+        &self,
+        chain: &[Vec<u8>],
+        host: &str,
+        port: u16,
+        trusted: Option<&TrustedCertificate>,
+    ) -> Result<String, TlsError> {
+        let fail = |error: std::io::Error| TlsError { error, certificate: None, details: None };
+        let name = ServerName::try_from(host.to_string())
+            .map_err(|e| fail(std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string())))?;
+        let verifier = self.verifier(trusted).map_err(fail)?;
+        let chain: Vec<CertificateDer<'static>> = chain.iter().map(|der| CertificateDer::from(der.clone())).collect();
+        let Some((end_entity, intermediates)) = chain.split_first() else {
+            let error = rustls::Error::NoCertificatesPresented;
+            return Err(fail(std::io::Error::new(std::io::ErrorKind::InvalidData, error)));
+        };
+        match verifier.verify_server_cert(end_entity, intermediates, &name, &[], UnixTime::now()) {
+            Ok(_) => Ok(certificate_summary(end_entity).unwrap_or_default()),
+            Err(error) => {
+                Err(verifier.refusal(std::io::Error::new(std::io::ErrorKind::InvalidData, error), host, port))
+            }
         }
-        builder.build_rustls()
     }
 }
 
@@ -219,6 +303,8 @@ pub fn classify(error: &(dyn StdError + 'static)) -> Reason {
                 Reason::CertificateExpired
             }
             C::NotValidForName | C::NotValidForNameContext { .. } => Reason::CertificateWrongHost,
+            // Only `Verifier` says this: not the certificate the administrator trusted.
+            C::ApplicationVerificationFailure => Reason::CertificateChanged,
             _ => Reason::CertificateUntrusted,
         },
         // The server answered in plain text where a TLS record was expected: a plain-text port.

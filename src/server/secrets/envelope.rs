@@ -3,7 +3,7 @@
 //! copied to another row does not decrypt. A key set holds several keys; the first encrypts.
 
 use super::Binding;
-use base64::engine::general_purpose::STANDARD_NO_PAD;
+use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
@@ -125,6 +125,34 @@ impl KeySet {
         Ok(SecretString::from(text))
     }
 
+    /// A token vouching for `statement` (the AEAD tag of an empty message with the statement as
+    /// associated data, under the current key): only a holder of the keys can make one.
+    pub fn attest(&self, statement: &[u8]) -> String {
+        let key = &self.keys[0];
+        let mut nonce = [0u8; NONCE_BYTES];
+        rand::rngs::OsRng.fill_bytes(&mut nonce);
+        let tag = key
+            .cipher
+            .encrypt(XNonce::from_slice(&nonce), Payload { msg: &[], aad: statement })
+            .expect("XChaCha20-Poly1305 encryption does not fail for in-memory inputs");
+        let mut body = nonce.to_vec();
+        body.extend_from_slice(&tag);
+        format!("{}:{}", key.id, URL_SAFE_NO_PAD.encode(body))
+    }
+
+    /// Whether `token` was made by [`KeySet::attest`] for exactly `statement` with a loaded key.
+    pub fn attested(&self, token: &str, statement: &[u8]) -> bool {
+        let Some((id, body)) = token.split_once(':') else { return false };
+        let (Some(key), Ok(body)) = (self.keys.iter().find(|k| k.id == id), URL_SAFE_NO_PAD.decode(body)) else {
+            return false;
+        };
+        if body.len() <= NONCE_BYTES {
+            return false;
+        }
+        let (nonce, tag) = body.split_at(NONCE_BYTES);
+        key.cipher.decrypt(XNonce::from_slice(nonce), Payload { msg: tag, aad: statement }).is_ok_and(|m| m.is_empty())
+    }
+
     /// The key id an envelope was made with.
     pub fn key_of(envelope: &str) -> Option<&str> {
         envelope.split(':').nth(1)
@@ -145,6 +173,22 @@ mod tests {
 
     fn binding(account: i64) -> Binding {
         Binding { tenant: TenantId(7), account: AccountId(account), field: SecretField::Main }
+    }
+
+    #[test]
+    fn an_attestation_vouches_for_its_statement_only_and_only_under_these_keys() {
+        let s = keys(2);
+        let token = s.attest(b"tenant=1|sha256=AB");
+        assert!(s.attested(&token, b"tenant=1|sha256=AB"));
+        assert!(!s.attested(&token, b"tenant=2|sha256=AB"), "another statement");
+        assert!(!keys(1).attested(&token, b"tenant=1|sha256=AB"), "other keys");
+        let mut forged = token.clone();
+        forged.pop();
+        forged.push(if token.ends_with('A') { 'B' } else { 'A' });
+        assert!(!s.attested(&forged, b"tenant=1|sha256=AB"), "a changed tag");
+        assert!(
+            !s.attested("", b"") && !s.attested("x:", b"") && !s.attested(&format!("{}:AAAA", s.current_id()), b"")
+        );
     }
 
     #[test]

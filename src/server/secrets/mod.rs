@@ -126,6 +126,16 @@ impl Secrets {
         }
     }
 
+    /// A token vouching that this deployment made `statement` (see [`KeySet::attest`]).
+    pub fn attest(&self, statement: &str) -> String {
+        self.keys(false).attest(statement.as_bytes())
+    }
+
+    /// Whether `token` vouches for `statement` under one of the loaded keys.
+    pub fn attested(&self, token: &str, statement: &str) -> bool {
+        self.keys(false).attested(token, statement.as_bytes())
+    }
+
     /// Encrypts `secret` as an account's password `field`.
     pub fn seal(&self, tenant: TenantId, account: AccountId, field: SecretField, secret: &SecretString) -> String {
         self.encrypt(secret, &Binding { tenant, account, field })

@@ -12,4 +12,9 @@ pub use app::{spawn_app, spawn_app_with, TestApp};
 pub use browser::{browser_for, Browser};
 
 /// The password every test user signs in to Pochta with.
+/// `prefix` with a suffix no other test run uses (organisation names, letter subjects).
+pub fn unique(prefix: &str) -> String {
+    format!("{prefix}-{}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos())
+}
+
 pub const PASSWORD: &str = "очень надёжный пароль";
