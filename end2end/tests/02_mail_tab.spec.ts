@@ -279,24 +279,26 @@ test.describe("without JavaScript", () => {
     officeCertificate("a");
     await signIn(page, ADMIN.email, ADMIN.password);
     await page.goto("/setup/mail");
-    const fill = async () => {
-      await page.getByLabel("SMTP-сервер").fill("office.pochta.test");
-      await page.getByLabel("Порт").fill(mail.officeSubmission);
-      await page.getByLabel("Использовать SSL").uncheck();
-      await page.getByLabel("Адрес", { exact: true }).fill(`alice@${mail.domain}`);
-      await page.getByLabel("Пароль").fill(mail.password);
-      await page.getByLabel("Email отправителя").fill(`alice@${mail.domain}`);
-      await page.getByLabel("Email получателя").fill(`bob@${mail.domain}`);
-    };
-    await fill();
+    await page.getByLabel("SMTP-сервер").fill("office.pochta.test");
+    await page.getByLabel("Порт").fill(mail.officeSubmission);
+    await page.getByLabel("Использовать SSL").uncheck();
+    await page.getByLabel("Адрес", { exact: true }).fill(`alice@${mail.domain}`);
+    await page.getByLabel("Пароль").fill(mail.password);
+    await page.getByLabel("Email отправителя").fill(`alice@${mail.domain}`);
+    await page.getByLabel("Email получателя").fill(`bob@${mail.domain}`);
     await page.getByRole("button", { name: "Отправить" }).click();
     await expect(page.locator("#certificate-sha256")).toHaveText(officeFingerprint("a"));
     expect(await overflowWidth(page)).toBeLessThanOrEqual(0);
     await page.getByRole("button", { name: "Доверять этому сертификату" }).click();
     await expect(page.locator("#certificate-trusted")).toContainText(`office.pochta.test:${mail.officeSubmission}`);
 
+    // What was typed is still in the form; only the password is asked again.
+    await expect(page.getByLabel("SMTP-сервер")).toHaveValue("office.pochta.test");
+    await expect(page.getByLabel("Порт")).toHaveValue(mail.officeSubmission);
+    await expect(page.getByLabel("Использовать SSL")).not.toBeChecked();
+    await expect(page.getByLabel("Пароль")).toHaveValue("");
     const before = mailboxCount("bob", token);
-    await fill();
+    await page.getByLabel("Пароль").fill(mail.password);
     await page.getByRole("button", { name: "Отправить" }).click();
     await expect(page.getByText(`Тестовое письмо отправлено на bob@${mail.domain}`)).toBeVisible();
     await expect.poll(() => mailboxCount("bob", token), { timeout: 15_000 }).toBe(before + 1);
@@ -309,11 +311,14 @@ test.describe("without JavaScript", () => {
     expect(await overflowWidth(page)).toBeLessThanOrEqual(0);
   });
 
-  test("a refused save shows its error at the field", async ({ page }) => {
+  test("a refused save shows its error at the field, with what was typed", async ({ page }) => {
     await signIn(page, ADMIN.email, ADMIN.password);
     await page.goto("/setup/mail");
+    await page.getByLabel("Имя отправителя").fill("Набрано и не потеряно");
     await page.getByLabel("Email отправителя").fill("не адрес");
     await page.getByRole("button", { name: "Сохранить" }).click();
     await expect(page.getByText("Введите адрес в формате")).toBeVisible();
+    await expect(page.getByLabel("Email отправителя")).toHaveValue("не адрес");
+    await expect(page.getByLabel("Имя отправителя")).toHaveValue("Набрано и не потеряно");
   });
 });

@@ -20,26 +20,23 @@ pub async fn submit_mail_tab(
     #[server(flatten)] input: MailTabInput,
     #[server(default)] run_id: String,
 ) -> Result<MailTabOutcome, AppError> {
-    use crate::model::crm_email::MailTabIntent;
+    use crate::model::crm_email::KeptMailTab;
     use crate::server::progress::{self, Progress};
     use crate::server::{crm_email, setup, web};
     let admin = web::require_admin().await?;
     let state = web::state()?;
     setup::ensure_mail_tab_open(&state.db, &admin).await?;
-    let draft = input.parse()?;
-    // A plain HTML form sends no run id: its outcome is kept under one made here.
+    // A plain HTML form sends no run id: its outcome, refused or not, is kept under one made
+    // here with what was typed, and the tab it returns to shows both.
     let plain = web::plain_form();
     let run_id = if plain { progress::new_run_id() } else { run_id };
     let progress = Progress::start(&state.db, &admin, &run_id);
-    let outcome = match draft.intent {
-        MailTabIntent::Send => crm_email::send_test_letter(&state, &admin, draft, progress).await?,
-        MailTabIntent::Save => crm_email::save(&state, &admin, draft, progress).await?,
-    };
+    let outcome = crm_email::submit(&state, &admin, &input, progress).await;
     if plain {
-        progress::keep_outcome(&state.db, &admin, &run_id, &outcome).await?;
+        progress::keep_outcome(&state.db, &admin, &run_id, &KeptMailTab::of(outcome.clone(), &input)).await?;
         web::back_with_run(&run_id);
     }
-    Ok(outcome)
+    outcome
 }
 
 /// The group as «Настройки программы» shows it.

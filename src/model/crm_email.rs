@@ -38,7 +38,22 @@ pub struct MailTabView {
     pub services: Vec<MailService>,
     pub settings: Option<CrmEmailView>,
     /// What the last «Отправить» or «Сохранить» did, after a plain HTML form (no JavaScript).
-    pub kept: Option<MailTabOutcome>,
+    pub kept: Option<KeptMailTab>,
+}
+
+/// A plain HTML form's «Отправить» or «Сохранить», kept with its run for the page it returns to.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct KeptMailTab {
+    pub outcome: Result<MailTabOutcome, AppError>,
+    /// When it was refused: what was typed, without the password, so nothing typed is lost.
+    pub typed: Option<MailTabInput>,
+}
+
+impl KeptMailTab {
+    pub fn of(outcome: Result<MailTabOutcome, AppError>, input: &MailTabInput) -> Self {
+        let typed = outcome.is_err().then(|| MailTabInput { password: String::new(), ..input.clone() });
+        Self { outcome, typed }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

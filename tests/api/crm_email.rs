@@ -590,7 +590,9 @@ async fn without_javascript_the_tab_shows_what_the_test_letter_and_the_save_did(
     let location = post("send").await;
     let run = location.strip_prefix("/setup/mail?run=").unwrap_or_else(|| panic!("back to the tab: {location}"));
     let view: MailTabView = admin.call("crm_email/mail_tab", &[("run", run)]).await.unwrap();
-    assert!(matches!(view.kept, Some(MailTabOutcome::TestLetterSent { .. })), "{:?}", view.kept);
+    let kept = view.kept.expect("kept");
+    assert!(matches!(kept.outcome, Ok(MailTabOutcome::TestLetterSent { .. })), "{kept:?}");
+    assert_eq!(kept.typed, None, "what was typed is kept only when refused");
     let page = admin.get_page(&location).await.text().await.unwrap();
     assert!(page.contains("Тестовое письмо отправлено на bob@pochta.test"), "the page says it");
     assert!(page.contains("class=\"report\""), "with its steps");
@@ -604,6 +606,49 @@ async fn without_javascript_the_tab_shows_what_the_test_letter_and_the_save_did(
     let location = post("save").await;
     let page = admin.get_page(&location).await.text().await.unwrap();
     assert!(page.contains("id=\"mail-saved\""), "the save is confirmed: {location}");
+}
+
+#[tokio::test]
+async fn without_javascript_a_refused_test_letter_keeps_what_was_typed_except_the_password() {
+    let (app, mail) = spawn_app_with_mail(&[]).await;
+    let admin = tenant_with_open_tab(&app, "Ромашка").await;
+    let port = mail.smtps.to_string();
+    let typed = [
+        ("intent", "send"),
+        ("provider", "other"),
+        ("smtp_host", "localhost"),
+        ("smtp_port", port.as_str()),
+        ("use_ssl", "true"),
+        ("login", "alice@pochta.test"),
+        ("password", "неверный-пароль-42"),
+        ("sender_name", "Набрано без JavaScript"),
+        ("sender_email", "alice@pochta.test"),
+        ("recipient", "bob@pochta.test"),
+        ("version", "0"),
+    ];
+    // Coming from a page that still shows an earlier form's error in its address.
+    let response = admin.submit_plain_form("crm_email/submit", "/setup/mail?__err=e30&__path=x", &typed).await;
+    assert!(response.status().is_redirection(), "{}", response.status());
+    let location = response.headers()["location"].to_str().unwrap().to_string();
+    let run = location.strip_prefix("/setup/mail?run=").unwrap_or_else(|| panic!("back to the tab: {location}"));
+
+    let view: MailTabView = admin.call("crm_email/mail_tab", &[("run", run)]).await.unwrap();
+    let kept = view.kept.expect("kept");
+    assert!(
+        matches!(&kept.outcome, Err(AppError::CheckFailed(r)) if r.failure.as_ref().unwrap().reason == Reason::WrongLoginOrPassword),
+        "{kept:?}"
+    );
+    let typed_back = kept.typed.expect("what was typed");
+    assert_eq!((typed_back.sender_name.as_str(), typed_back.password.as_str()), ("Набрано без JavaScript", ""));
+
+    let page = admin.get_page(&location).await.text().await.unwrap();
+    assert!(page.contains("value=\"Набрано без JavaScript\""), "the typed sender name is in the form again");
+    assert!(page.contains("Сервер не принял логин или пароль."), "with the refusal");
+    assert!(!page.contains("неверный-пароль-42"), "never the password");
+    let stored: Vec<String> =
+        sqlx::query_scalar("SELECT event FROM check_events").fetch_all(app.inspect()).await.unwrap();
+    assert!(stored.iter().all(|e| !e.contains("неверный-пароль-42")), "the password is not kept anywhere");
+    nothing_saved(&app).await;
 }
 
 #[tokio::test]

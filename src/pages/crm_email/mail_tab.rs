@@ -4,10 +4,11 @@
 use crate::api::crm_email::{load_mail_tab, SubmitMailTab};
 use crate::components::check_report::CheckReportView;
 use crate::components::form::{
-    action_error, describe_field, error_text, on_success, CheckboxField, Field, FieldProblem, FormError, Submit,
+    describe_field, error_text, on_success, CheckboxField, Field, FieldProblem, FormError, Submit,
 };
 use crate::components::live_report::{LiveReport, RunIdField};
 use crate::i18n::{t, tf, tr, use_lang};
+use crate::model::accounts::ticked;
 use crate::model::check::{Fix, Side};
 use crate::model::crm_email::{MailTabIntent, MailTabOutcome, MailTabView};
 use crate::model::error::AppError;
@@ -63,16 +64,36 @@ fn Locked(missing_firm: bool, missing_outlet: bool) -> impl IntoView {
 #[component]
 fn MailForm(data: MailTabView, submit: ServerAction<SubmitMailTab>) -> impl IntoView {
     let lang = use_lang();
-    let error = action_error(submit);
+    // After a refused plain HTML form: its error, and what was typed (the form starts from it).
+    let kept = data.kept.clone().map(|k| k.outcome);
+    let typed = data.kept.as_ref().and_then(|k| k.typed.clone());
+    let kept_error = kept.clone().and_then(Result::err);
+    let error = Signal::derive(move || match submit.value().get() {
+        Some(outcome) => outcome.err(),
+        None => kept_error.clone(),
+    });
     let services = StoredValue::new(data.services.clone());
     let saved = data.settings.clone();
     let version = saved.as_ref().map_or(0, |s| s.version);
     let has_password = saved.as_ref().is_some_and(|s| s.has_password);
+    let start = |typed_value: Option<&String>, saved_value: Option<String>| {
+        typed_value.cloned().or(saved_value).unwrap_or_default()
+    };
 
-    let provider = RwSignal::new(saved.as_ref().map_or_else(|| OTHER_SERVICE.to_string(), |s| s.provider.clone()));
-    let host = RwSignal::new(saved.as_ref().map(|s| s.smtp_host.clone()).unwrap_or_default());
-    let port = RwSignal::new(saved.as_ref().map(|s| s.smtp_port.to_string()).unwrap_or_default());
-    let ssl = RwSignal::new(saved.as_ref().is_none_or(|s| s.use_ssl));
+    let provider = RwSignal::new(
+        typed
+            .as_ref()
+            .map(|t| t.provider.clone())
+            .filter(|p| !p.is_empty())
+            .unwrap_or_else(|| saved.as_ref().map_or_else(|| OTHER_SERVICE.to_string(), |s| s.provider.clone())),
+    );
+    let host = RwSignal::new(start(typed.as_ref().map(|t| &t.smtp_host), saved.as_ref().map(|s| s.smtp_host.clone())));
+    let port =
+        RwSignal::new(start(typed.as_ref().map(|t| &t.smtp_port), saved.as_ref().map(|s| s.smtp_port.to_string())));
+    let ssl = RwSignal::new(match &typed {
+        Some(t) => ticked(&t.use_ssl),
+        None => saved.as_ref().is_none_or(|s| s.use_ssl),
+    });
     let service = move || services.with_value(|all| all.iter().find(|s| s.id == provider.get()).cloned());
     let is_preset = Signal::derive(move || provider.get() != OTHER_SERVICE);
 
@@ -101,7 +122,10 @@ fn MailForm(data: MailTabView, submit: ServerAction<SubmitMailTab>) -> impl Into
     let running = move |intent: MailTabIntent| {
         Signal::derive(move || pending.get() && submit.input().get().is_some_and(|i| i.input.intent() == Some(intent)))
     };
-    let value = |s: Option<String>| s.unwrap_or_default();
+    let login = start(typed.as_ref().map(|t| &t.login), saved.as_ref().map(|s| s.login.clone()));
+    let sender_name = start(typed.as_ref().map(|t| &t.sender_name), saved.as_ref().map(|s| s.sender_name.clone()));
+    let sender_email = start(typed.as_ref().map(|t| &t.sender_email), saved.as_ref().map(|s| s.sender_email.clone()));
+    let recipient = start(typed.as_ref().map(|t| &t.recipient), saved.as_ref().map(|s| s.test_recipient.clone()));
 
     view! {
         <ActionForm action=submit attr:class="stack" attr:novalidate=true attr:id="mail-form">
@@ -144,7 +168,7 @@ fn MailForm(data: MailTabView, submit: ServerAction<SubmitMailTab>) -> impl Into
                 problem_of="smtp_security"
                 error
             />
-            <Field name="login" label=tr("mail_tab.login") kind="email" value=value(saved.as_ref().map(|s| s.login.clone())) autocomplete="off" required=true error/>
+            <Field name="login" label=tr("mail_tab.login") kind="email" value=login autocomplete="off" required=true error/>
             <Field
                 name="password"
                 label=tr("mail_tab.password")
@@ -154,9 +178,9 @@ fn MailForm(data: MailTabView, submit: ServerAction<SubmitMailTab>) -> impl Into
                 error
             />
             <PasswordHint service=Signal::derive(service)/>
-            <Field name="sender_name" label=tr("mail_tab.sender_name") value=value(saved.as_ref().map(|s| s.sender_name.clone())) required=true error/>
-            <Field name="sender_email" label=tr("mail_tab.sender_email") kind="email" value=value(saved.as_ref().map(|s| s.sender_email.clone())) required=true error/>
-            <Field name="recipient" label=tr("mail_tab.recipient") kind="email" value=value(saved.as_ref().map(|s| s.test_recipient.clone())) hint=tr("mail_tab.recipient_hint") error/>
+            <Field name="sender_name" label=tr("mail_tab.sender_name") value=sender_name required=true error/>
+            <Field name="sender_email" label=tr("mail_tab.sender_email") kind="email" value=sender_email required=true error/>
+            <Field name="recipient" label=tr("mail_tab.recipient") kind="email" value=recipient hint=tr("mail_tab.recipient_hint") error/>
             <FormError error/>
             <div class="actions">
                 <Submit
@@ -170,7 +194,7 @@ fn MailForm(data: MailTabView, submit: ServerAction<SubmitMailTab>) -> impl Into
                 <Submit label=tr("common.save") name="intent" value=MailTabIntent::Save.code() pending busy=running(MailTabIntent::Save)/>
             </div>
             <LiveReport run_id pending/>
-            <Outcome submit kept=data.kept.clone() apply_fix/>
+            <Outcome submit kept apply_fix/>
         </ActionForm>
     }
 }
@@ -199,11 +223,11 @@ fn PasswordHint(#[prop(into)] service: Signal<Option<MailService>>) -> impl Into
 fn Outcome(
     submit: ServerAction<SubmitMailTab>,
     /// The outcome of a plain HTML form, until the form is used again.
-    kept: Option<MailTabOutcome>,
+    kept: Option<Result<MailTabOutcome, AppError>>,
     apply_fix: Callback<(Side, Fix)>,
 ) -> impl IntoView {
     let lang = use_lang();
-    move || match submit.value().get().or_else(|| kept.clone().map(Ok)) {
+    move || match submit.value().get().or_else(|| kept.clone()) {
         Some(Ok(MailTabOutcome::TestLetterSent { report, recipient })) => {
             let success = tf(lang, "mail_tab.sent", &[("recipient", &recipient)]);
             view! { <CheckReportView report success/> }.into_any()

@@ -16,7 +16,9 @@ use super::session::Admin;
 use super::setup::require_mail_tab_open;
 use super::state::AppState;
 use super::time_zone::{self, moment};
-use crate::model::crm_email::{CrmEmailView, MailTabDraft, MailTabView, ServiceChoice};
+use crate::model::crm_email::{
+    CrmEmailView, MailTabDraft, MailTabInput, MailTabIntent, MailTabOutcome, MailTabView, ServiceChoice,
+};
 use crate::model::error::AppError;
 use crate::model::{
     unicode_address, AccountId, Host, Invalid, Port, Protocol, ServerAddress, ServerLogin, TenantId, OTHER_SERVICE,
@@ -30,6 +32,20 @@ pub async fn load(state: &AppState, admin: &Admin, run: &str) -> Result<MailTabV
     tx.commit().await?;
     let kept = if run.is_empty() { None } else { progress::kept_outcome(&state.db, admin, run).await? };
     Ok(MailTabView { services: state.presets.all().to_vec(), settings, kept })
+}
+
+/// «Отправить» or «Сохранить», as the form's `intent` says.
+pub async fn submit(
+    state: &AppState,
+    admin: &Admin,
+    input: &MailTabInput,
+    progress: Option<progress::Progress>,
+) -> Result<MailTabOutcome, AppError> {
+    let draft = input.parse()?;
+    match draft.intent {
+        MailTabIntent::Send => send_test_letter(state, admin, draft, progress).await,
+        MailTabIntent::Save => save(state, admin, draft, progress).await,
+    }
 }
 
 /// The group as «Настройки программы» shows it.
