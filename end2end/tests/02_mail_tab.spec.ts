@@ -274,34 +274,51 @@ test.describe("without JavaScript", () => {
     await expect(page.locator("#field-time_zone-hint")).toContainText("Сейчас там");
   });
 
-  test("on a 360 px phone the company server's certificate is trusted and forgotten as plain forms", async ({ page }) => {
+  test("on a 360 px phone the company server's certificate is trusted, a replaced one refused, and the trust forgotten, as plain forms", async ({ page }) => {
     await page.setViewportSize({ width: 360, height: 740 });
     officeCertificate("a");
-    await signIn(page, ADMIN.email, ADMIN.password);
-    await page.goto("/setup/mail");
-    await page.getByLabel("SMTP-сервер").fill("office.pochta.test");
-    await page.getByLabel("Порт").fill(mail.officeSubmission);
-    await page.getByLabel("Использовать SSL").uncheck();
-    await page.getByLabel("Адрес", { exact: true }).fill(`alice@${mail.domain}`);
-    await page.getByLabel("Пароль").fill(mail.password);
-    await page.getByLabel("Email отправителя").fill(`alice@${mail.domain}`);
-    await page.getByLabel("Email получателя").fill(`bob@${mail.domain}`);
-    await page.getByRole("button", { name: "Отправить" }).click();
-    await expect(page.locator("#certificate-sha256")).toHaveText(officeFingerprint("a"));
-    expect(await overflowWidth(page)).toBeLessThanOrEqual(0);
-    await page.getByRole("button", { name: "Доверять этому сертификату" }).click();
-    await expect(page.locator("#certificate-trusted")).toContainText(`office.pochta.test:${mail.officeSubmission}`);
+    try {
+      await signIn(page, ADMIN.email, ADMIN.password);
+      await page.goto("/setup/mail");
+      const fill = async () => {
+        await page.getByLabel("SMTP-сервер").fill("office.pochta.test");
+        await page.getByLabel("Порт").fill(mail.officeSubmission);
+        await page.getByLabel("Использовать SSL").uncheck();
+        await page.getByLabel("Адрес", { exact: true }).fill(`alice@${mail.domain}`);
+        await page.getByLabel("Пароль").fill(mail.password);
+        await page.getByLabel("Email отправителя").fill(`alice@${mail.domain}`);
+        await page.getByLabel("Email получателя").fill(`bob@${mail.domain}`);
+      };
+      await fill();
+      await page.getByRole("button", { name: "Отправить" }).click();
+      await expect(page.locator("#certificate-sha256")).toHaveText(officeFingerprint("a"));
+      expect(await overflowWidth(page)).toBeLessThanOrEqual(0);
+      await page.getByRole("button", { name: "Доверять этому сертификату" }).click();
+      await expect(page.locator("#certificate-trusted")).toContainText(`office.pochta.test:${mail.officeSubmission}`);
 
-    // What was typed is still in the form; only the password is asked again.
-    await expect(page.getByLabel("SMTP-сервер")).toHaveValue("office.pochta.test");
-    await expect(page.getByLabel("Порт")).toHaveValue(mail.officeSubmission);
-    await expect(page.getByLabel("Использовать SSL")).not.toBeChecked();
-    await expect(page.getByLabel("Пароль")).toHaveValue("");
-    const before = mailboxCount("bob", token);
-    await page.getByLabel("Пароль").fill(mail.password);
-    await page.getByRole("button", { name: "Отправить" }).click();
-    await expect(page.getByText(`Тестовое письмо отправлено на bob@${mail.domain}`)).toBeVisible();
-    await expect.poll(() => mailboxCount("bob", token), { timeout: 15_000 }).toBe(before + 1);
+      // What was typed is still in the form; only the password is asked again.
+      await expect(page.getByLabel("SMTP-сервер")).toHaveValue("office.pochta.test");
+      await expect(page.getByLabel("Порт")).toHaveValue(mail.officeSubmission);
+      await expect(page.getByLabel("Использовать SSL")).not.toBeChecked();
+      await expect(page.getByLabel("Пароль")).toHaveValue("");
+      const before = mailboxCount("bob", token);
+      await page.getByLabel("Пароль").fill(mail.password);
+      await page.getByRole("button", { name: "Отправить" }).click();
+      await expect(page.getByText(`Тестовое письмо отправлено на bob@${mail.domain}`)).toBeVisible();
+      await expect.poll(() => mailboxCount("bob", token), { timeout: 15_000 }).toBe(before + 1);
+
+      // The server's certificate is replaced: refused, both fingerprints on the phone's screen.
+      officeCertificate("b");
+      await fill();
+      await page.getByRole("button", { name: "Отправить" }).click();
+      await expect(page.locator(".check-report .reason")).toContainText("не тот сертификат");
+      await expect(page.locator("#certificate-sha256")).toHaveText(officeFingerprint("b"));
+      await expect(page.locator("#certificate-trusted-sha256")).toHaveText(officeFingerprint("a"));
+      expect(await overflowWidth(page)).toBeLessThanOrEqual(0);
+      expect(mailboxCount("bob", token)).toBe(before + 1);
+    } finally {
+      officeCertificate("a");
+    }
 
     await page.goto("/program-settings");
     const entry = page.locator("#trusted-certificates li", { hasText: `:${mail.officeSubmission}` });

@@ -170,6 +170,29 @@ test.describe("without JavaScript", () => {
     expect(await overflowWidth(page)).toBeLessThanOrEqual(0);
   });
 
+  test("a failed automatic setup falls back to manual setup with what was found and typed, as a plain form", async ({ page }) => {
+    await signIn(page, ADMIN.email, ADMIN.password);
+    await page.goto("/directories/email-accounts/new");
+    await fillNewAccount(page, `dave@${mail.domain}`, "неверный пароль", "Ящик Дэйва");
+    await page.getByRole("button", { name: "Создать" }).click();
+    const stopped = page.locator("#automatic-stopped");
+    await expect(stopped).toContainText("не прошли проверку", { timeout: 30_000 });
+    await expect(stopped).toContainText("Сервер не принял логин или пароль.");
+    // Nothing typed is lost but the password; the servers found are there to correct.
+    await expect(page.getByLabel("Адрес электронной почты")).toHaveValue(`dave@${mail.domain}`);
+    await expect(page.getByLabel("Имя отправителя")).toHaveValue("Ящик Дэйва");
+    await expect(page.getByLabel("Для получения писем")).toBeChecked();
+    await expect(page.getByLabel("Пароль", { exact: true })).toHaveValue("");
+    await expect(page.getByLabel("Настроить параметры подключения вручную")).toBeChecked();
+    await expect(page.locator("#smtp-settings").getByLabel("SMTP-сервер")).toHaveValue("localhost");
+    await expect(page.locator("#incoming-settings").getByLabel("Порт")).toHaveValue(mail.imaps);
+
+    await page.getByLabel("Пароль", { exact: true }).fill(mail.password);
+    await page.getByRole("button", { name: "Создать" }).click();
+    await expect(page.locator("#account-saved")).toBeVisible({ timeout: 30_000 });
+    await expect(page.locator("#accounts-table")).toContainText(`dave@${mail.domain}`);
+  });
+
   test("«Удалить» asks first too, and deletes once confirmed", async ({ page }) => {
     await signIn(page, ADMIN.email, ADMIN.password);
     await page.goto("/directories/email-accounts");

@@ -2,7 +2,7 @@
 //! edit, «Проверить настройки», delete. Users see shared accounts and their own; administrators
 //! create and change shared ones and the system account.
 
-use crate::model::accounts::{AccountInput, AccountListView, AccountOutcome, AccountView};
+use crate::model::accounts::{AccountInput, AccountListView, AccountOutcome, AccountView, KeptAccount};
 use crate::model::check::CheckReport;
 use crate::model::error::AppError;
 use crate::model::AccountId;
@@ -34,16 +34,36 @@ pub async fn submit_account(
     #[server(flatten)] input: AccountInput,
     #[server(default)] run_id: String,
 ) -> Result<AccountOutcome, AppError> {
-    use crate::server::{accounts, progress::Progress, web};
+    use crate::model::accounts::KeptAccount;
+    use crate::server::progress::{self, Progress};
+    use crate::server::{accounts, web};
     let user = web::require_user().await?;
-    let draft = input.parse()?;
     let state = web::state()?;
-    let outcome = accounts::submit(&state, &user, draft, Progress::start(&state.db, &user, &run_id)).await?;
-    // Without JavaScript, a saved account leads to the list saying so, as the app navigates.
-    if matches!(outcome, AccountOutcome::Saved { .. }) {
-        web::redirect_plain_form("/directories/email-accounts?saved=1");
+    // A plain HTML form sends no run id; what did not save is kept under one made here.
+    let plain = web::plain_form();
+    let run_id = if plain { progress::new_run_id() } else { run_id };
+    let progress = Progress::start(&state.db, &user, &run_id);
+    let outcome = async { accounts::submit(&state, &user, input.parse()?, progress).await }.await;
+    match &outcome {
+        // Without JavaScript, a saved account leads to the list saying so, as the app navigates.
+        Ok(AccountOutcome::Saved { .. }) => web::redirect_plain_form("/directories/email-accounts?saved=1"),
+        // Anything else returns to the editor, which shows it with what was typed.
+        _ if plain => {
+            progress::keep_outcome(&state.db, &user, &run_id, &KeptAccount::of(outcome.clone(), &input)).await?;
+            web::back_with_run(&run_id);
+        }
+        _ => {}
     }
-    Ok(outcome)
+    outcome
+}
+
+/// What a plain HTML form of the editor did (`run` from the address it returned to), if it was
+/// this user's.
+#[server(endpoint = "accounts/kept")]
+pub async fn kept_editor(run: String) -> Result<Option<KeptAccount>, AppError> {
+    use crate::server::{progress, web};
+    let user = web::require_user().await?;
+    progress::kept_outcome(&web::state()?.db, &user, &run).await
 }
 
 /// «Проверить настройки»: checks a saved account without changing it; the passwords are asked

@@ -10,7 +10,7 @@ use crate::support::mail_servers::{
 };
 use crate::support::{browser_for, Browser, TestApp};
 use pochta::model::accounts::{
-    AccountInput, AccountListView, AccountOutcome, AccountView, ConnectionSource, ServerView,
+    AccountInput, AccountListView, AccountOutcome, AccountView, ConnectionSource, KeptAccount, ServerView,
 };
 use pochta::model::check::{CheckReport, Method, Reason, Side, Step};
 use pochta::model::crm_email::{MailTabInput, MailTabOutcome};
@@ -482,4 +482,55 @@ async fn a_user_who_may_not_change_a_shared_account_leaves_its_last_check_alone(
     assert_eq!(report.failure.unwrap().reason, Reason::WrongLoginOrPassword);
     // …but the directory still shows the administrator's passed check.
     assert_eq!(get(&admin, shared).await.unwrap().last_check.ok, Some(true));
+}
+
+#[tokio::test]
+async fn without_javascript_an_automatic_setup_that_failed_returns_to_the_editor_with_what_was_found_and_typed() {
+    let (app, mail) = spawn_app_with_mail(&[]).await;
+    let admin = admin_of_new_tenant(&app, "anna@romashka.test").await;
+    let address = mail.address("dave");
+    let typed = [
+        ("intent", "create"),
+        ("address", address.as_str()),
+        ("password", "неверный-пароль-42"),
+        ("remember_password", "true"),
+        ("use_for_sending", "true"),
+        ("use_for_receiving", "true"),
+        ("for_whom", "all"),
+        ("sender_name", "Ящик Дэйва"),
+        ("mode", "auto"),
+        ("same_credentials", "true"),
+    ];
+    let response =
+        admin.submit_plain_form("accounts/submit", "/directories/email-accounts/new?__err=e30", &typed).await;
+    assert!(response.status().is_redirection(), "{}", response.status());
+    let location = response.headers()["location"].to_str().unwrap().to_string();
+    let run = location
+        .strip_prefix("/directories/email-accounts/new?run=")
+        .unwrap_or_else(|| panic!("back to the editor: {location}"));
+
+    let kept: Option<KeptAccount> = admin.call("accounts/kept", &[("run", run)]).await.unwrap();
+    let kept = kept.expect("kept");
+    let Ok(AccountOutcome::Manual { connection, report: Some(report), .. }) = &kept.outcome else {
+        panic!("manual setup with the failed check: {kept:?}")
+    };
+    assert_eq!(report.failure.as_ref().unwrap().reason, Reason::WrongLoginOrPassword);
+    assert_eq!(connection.smtp.as_ref().unwrap().port, mail.smtps);
+    assert_eq!((kept.typed.sender_name.as_str(), kept.typed.password.as_str()), ("Ящик Дэйва", ""));
+
+    let page = admin.get_page(&location).await.text().await.unwrap();
+    assert!(page.contains("id=\"automatic-stopped\""), "why automatic setup stopped");
+    assert!(page.contains(&format!("value=\"{address}\"")), "the address as typed");
+    assert!(page.contains("value=\"Ящик Дэйва\""), "the sender name as typed");
+    assert!(page.contains(&format!("value=\"{}\"", mail.smtps)), "the servers found");
+    assert!(!page.contains("неверный-пароль-42"), "never the password");
+    let events: Vec<String> =
+        sqlx::query_scalar("SELECT event FROM check_events").fetch_all(app.inspect()).await.unwrap();
+    assert!(events.iter().all(|e| !e.contains("неверный-пароль-42")), "the password is kept nowhere");
+    assert_eq!(accounts_named(&app, &address).await, 0, "nothing saved");
+
+    // Another user of the tenant does not see it.
+    let vera = invited_user(&app, &admin, "vera@romashka.test", "admin", "пароль веры 2026").await;
+    let theirs: Option<KeptAccount> = vera.call("accounts/kept", &[("run", run)]).await.unwrap();
+    assert_eq!(theirs, None);
 }

@@ -167,6 +167,7 @@ fn endpoints() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> {
         ("trusted_certificates/forget", vec![("host", "office.example.com"), ("port", "465")]),
         ("accounts/list", vec![("q", "ящик"), ("sort", "name"), ("page", "0")]),
         ("accounts/get", vec![("id", "999999")]),
+        ("accounts/kept", vec![("run", "hostile-run-0004")]),
         ("accounts/submit", account),
         (
             "accounts/check",

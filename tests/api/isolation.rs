@@ -66,6 +66,8 @@ const OWN_SCOPE: &[&str] = &[
     "trusted_certificates/trust",
     "trusted_certificates/forget",
     "accounts/list",
+    // Runs are looked up by tenant and user (see "progress" below).
+    "accounts/kept",
     // Covered below: runs are looked up by tenant and user, so another's id finds nothing.
     "progress",
 ];

@@ -7,6 +7,7 @@ pub(crate) use form::{hidden_number, mail_password, ticked};
 pub use form::{typed_password, AccountDraft, AccountInput, AccountIntent, Basics, ForWhom, SetupMode};
 
 use super::check::{CheckReport, Method};
+use super::error::AppError;
 use super::time_zone::Moment;
 use super::{AccountId, Invalid, Protocol, Security, ServerLogin};
 use serde::{Deserialize, Serialize};
@@ -173,6 +174,24 @@ pub struct AccountView {
     pub last_check: LastCheckView,
     /// Whether the signed-in user may change it (its owner, or an administrator for shared ones).
     pub can_edit: bool,
+}
+
+/// A plain HTML form's «Создать», «Далее» or «Сохранить» that did not save, kept with its run for
+/// the editor it returns to: what happened, and what was typed (never the passwords), so
+/// nothing typed is lost without JavaScript either.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct KeptAccount {
+    pub outcome: Result<AccountOutcome, AppError>,
+    pub typed: AccountInput,
+}
+
+impl KeptAccount {
+    pub fn of(outcome: Result<AccountOutcome, AppError>, input: &AccountInput) -> Self {
+        Self {
+            outcome,
+            typed: AccountInput { password: String::new(), incoming_password: String::new(), ..input.clone() },
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -5,11 +5,11 @@
 use crate::api::accounts::SubmitAccount;
 use crate::components::check_report::CheckReportView;
 use crate::components::form::{
-    action_error, describe_field, on_success, CheckboxField, Field, FieldProblem, FormError, SelectField, Submit,
+    describe_field, on_success, CheckboxField, Field, FieldProblem, FormError, SelectField, Submit,
 };
 use crate::components::live_report::{LiveReport, RunIdField};
 use crate::i18n::{t, tf, tr, use_lang};
-use crate::model::accounts::{AccountOutcome, AccountView, ConnectionView};
+use crate::model::accounts::{ticked, AccountInput, AccountOutcome, AccountView, ConnectionView, KeptAccount};
 use crate::model::check::{CheckReport, Fix, Side};
 use crate::model::error::AppError;
 use crate::model::{Protocol, Security};
@@ -55,6 +55,20 @@ impl ConnectionFields {
         }
     }
 
+    /// The fields as typed into a form that came back refused (no JavaScript).
+    fn typed(self, t: &AccountInput) {
+        self.smtp_host.set(t.smtp_host.clone());
+        self.smtp_port.set(t.smtp_port.clone());
+        self.smtp_security.set(t.smtp_security.clone());
+        self.smtp_login.set(t.smtp_login.clone());
+        self.incoming_protocol.set(t.incoming_protocol.clone());
+        self.incoming_host.set(t.incoming_host.clone());
+        self.incoming_port.set(t.incoming_port.clone());
+        self.incoming_security.set(t.incoming_security.clone());
+        self.incoming_login.set(t.incoming_login.clone());
+        self.same_credentials.set(ticked(&t.same_credentials));
+    }
+
     fn fill(self, c: &ConnectionView) {
         if let Some(smtp) = &c.smtp {
             self.smtp_host.set(smtp.host.clone());
@@ -73,22 +87,41 @@ impl ConnectionFields {
     }
 }
 
+/// `kept`: what a plain HTML form of this editor did and what was typed, when it came back
+/// without saving (no JavaScript); the editor starts from it.
 #[component]
-pub fn AccountEditor(account: Option<AccountView>, is_admin: bool, manual: bool) -> impl IntoView {
+pub fn AccountEditor(
+    account: Option<AccountView>,
+    is_admin: bool,
+    manual: bool,
+    kept: Option<KeptAccount>,
+) -> impl IntoView {
     let lang = use_lang();
     let submit = ServerAction::<SubmitAccount>::new();
-    let error = action_error(submit);
+    let kept_error = kept.as_ref().and_then(|k| k.outcome.clone().err());
+    let error = Signal::derive(move || match submit.value().get() {
+        Some(outcome) => outcome.err(),
+        None => kept_error.clone(),
+    });
+    let typed = kept.as_ref().map(|k| k.typed.clone());
     let editing = account.is_some();
     let is_system = account.as_ref().is_some_and(|a| a.is_system);
     let has_password = account.as_ref().is_some_and(|a| a.has_password);
     let has_incoming_password = account.as_ref().is_some_and(|a| a.has_incoming_password);
 
-    let mode = RwSignal::new(if editing || manual { "manual".to_string() } else { "auto".to_string() });
-    let show_servers = RwSignal::new(editing);
+    let typed_manual = typed.as_ref().is_some_and(|t| t.mode == "manual");
+    let mode = RwSignal::new(if editing || manual || typed_manual { "manual" } else { "auto" }.to_string());
+    let show_servers = RwSignal::new(editing || typed_manual);
     let fields = ConnectionFields::new(account.as_ref().map(|a| &a.connection));
     let sending = RwSignal::new(account.as_ref().is_none_or(|a| a.use_for_sending));
     let receiving = RwSignal::new(account.as_ref().is_some_and(|a| a.use_for_receiving));
     let remember = RwSignal::new(account.as_ref().is_none_or(|a| a.has_password || a.is_system));
+    if let Some(typed) = &typed {
+        fields.typed(typed);
+        sending.set(ticked(&typed.use_for_sending));
+        receiving.set(ticked(&typed.use_for_receiving));
+        remember.set(ticked(&typed.remember_password));
+    }
     // Why automatic setup handed over to manual setup: a failed check, servers to confirm, or
     // nothing found.
     let automatic_stopped: RwSignal<Option<(Option<CheckReport>, Vec<String>)>> = RwSignal::new(None);
@@ -102,21 +135,32 @@ pub fn AccountEditor(account: Option<AccountView>, is_admin: bool, manual: bool)
         port.set(fix.port.to_string());
         security.set(fix.security.as_str().to_string());
     });
+    let by_hand = move |connection: &ConnectionView, report: &Option<CheckReport>, confirm_hosts: &Vec<String>| {
+        fields.fill(connection);
+        mode.set("manual".into());
+        show_servers.set(true);
+        automatic_stopped.set(Some((report.clone(), confirm_hosts.clone())));
+    };
+    if let Some(Ok(AccountOutcome::Manual { connection, report, confirm_hosts })) = kept.as_ref().map(|k| &k.outcome) {
+        by_hand(connection, report, confirm_hosts);
+    }
     let navigate = use_navigate();
     on_success(submit, move |outcome| match outcome {
         AccountOutcome::Saved { .. } => navigate("/directories/email-accounts?saved=1", Default::default()),
-        AccountOutcome::Manual { connection, report, confirm_hosts } => {
-            fields.fill(connection);
-            mode.set("manual".into());
-            show_servers.set(true);
-            automatic_stopped.set(Some((report.clone(), confirm_hosts.clone())));
-        }
+        AccountOutcome::Manual { connection, report, confirm_hosts } => by_hand(connection, report, confirm_hosts),
     });
 
     let is_manual = Signal::derive(move || mode.get() == "manual");
     let a = account.clone();
-    let value = move |f: fn(&AccountView) -> String| a.as_ref().map(f).unwrap_or_default();
-    let for_everyone = account.as_ref().map_or(is_admin, |a| a.for_everyone);
+    let as_typed = typed.clone();
+    // A field's start: as typed into a refused form, else as saved.
+    let value = move |saved: fn(&AccountView) -> String, typed: fn(&AccountInput) -> String| {
+        as_typed.as_ref().map(typed).or_else(|| a.as_ref().map(saved)).unwrap_or_default()
+    };
+    let for_everyone = match &typed {
+        Some(typed) => typed.for_whom == "all",
+        None => account.as_ref().map_or(is_admin, |a| a.for_everyone),
+    };
     let pending = submit.pending();
 
     view! {
@@ -124,8 +168,8 @@ pub fn AccountEditor(account: Option<AccountView>, is_admin: bool, manual: bool)
             <RunIdField run_id/>
             <input type="hidden" name="id" value=account.as_ref().map_or(0, |a| a.id.0).to_string()/>
             <input type="hidden" name="version" value=account.as_ref().map_or(0, |a| a.version).to_string()/>
-            <Field name="address" label=tr("accounts.address") kind="email" value=value(|a| a.address.clone()) required=true error/>
-            {editing.then(|| (!is_system).then(|| view! { <Field name="name" label=tr("accounts.name") value=value(|a| a.name.clone()) error/> }))}
+            <Field name="address" label=tr("accounts.address") kind="email" value=value(|a| a.address.clone(), |t| t.address.clone()) required=true error/>
+            {editing.then(|| (!is_system).then(|| view! { <Field name="name" label=tr("accounts.name") value=value(|a| a.name.clone(), |t| t.name.clone()) error/> }))}
             <Field
                 name="password"
                 label=tr("field.password")
@@ -162,17 +206,17 @@ pub fn AccountEditor(account: Option<AccountView>, is_admin: bool, manual: bool)
                 </fieldset>
             })}
             {is_system.then(|| view! { <input type="hidden" name="for_whom" value="all"/> })}
-            <Field name="sender_name" label=tr("mail_tab.sender_name") value=value(|a| a.sender_name.clone()) hint=tr("accounts.sender_name_hint") error/>
+            <Field name="sender_name" label=tr("mail_tab.sender_name") value=value(|a| a.sender_name.clone(), |t| t.sender_name.clone()) hint=tr("accounts.sender_name_hint") error/>
 
             {(!editing).then(|| view! {
                 <fieldset class="field">
                     <legend>{tr("accounts.setup_mode")}</legend>
                     <label class="choice">
-                        <input type="radio" name="mode" value="auto" checked=!manual prop:checked=move || !is_manual.get() on:change=move |_| mode.set("auto".into())/>
+                        <input type="radio" name="mode" value="auto" checked=!is_manual.get_untracked() prop:checked=move || !is_manual.get() on:change=move |_| mode.set("auto".into())/>
                         {tr("accounts.mode_auto")}
                     </label>
                     <label class="choice">
-                        <input type="radio" name="mode" value="manual" checked=manual prop:checked=move || is_manual.get() on:change=move |_| mode.set("manual".into())/>
+                        <input type="radio" name="mode" value="manual" checked=is_manual.get_untracked() prop:checked=move || is_manual.get() on:change=move |_| mode.set("manual".into())/>
                         {tr("accounts.mode_manual")}
                     </label>
                 </fieldset>
@@ -184,7 +228,7 @@ pub fn AccountEditor(account: Option<AccountView>, is_admin: bool, manual: bool)
                     name="initial_load_date"
                     label=tr("accounts.initial_load_date")
                     kind="date"
-                    value=value(|a| a.initial_load_date.clone())
+                    value=value(|a| a.initial_load_date.clone(), |t| t.initial_load_date.clone())
                     hint=tr("accounts.initial_load_date_hint")
                     error
                 />

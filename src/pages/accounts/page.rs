@@ -5,25 +5,28 @@
 use super::check::CheckSettings;
 use super::editor::AccountEditor;
 use super::list::LastCheck;
-use crate::api::accounts::{get_account, DeleteAccount};
+use crate::api::accounts::{get_account, kept_editor, DeleteAccount};
 use crate::components::form::{action_error, error_text, on_success, ConfirmDelete, FormError};
 use crate::components::session::is_admin;
 use crate::i18n::{t, tr, use_lang};
-use crate::model::accounts::{AccountView, ServerView};
+use crate::model::accounts::{AccountView, KeptAccount, ServerView};
 use crate::model::{AccountId, Security};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+use leptos_router::params::ParamsMap;
 
 #[component]
 pub fn NewAccountPage() -> impl IntoView {
     let query = use_query_map();
     let manual = query.read_untracked().get("mode").as_deref() == Some("manual");
+    let kept = kept_resource(query);
     view! {
         <h1>{tr("accounts.new_title")}</h1>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 let is_admin = is_admin().await;
-                view! { <AccountEditor account=None is_admin manual/> }
+                let kept = kept.await;
+                view! { <AccountEditor account=None is_admin manual kept/> }
             })}
         </Suspense>
     }
@@ -34,11 +37,13 @@ pub fn AccountPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || AccountId(params.read().get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0));
     let account = Resource::new(id, get_account);
+    let kept = kept_resource(use_query_map());
     let lang = use_lang();
     view! {
         <Suspense fallback=|| view! { <p class="loading">{tr("common.loading")}</p> }>
             {move || Suspend::new(async move {
                 let is_admin = is_admin().await;
+                let kept = kept.await;
                 match account.await {
                     Ok(account) => view! {
                         <h1>{if account.is_system { t(lang, "accounts.system_name").to_string() } else { account.name.clone() }}</h1>
@@ -47,7 +52,7 @@ pub fn AccountPage() -> impl IntoView {
                             <LastCheck check=account.last_check.clone()/>
                         </p>
                         {if account.can_edit {
-                            view! { <AccountEditor account=Some(account.clone()) is_admin manual=true/> }.into_any()
+                            view! { <AccountEditor account=Some(account.clone()) is_admin manual=true kept/> }.into_any()
                         } else {
                             view! { <ReadOnly account=account.clone()/> }.into_any()
                         }}
@@ -60,6 +65,18 @@ pub fn AccountPage() -> impl IntoView {
             })}
         </Suspense>
     }
+}
+
+/// After a plain HTML form of the editor, what it did and what was typed (`run=` in the address).
+fn kept_resource(query: Memo<ParamsMap>) -> Resource<Option<KeptAccount>> {
+    let run = move || query.read().get("run").unwrap_or_default();
+    Resource::new(run, |run| async move {
+        if run.is_empty() {
+            None
+        } else {
+            kept_editor(run).await.ok().flatten()
+        }
+    })
 }
 
 /// What a user sees of a shared account they may not change.
