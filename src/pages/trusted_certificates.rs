@@ -48,8 +48,12 @@ pub fn TrustedCertificatesSection() -> impl IntoView {
 fn Trusted(c: TrustedView, forget: ServerAction<ForgetCertificate>) -> impl IntoView {
     let lang = use_lang();
     let server = format!("{}:{}", c.host, c.port);
-    let by = c.trusted_by.clone().unwrap_or_default();
-    let when = tf(lang, "trusted_certificates.when", &[("at", &c.trusted_at.to_string()), ("by", &by)]);
+    let at = c.trusted_at.to_string();
+    // The user may have been removed since; then only when.
+    let when = match &c.trusted_by {
+        Some(by) => tf(lang, "trusted_certificates.when_by", &[("at", &at), ("by", by)]),
+        None => tf(lang, "trusted_certificates.when", &[("at", &at)]),
+    };
     view! {
         <li>
             <p><strong class="trusted-server">{server}</strong></p>
