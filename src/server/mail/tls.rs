@@ -1,6 +1,8 @@
 //! TLS for mail connections: the system's trusted authorities plus the operator's CA file,
 //! certificates always verified against the host name the user typed (never the IP connected
-//! to), and TLS failures sorted into reasons a person can act on.
+//! to), the one certificate a tenant's administrator trusted for a host and port
+//! («Доверенные сертификаты») accepted there by its fingerprint, STARTTLS through lettre held to
+//! the same rules, and TLS failures sorted into reasons a person can act on.
 
 use crate::model::check::{CertificateView, Reason};
 use crate::model::trusted_certificates::{Fingerprint, TrustedCertificate};
