@@ -34,25 +34,18 @@ pub async fn submit_account(
     #[server(flatten)] input: AccountInput,
     #[server(default)] run_id: String,
 ) -> Result<AccountOutcome, AppError> {
-    use crate::model::accounts::KeptAccount;
-    use crate::server::progress::{self, Progress};
+    use crate::server::progress::{FormRun, Progress};
     use crate::server::{accounts, web};
     let user = web::require_user().await?;
     let state = web::state()?;
-    // A plain HTML form sends no run id; what did not save is kept under one made here.
-    let plain = web::plain_form();
-    let run_id = if plain { progress::new_run_id() } else { run_id };
-    let progress = Progress::start(&state.db, &user, &run_id);
+    let run = FormRun::of(run_id);
+    let progress = Progress::start(&state.db, &user, &run.id);
     let outcome = async { accounts::submit(&state, &user, input.parse()?, progress).await }.await;
     match &outcome {
         // Without JavaScript, a saved account leads to the list saying so, as the app navigates.
         Ok(AccountOutcome::Saved { .. }) => web::redirect_plain_form("/directories/email-accounts?saved=1"),
-        // Anything else returns to the editor, which shows it with what was typed.
-        _ if plain => {
-            progress::keep_outcome(&state.db, &user, &run_id, &KeptAccount::of(outcome.clone(), &input)).await?;
-            web::back_with_run(&run_id);
-        }
-        _ => {}
+        // Anything else returns a plain form to the editor, which shows it with what was typed.
+        _ => run.keep_for_page(&state.db, &user, &KeptAccount::of(outcome.clone(), &input)).await?,
     }
     outcome
 }

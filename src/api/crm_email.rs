@@ -21,21 +21,15 @@ pub async fn submit_mail_tab(
     #[server(default)] run_id: String,
 ) -> Result<MailTabOutcome, AppError> {
     use crate::model::crm_email::KeptMailTab;
-    use crate::server::progress::{self, Progress};
+    use crate::server::progress::{FormRun, Progress};
     use crate::server::{crm_email, setup, web};
     let admin = web::require_admin().await?;
     let state = web::state()?;
     setup::ensure_mail_tab_open(&state.db, &admin).await?;
-    // A plain HTML form sends no run id: its outcome, refused or not, is kept under one made
-    // here with what was typed, and the tab it returns to shows both.
-    let plain = web::plain_form();
-    let run_id = if plain { progress::new_run_id() } else { run_id };
-    let progress = Progress::start(&state.db, &admin, &run_id);
-    let outcome = crm_email::submit(&state, &admin, &input, progress).await;
-    if plain {
-        progress::keep_outcome(&state.db, &admin, &run_id, &KeptMailTab::of(outcome.clone(), &input)).await?;
-        web::back_with_run(&run_id);
-    }
+    let run = FormRun::of(run_id);
+    let outcome = crm_email::submit(&state, &admin, &input, Progress::start(&state.db, &admin, &run.id)).await;
+    // Refused or not, a plain form's outcome returns to the tab with what was typed.
+    run.keep_for_page(&state.db, &admin, &KeptMailTab::of(outcome.clone(), &input)).await?;
     outcome
 }
 

@@ -16,6 +16,18 @@ where
     Signal::derive(move || action.value().get().and_then(Result::err))
 }
 
+/// The same, or before the action ran, the error a refused plain HTML form came back with.
+pub fn action_error_or<S>(action: ServerAction<S>, kept: Option<AppError>) -> Signal<Option<AppError>>
+where
+    S: ServerFn<Error = AppError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    Signal::derive(move || match action.value().get() {
+        Some(outcome) => outcome.err(),
+        None => kept.clone(),
+    })
+}
+
 /// The plain-language message for an error shown above a form.
 pub fn error_text(lang: Lang, error: &AppError) -> String {
     match error {

@@ -127,6 +127,16 @@ pub struct ForgetInput {
     pub port: String,
 }
 
+impl ForgetInput {
+    /// The server whose trusted certificate is to be forgotten, or the problem of each field.
+    pub fn parse(&self) -> Result<(Host, Port), AppError> {
+        let mut errors = FieldErrors::new();
+        let host = errors.check("host", Host::parse(&self.host));
+        let port = errors.check("port", Port::parse(&self.port));
+        valid(errors, host.zip(port))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -90,8 +90,38 @@ async fn store(db: &Db, tenant: TenantId, user: UserId, run_id: &str, seq: i64, 
     Ok(())
 }
 
+/// The run of a form's action: the id the browser made, or, for a plain HTML form (which sends
+/// none and sees its outcome only on the page it is sent back to), one made here.
+pub struct FormRun {
+    pub id: String,
+    plain: bool,
+}
+
+impl FormRun {
+    pub fn of(browser_id: String) -> Self {
+        let plain = super::web::plain_form();
+        let id = if plain { new_run_id() } else { browser_id };
+        Self { id, plain }
+    }
+
+    /// For a plain HTML form: keeps `kept` with the run and sends the browser back to its page
+    /// with `run=`, where the page shows it. The app got the answer itself: nothing to do then.
+    pub async fn keep_for_page<T: serde::Serialize>(
+        &self,
+        db: &Db,
+        user: &CurrentUser,
+        kept: &T,
+    ) -> Result<(), AppError> {
+        if self.plain {
+            keep_outcome(db, user, &self.id, kept).await?;
+            super::web::back_with_run(&self.id);
+        }
+        Ok(())
+    }
+}
+
 /// A run id for a plain HTML form, which sends none.
-pub fn new_run_id() -> String {
+fn new_run_id() -> String {
     use rand::Rng;
     let bytes: [u8; 12] = rand::thread_rng().gen();
     format!("form-{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>())
@@ -102,7 +132,7 @@ const OUTCOME_SEQ: i64 = -1;
 
 /// Keeps the outcome of a plain HTML form's run for the page the browser is sent back to (purged
 /// with the run's events).
-pub async fn keep_outcome<T: serde::Serialize>(
+async fn keep_outcome<T: serde::Serialize>(
     db: &Db,
     user: &CurrentUser,
     run_id: &str,

@@ -13,7 +13,7 @@ use super::time_zone;
 use crate::model::check::CheckReport;
 use crate::model::error::AppError;
 use crate::model::trusted_certificates::{Fingerprint, ForgetInput, TrustInput, TrustedCertificate, TrustedView};
-use crate::model::{FieldErrors, Host, Invalid, Port, TenantId};
+use crate::model::{Invalid, TenantId};
 
 /// How long a check report's certificate can be trusted from it.
 const PROOF_VALID_SECS: i64 = 3600;
@@ -89,10 +89,7 @@ pub async fn trust(
 
 /// «Больше не доверять».
 pub async fn forget(state: &AppState, admin: &Admin, input: ForgetInput) -> Result<Vec<TrustedView>, AppError> {
-    let mut errors = FieldErrors::new();
-    let host = errors.check("host", Host::parse(&input.host));
-    let port = errors.check("port", Port::parse(&input.port));
-    let (host, port) = crate::model::error::valid(errors, host.zip(port))?;
+    let (host, port) = input.parse()?;
     let mut tx = state.db.write(admin.tenant).await?;
     if !db::trusted_certificates::delete(&mut tx, admin.tenant, &host, port).await? {
         return Err(AppError::NotFound);

@@ -3,8 +3,8 @@
 
 use crate::support::forms::{invited_user, mail_tab_form, open_mail_tab, ticked};
 use crate::support::mail_servers::{
-    expired_tls_server, scripted_smtps, server_dropping_during_data, silent_server, smtp_without_starttls,
-    spawn_app_with_mail, wait_for_message, wrong_name_tls_server, MailServers,
+    certificate_fingerprint, expired_tls_server, scripted_smtps, server_dropping_during_data, silent_server,
+    smtp_without_starttls, spawn_app_with_mail, wait_for_message, wrong_name_tls_server, MailServers,
 };
 use crate::support::{unique, Browser, TestApp};
 use pochta::model::check::{CheckReport, Fix, Reason, Step};
@@ -409,12 +409,7 @@ async fn network_and_tls_failures_are_explained() {
     // The report shows the certificate, its fingerprint the one of the file the server uses.
     let shown = failure.certificate.expect("the certificate is shown");
     let pem = std::path::Path::new(&mail.ca_file).with_file_name("untrusted.pem");
-    let der = rustls_pemfile::certs(&mut std::fs::read(pem).unwrap().as_slice()).next().unwrap().unwrap();
-    let expected = {
-        use sha2::{Digest, Sha256};
-        Sha256::digest(&der).iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":")
-    };
-    assert_eq!(shown.sha256, expected);
+    assert_eq!(shown.sha256, certificate_fingerprint(&pem));
     assert!(shown.issuer.contains("Unknown Company CA"), "{shown:?}");
     assert!(shown.subject.contains("localhost"), "{shown:?}");
     fails_with(mail_tab_form(&mail, silent, true), Reason::Timeout, &app, &admin).await;

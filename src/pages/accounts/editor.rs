@@ -5,7 +5,7 @@
 use crate::api::accounts::SubmitAccount;
 use crate::components::check_report::CheckReportView;
 use crate::components::form::{
-    describe_field, on_success, CheckboxField, Field, FieldProblem, FormError, SelectField, Submit,
+    action_error_or, describe_field, on_success, CheckboxField, Field, FieldProblem, FormError, SelectField, Submit,
 };
 use crate::components::live_report::{LiveReport, RunIdField};
 use crate::i18n::{t, tf, tr, use_lang};
@@ -98,11 +98,7 @@ pub fn AccountEditor(
 ) -> impl IntoView {
     let lang = use_lang();
     let submit = ServerAction::<SubmitAccount>::new();
-    let kept_error = kept.as_ref().and_then(|k| k.outcome.clone().err());
-    let error = Signal::derive(move || match submit.value().get() {
-        Some(outcome) => outcome.err(),
-        None => kept_error.clone(),
-    });
+    let error = action_error_or(submit, kept.as_ref().and_then(|k| k.outcome.clone().err()));
     let typed = kept.as_ref().map(|k| k.typed.clone());
     let editing = account.is_some();
     let is_system = account.as_ref().is_some_and(|a| a.is_system);

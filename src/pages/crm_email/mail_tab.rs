@@ -4,7 +4,7 @@
 use crate::api::crm_email::{load_mail_tab, SubmitMailTab};
 use crate::components::check_report::CheckReportView;
 use crate::components::form::{
-    describe_field, error_text, on_success, CheckboxField, Field, FieldProblem, FormError, Submit,
+    action_error_or, describe_field, error_text, on_success, CheckboxField, Field, FieldProblem, FormError, Submit,
 };
 use crate::components::live_report::{LiveReport, RunIdField};
 use crate::i18n::{t, tf, tr, use_lang};
@@ -67,11 +67,7 @@ fn MailForm(data: MailTabView, submit: ServerAction<SubmitMailTab>) -> impl Into
     // After a refused plain HTML form: its error, and what was typed (the form starts from it).
     let kept = data.kept.clone().map(|k| k.outcome);
     let typed = data.kept.as_ref().and_then(|k| k.typed.clone());
-    let kept_error = kept.clone().and_then(Result::err);
-    let error = Signal::derive(move || match submit.value().get() {
-        Some(outcome) => outcome.err(),
-        None => kept_error.clone(),
-    });
+    let error = action_error_or(submit, kept.clone().and_then(Result::err));
     let services = StoredValue::new(data.services.clone());
     let saved = data.settings.clone();
     let version = saved.as_ref().map_or(0, |s| s.version);

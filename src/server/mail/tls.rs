@@ -141,8 +141,7 @@ pub fn certificate_view(der: &[u8], host: &str, port: u16) -> Option<Certificate
         let d = t.to_datetime();
         format!("{:02}.{:02}.{:04}", d.day(), u8::from(d.month()), d.year())
     };
-    let names_host =
-        ServerName::try_from(host.to_string()).is_ok_and(|name| names_host(&CertificateDer::from(der.to_vec()), &name));
+    let names_host = ServerName::try_from(host).is_ok_and(|name| names_host(&CertificateDer::from(der), &name));
     Some(CertificateView {
         subject: cert.subject().to_string(),
         issuer: cert.issuer().to_string(),
@@ -186,11 +185,19 @@ impl TlsTrust {
         Ok(Self { roots: Arc::new(roots), provider })
     }
 
-    fn verifier(&self, trusted: Option<&TrustedCertificate>) -> Result<Arc<Verifier>, std::io::Error> {
+    /// The name to verify against and the verifier for one connection to `host`.
+    fn verifier(
+        &self,
+        host: &str,
+        trusted: Option<&TrustedCertificate>,
+    ) -> Result<(ServerName<'static>, Arc<Verifier>), TlsError> {
+        let fail = |error: std::io::Error| TlsError { error, certificate: None, details: None };
+        let name = ServerName::try_from(host.to_string())
+            .map_err(|e| fail(std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string())))?;
         let inner = WebPkiServerVerifier::builder_with_provider(self.roots.clone(), self.provider.clone())
             .build()
-            .map_err(|e| std::io::Error::other(e.to_string()))?;
-        Ok(Arc::new(Verifier { inner, trusted: trusted.cloned(), seen: Mutex::new(None) }))
+            .map_err(|e| fail(std::io::Error::other(e.to_string())))?;
+        Ok((name, Arc::new(Verifier { inner, trusted: trusted.cloned(), seen: Mutex::new(None) })))
     }
 
     /// Starts TLS on a connected socket, verifying the certificate against `host`, or against
@@ -205,13 +212,10 @@ impl TlsTrust {
     where
         S: AsyncRead + AsyncWrite + Unpin,
     {
-        let fail = |error: std::io::Error| TlsError { error, certificate: None, details: None };
-        let name = ServerName::try_from(host.to_string())
-            .map_err(|e| fail(std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string())))?;
-        let verifier = self.verifier(trusted).map_err(fail)?;
+        let (name, verifier) = self.verifier(host, trusted)?;
         let config = ClientConfig::builder_with_provider(self.provider.clone())
             .with_safe_default_protocol_versions()
-            .map_err(|e| fail(std::io::Error::other(e.to_string())))?
+            .map_err(|e| TlsError { error: std::io::Error::other(e.to_string()), certificate: None, details: None })?
             .dangerous()
             .with_custom_certificate_verifier(verifier.clone())
             .with_no_client_auth();
@@ -247,17 +251,16 @@ impl TlsTrust {
         port: u16,
         trusted: Option<&TrustedCertificate>,
     ) -> Result<String, TlsError> {
-        let fail = |error: std::io::Error| TlsError { error, certificate: None, details: None };
-        let name = ServerName::try_from(host.to_string())
-            .map_err(|e| fail(std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string())))?;
-        let verifier = self.verifier(trusted).map_err(fail)?;
-        let chain: Vec<CertificateDer<'static>> = chain.iter().map(|der| CertificateDer::from(der.clone())).collect();
-        let Some((end_entity, intermediates)) = chain.split_first() else {
-            let error = rustls::Error::NoCertificatesPresented;
-            return Err(fail(std::io::Error::new(std::io::ErrorKind::InvalidData, error)));
+        let (name, verifier) = self.verifier(host, trusted)?;
+        let chain: Vec<CertificateDer<'_>> = chain.iter().map(|der| CertificateDer::from(der.as_slice())).collect();
+        let verdict = match chain.split_first() {
+            Some((end_entity, intermediates)) => {
+                verifier.verify_server_cert(end_entity, intermediates, &name, &[], UnixTime::now())
+            }
+            None => Err(rustls::Error::NoCertificatesPresented),
         };
-        match verifier.verify_server_cert(end_entity, intermediates, &name, &[], UnixTime::now()) {
-            Ok(_) => Ok(certificate_summary(end_entity).unwrap_or_default()),
+        match verdict {
+            Ok(_) => Ok(chain.first().and_then(|der| certificate_summary(der)).unwrap_or_default()),
             Err(error) => {
                 Err(verifier.refusal(std::io::Error::new(std::io::ErrorKind::InvalidData, error), host, port))
             }

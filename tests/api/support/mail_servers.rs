@@ -446,11 +446,17 @@ impl OfficeCertificate {
 
     /// The SHA-256 fingerprint of certificate `which`, as people read it (`AB:CD:…`).
     pub fn fingerprint(&self, which: &str) -> String {
-        use sha2::{Digest, Sha256};
-        let pem = std::fs::read(self.dir.join(format!("office-{which}.pem"))).unwrap();
-        let der = rustls_pemfile::certs(&mut pem.as_slice()).next().unwrap().unwrap();
-        Sha256::digest(&der).iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":")
+        certificate_fingerprint(&self.dir.join(format!("office-{which}.pem")))
     }
+}
+
+/// The SHA-256 fingerprint of the (first) certificate in a PEM file, as a report shows it
+/// (`AB:CD:…`), computed here independently of the app.
+pub fn certificate_fingerprint(pem_file: &std::path::Path) -> String {
+    use sha2::{Digest, Sha256};
+    let pem = std::fs::read(pem_file).unwrap();
+    let der = rustls_pemfile::certs(&mut pem.as_slice()).next().unwrap().unwrap();
+    Sha256::digest(&der).iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(":")
 }
 
 impl Drop for OfficeCertificate {
