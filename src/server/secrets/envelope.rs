@@ -21,6 +21,34 @@ struct Key {
     cipher: XChaCha20Poly1305,
 }
 
+impl Key {
+    /// A fresh nonce ‖ the ciphertext of `message`, bound to `aad`.
+    fn seal(&self, message: &[u8], aad: &[u8]) -> Vec<u8> {
+        let mut nonce = [0u8; NONCE_BYTES];
+        rand::rngs::OsRng.fill_bytes(&mut nonce);
+        let ciphertext = self
+            .cipher
+            .encrypt(XNonce::from_slice(&nonce), Payload { msg: message, aad })
+            .expect("XChaCha20-Poly1305 encryption does not fail for in-memory inputs");
+        let mut body = nonce.to_vec();
+        body.extend_from_slice(&ciphertext);
+        body
+    }
+
+    /// The message of a body `seal` made with the same `aad`.
+    fn open(&self, body: &[u8], aad: &[u8]) -> Result<Zeroizing<Vec<u8>>, SecretError> {
+        if body.len() <= NONCE_BYTES {
+            return Err(SecretError::Malformed);
+        }
+        let (nonce, ciphertext) = body.split_at(NONCE_BYTES);
+        let message = self
+            .cipher
+            .decrypt(XNonce::from_slice(nonce), Payload { msg: ciphertext, aad })
+            .map_err(|_| SecretError::Tampered)?;
+        Ok(Zeroizing::new(message))
+    }
+}
+
 /// A set of keys. No `Debug` that could print them.
 pub struct KeySet {
     keys: Vec<Key>,
@@ -92,15 +120,7 @@ impl KeySet {
 
     pub fn encrypt(&self, secret: &SecretString, binding: &Binding) -> String {
         let key = &self.keys[0];
-        let mut nonce = [0u8; NONCE_BYTES];
-        rand::rngs::OsRng.fill_bytes(&mut nonce);
-        let aad = binding.associated_data();
-        let ciphertext = key
-            .cipher
-            .encrypt(XNonce::from_slice(&nonce), Payload { msg: secret.expose_secret().as_bytes(), aad: &aad })
-            .expect("XChaCha20-Poly1305 encryption does not fail for in-memory inputs");
-        let mut body = nonce.to_vec();
-        body.extend_from_slice(&ciphertext);
+        let body = key.seal(secret.expose_secret().as_bytes(), &binding.associated_data());
         format!("{VERSION}:{}:{}", key.id, STANDARD_NO_PAD.encode(body))
     }
 
@@ -111,16 +131,7 @@ impl KeySet {
         };
         let key = self.keys.iter().find(|k| k.id == id).ok_or_else(|| SecretError::UnknownKey(id.to_string()))?;
         let body = STANDARD_NO_PAD.decode(body).map_err(|_| SecretError::Malformed)?;
-        if body.len() <= NONCE_BYTES {
-            return Err(SecretError::Malformed);
-        }
-        let (nonce, ciphertext) = body.split_at(NONCE_BYTES);
-        let aad = binding.associated_data();
-        let plain = Zeroizing::new(
-            key.cipher
-                .decrypt(XNonce::from_slice(nonce), Payload { msg: ciphertext, aad: &aad })
-                .map_err(|_| SecretError::Tampered)?,
-        );
+        let plain = key.open(&body, &binding.associated_data())?;
         let text = String::from_utf8(plain.to_vec()).map_err(|_| SecretError::Tampered)?;
         Ok(SecretString::from(text))
     }
@@ -129,15 +140,7 @@ impl KeySet {
     /// associated data, under the current key): only a holder of the keys can make one.
     pub fn attest(&self, statement: &[u8]) -> String {
         let key = &self.keys[0];
-        let mut nonce = [0u8; NONCE_BYTES];
-        rand::rngs::OsRng.fill_bytes(&mut nonce);
-        let tag = key
-            .cipher
-            .encrypt(XNonce::from_slice(&nonce), Payload { msg: &[], aad: statement })
-            .expect("XChaCha20-Poly1305 encryption does not fail for in-memory inputs");
-        let mut body = nonce.to_vec();
-        body.extend_from_slice(&tag);
-        format!("{}:{}", key.id, URL_SAFE_NO_PAD.encode(body))
+        format!("{}:{}", key.id, URL_SAFE_NO_PAD.encode(key.seal(&[], statement)))
     }
 
     /// Whether `token` was made by [`KeySet::attest`] for exactly `statement` with a loaded key.
@@ -146,11 +149,7 @@ impl KeySet {
         let (Some(key), Ok(body)) = (self.keys.iter().find(|k| k.id == id), URL_SAFE_NO_PAD.decode(body)) else {
             return false;
         };
-        if body.len() <= NONCE_BYTES {
-            return false;
-        }
-        let (nonce, tag) = body.split_at(NONCE_BYTES);
-        key.cipher.decrypt(XNonce::from_slice(nonce), Payload { msg: tag, aad: statement }).is_ok_and(|m| m.is_empty())
+        key.open(&body, statement).is_ok_and(|message| message.is_empty())
     }
 
     /// The key id an envelope was made with.
