@@ -8,7 +8,7 @@ SSR := --no-default-features --features ssr
 
 ## Install what is missing and start the app on an SQLite file in ./data (http://127.0.0.1:3000).
 run: setup-run
-	cargo leptos serve --release
+	cargo leptos serve --release --precompress
 
 ## Install what is missing and run every test (code shape, unit, HTTP integration, browser).
 test: setup-test check-code build-test

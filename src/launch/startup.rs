@@ -21,7 +21,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tower_http::compression::CompressionLayer;
+use tower_http::compression::{CompressionLayer, CompressionLevel};
+use tower_http::services::ServeDir;
 
 pub struct Application {
     listener: TcpListener,
@@ -172,7 +173,15 @@ pub fn router(state: AppState) -> Router {
         let state = state.clone();
         move || provide_request_context(state.clone())
     };
+    // The bundle from its own file service: Leptos' file handler passes on only the encoding
+    // asked for, so a browser's "is my copy still current?" was always answered with the file.
+    let options = &state.leptos_options;
+    let bundle = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
     Router::new()
+        .nest_service(
+            &format!("/{}", options.site_pkg_dir),
+            ServeDir::new(bundle).precompressed_br().precompressed_gzip(),
+        )
         .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
@@ -181,7 +190,10 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(error_status))
         .layer(middleware::from_fn(cross_origin_guard))
         .layer(middleware::from_fn_with_state(state.clone(), security_headers))
-        .layer(CompressionLayer::new())
+        // Pages and answers are compressed as they go out, at a quick level (the default is
+        // brotli's slowest); the bundle is compressed once at build time (`--precompress`) and
+        // served as such, which this layer leaves alone.
+        .layer(CompressionLayer::new().quality(CompressionLevel::Precise(4)))
         .with_state(state)
 }
 

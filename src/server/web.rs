@@ -57,10 +57,11 @@ pub async fn security_headers(State(state): State<AppState>, mut request: Reques
         response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|t| {
             t.starts_with("application/wasm") || t.contains("javascript") || t.starts_with("text/css")
         });
-    if !is_asset {
-        // Pages and server-function answers carry a user's data: never cache them.
-        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    }
+    // Pages and server-function answers carry a user's data: never cache them. The bundle may be
+    // kept, but is asked about on every visit (`Last-Modified`, an unchanged one costs a 304): its
+    // names carry no hash, and a bundle kept from before an update would not match the new pages.
+    let policy = if is_asset { "no-cache" } else { "no-store" };
+    response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
     response
 }
 

@@ -1,7 +1,7 @@
 //! The web layer around every page and server function: security headers, the cross-site
 //! check, and forms that work without JavaScript.
 
-use crate::support::{spawn_app, PASSWORD};
+use crate::support::{spawn_app, spawn_app_with, PASSWORD};
 use pochta::model::users::UserView;
 
 #[tokio::test]
@@ -21,6 +21,39 @@ async fn pages_carry_security_headers_and_a_fresh_csp_nonce() {
     assert!(html.contains(&format!("nonce=\"{nonce}\"")), "the hydration scripts carry this response's nonce");
     let second = browser.get_page("/sign-in").await.headers()["content-security-policy"].to_str().unwrap().to_string();
     assert_ne!(second, csp, "every response has its own nonce");
+}
+
+/// The browser bundle as a release build leaves it (`cargo leptos build --release --precompress`):
+/// each file beside its brotli and gzip copies. A browser gets the copy made at build time (no
+/// compression per request), and revalidates it on every visit: the names carry no hash, so a
+/// bundle kept from before an update would not match the pages of the new one.
+#[tokio::test]
+async fn the_bundle_is_served_precompressed_and_revalidated_so_an_update_is_never_mixed_with_an_old_bundle() {
+    let site = tempfile::tempdir().unwrap();
+    let pkg = site.path().join("pkg");
+    std::fs::create_dir(&pkg).unwrap();
+    let wasm = b"\0asm the bundle, as built".repeat(100);
+    let brotli = b"the brotli copy made at build time".to_vec();
+    std::fs::write(pkg.join("pochta.wasm"), &wasm).unwrap();
+    std::fs::write(pkg.join("pochta.wasm.br"), &brotli).unwrap();
+    let app = spawn_app_with(&["--site-root", &site.path().display().to_string()]).await;
+    let client = app.browser().client;
+    let url = format!("{}/pkg/pochta.wasm", app.address);
+
+    let compressed = client.get(&url).header("accept-encoding", "gzip, deflate, br, zstd").send().await.unwrap();
+    assert_eq!(compressed.status(), 200);
+    assert_eq!(compressed.headers()["content-encoding"], "br");
+    assert_eq!(compressed.headers()["cache-control"], "no-cache", "kept, but asked about on every visit");
+    let modified = compressed.headers()["last-modified"].clone();
+    assert_eq!(compressed.bytes().await.unwrap().as_ref(), brotli.as_slice(), "the build's copy, not one made now");
+
+    let plain = client.get(&url).send().await.unwrap();
+    assert!(plain.headers().get("content-encoding").is_none());
+    assert_eq!(plain.headers()["cache-control"], "no-cache");
+    assert_eq!(plain.bytes().await.unwrap().as_ref(), wasm.as_slice());
+
+    let unchanged = client.get(&url).header("if-modified-since", modified).send().await.unwrap();
+    assert_eq!(unchanged.status(), 304, "an unchanged bundle is not sent again");
 }
 
 #[tokio::test]
