@@ -23,6 +23,9 @@ cleanup() {
 trap cleanup EXIT
 
 out() { printf '%s\n' "$*" | tee -a "$work/figures"; }
+# A figure of the goals table (bench/table.py), kept for the next run to compare with.
+fig() { printf '%s\t%s\n' "$1" "$2" >>"$work/goals.tsv"; }
+field() { sed -E "s/.*[ ^]$1=([0-9.]+).*/\1/" <<<" $2"; }
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 rss_mb() { awk '/VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
 median_ms() { sort -n | awk '{ a[NR] = $1 } END { printf "%.1f", a[int((NR + 1) / 2)] }'; }
@@ -33,7 +36,7 @@ out "## $(date -u +%Y-%m-%d\ %H:%M) UTC — $(nproc) cores, $(awk '/MemTotal/ { 
 out ""
 
 started=$(date +%s.%N)
-cargo leptos build --release >"$work/build.log" 2>&1 || { tail -30 "$work/build.log"; exit 1; }
+cargo leptos build --release --precompress >"$work/build.log" 2>&1 || { tail -30 "$work/build.log"; exit 1; }
 cargo build --release --examples --no-default-features --features ssr >>"$work/build.log" 2>&1
 out "- release build (from the current target/, not clean): $(printf '%.0f' "$(echo "$(date +%s.%N) - $started" | bc)") s"
 
@@ -42,6 +45,7 @@ out "### Page size (target/site/pkg)"
 total_raw=0
 total_br=0
 for f in target/site/pkg/*; do
+  case $f in *.br | *.gz | *.d.ts) continue ;; esac  # compressed copies, TypeScript declarations
   raw=$(stat -c %s "$f")
   br=$(brotli -c -q 11 "$f" | wc -c)
   total_raw=$((total_raw + raw))
@@ -49,6 +53,7 @@ for f in target/site/pkg/*; do
   out "- $(basename "$f"): $((raw / 1024)) KiB raw, $((br / 1024)) KiB brotli"
 done
 out "- whole app (JS + WASM + CSS): $((total_raw / 1024)) KiB raw, $((total_br / 1024)) KiB brotli"
+fig bundle_br $((total_br / 1024))
 
 # The app on a database: sqlite or postgres. Sets app_pid, base, cli (the operator's CLI with
 # the same settings).
@@ -85,8 +90,13 @@ out ""
 out "### First paint and hydration of the «Почта» tab (headless Chromium, loopback, cold cache)"
 start_app sqlite
 "$load" --base "$base" --tenants 1 setup -- "${cli[@]}" >/dev/null
-out "- idle server memory (RSS, SQLite, after start-up and one tenant): $(rss_mb "$app_pid") MiB"
-out "- $(node bench/page.mjs "$base" admin@t0.bench.test 'пароль для нагрузки' 10)"
+idle=$(rss_mb "$app_pid")
+out "- idle server memory (RSS, SQLite, after start-up and one tenant): $idle MiB"
+fig rss_idle "$idle"
+line=$(node bench/page.mjs "$base" admin@t0.bench.test 'пароль для нагрузки' 10)
+out "- $line"
+fig fcp "$(field first_contentful_paint_ms "$line")"
+fig hydrated "$(field hydrated_ms "$line")"
 
 signin_ms=$(for _ in $(seq 1 10); do
   s=$(date +%s%N)
@@ -149,12 +159,13 @@ floor_port=$(free_port)
 target/release/examples/floor "127.0.0.1:$floor_port" &
 pids+=($!)
 wait_up "http://127.0.0.1:$floor_port/"
-declare -A floor
+declare -A floor floor_p99 rps_of p99_of
 out ""
 out "### Server throughput (${seconds} s per run; one signed-in administrator per client, own tenant for saves)"
 for c in 1 32 256; do
   line=$("$load" --base "http://127.0.0.1:$floor_port" run --scenario floor --clients "$c" --seconds "$seconds")
-  floor[$c]=$(sed -E 's/.*rps=([0-9]+).*/\1/' <<<"$line")
+  floor[$c]=$(field rps "$line")
+  floor_p99[$c]=$(field p99_ms "$line")
   out "- floor (bare axum, constant): $line"
 done
 
@@ -164,7 +175,9 @@ throughput() {
   for c in 1 32 256; do
     for scenario in list save; do
       line=$("$load" --base "$base" --tenants 256 run --scenario "$scenario" --clients "$c" --seconds "$seconds")
-      rps=$(sed -E 's/.*rps=([0-9]+).*/\1/' <<<"$line")
+      rps=$(field rps "$line")
+      rps_of[$label:$scenario:$c]=$rps
+      p99_of[$label:$scenario:$c]=$(field p99_ms "$line")
       out "- $label: $line (floor ratio $(echo "scale=3; $rps / ${floor[$c]}" | bc))"
     done
   done
@@ -211,6 +224,7 @@ for db in sqlite postgres; do
   kill "$sampler" 2>/dev/null || true
   peak=$(sort -n "$work/rss-$db" | tail -1)
   out "- $db peak memory under load: $peak MiB"
+  if [ "$db" = sqlite ]; then fig rss_peak "$peak"; fi
   if [ "$db" = postgres ]; then
     out ""
     out "### Load and faults (PostgreSQL)"
@@ -250,6 +264,17 @@ for db in sqlite postgres; do
   stop_app
 done
 
+ratio() { echo "scale=3; $1 / $2" | bc; }
+fig list32_ratio "$(ratio "${rps_of[sqlite:list:32]}" "${floor[32]}")"
+fig list32_p99x "$(ratio "${p99_of[sqlite:list:32]}" "${floor_p99[32]}")"
+fig save32_p99 "${p99_of[sqlite:save:32]}"
+fig scale_p99x "$(ratio "${p99_of[sqlite at scale:list:32]}" "${p99_of[sqlite:list:32]}")"
+fig pg_list32_ratio "$(ratio "${rps_of[postgres:list:32]}" "${floor[32]}")"
+out ""
+out "### The goals (issue 12): this run beside the previous one (bench/goals.tsv)"
+out ""
+while IFS= read -r row; do out "$row"; done < <(python3 bench/table.py bench/goals.tsv "$work/goals.tsv")
+cp "$work/goals.tsv" bench/goals.tsv
 out ""
 {
   echo
