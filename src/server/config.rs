@@ -115,6 +115,14 @@ pub struct Config {
     #[arg(long, env = "POCHTA_OUTBOUND_CONNECTIONS_PER_TENANT", default_value_t = 32)]
     pub outbound_connections_per_tenant: usize,
 
+    /// Checks, test letters and automatic setups one user may start per minute.
+    #[arg(long, env = "POCHTA_MAIL_OPERATIONS_PER_USER", default_value_t = 20)]
+    pub mail_operations_per_user: i64,
+
+    /// The same for all users of one tenant together.
+    #[arg(long, env = "POCHTA_MAIL_OPERATIONS_PER_TENANT", default_value_t = 60)]
+    pub mail_operations_per_tenant: i64,
+
     /// Seconds a valid session is remembered without asking the database again: the longest a
     /// sign-out, deactivation or role change on another instance takes to reach this one.
     #[arg(long, env = "POCHTA_SESSION_CACHE_SECONDS", default_value_t = 5)]
@@ -126,6 +134,10 @@ pub struct Config {
 }
 
 impl Config {
+    pub fn mail_limits(&self) -> super::rate::MailLimits {
+        super::rate::MailLimits { per_user: self.mail_operations_per_user, per_tenant: self.mail_operations_per_tenant }
+    }
+
     pub fn database_url(&self) -> String {
         match &self.database_url {
             Some(url) => url.clone(),

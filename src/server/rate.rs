@@ -8,8 +8,14 @@ use crate::model::{TenantId, UserId};
 use std::net::IpAddr;
 
 const WINDOW_MS: i64 = 60_000;
-pub const PER_USER: i64 = 20;
-pub const PER_TENANT: i64 = 60;
+
+/// How many mail operations a user, and a tenant's users together, may start per minute
+/// (`--mail-operations-per-user`, `--mail-operations-per-tenant`).
+#[derive(Clone, Copy, Debug)]
+pub struct MailLimits {
+    pub per_user: i64,
+    pub per_tenant: i64,
+}
 
 /// The start of the current window, and the seconds until the next one.
 fn window() -> (i64, u64) {
@@ -20,11 +26,11 @@ fn window() -> (i64, u64) {
 
 /// Counts one mail operation of `user` in `tenant`; refuses when the user or the tenant has had
 /// enough this minute.
-pub async fn mail_operation(db: &Db, tenant: TenantId, user: UserId) -> Result<(), AppError> {
+pub async fn mail_operation(db: &Db, limits: MailLimits, tenant: TenantId, user: UserId) -> Result<(), AppError> {
     let (start, retry_after_secs) = window();
     let mut tx = db.write_global().await?;
     let mut over = false;
-    for (key, limit) in [(format!("user:{user}"), PER_USER), (format!("tenant:{tenant}"), PER_TENANT)] {
+    for (key, limit) in [(format!("user:{user}"), limits.per_user), (format!("tenant:{tenant}"), limits.per_tenant)] {
         over |= rates::bump(&mut tx, &key, start).await? > limit;
     }
     tx.commit().await?;

@@ -3,10 +3,10 @@
 
 use crate::support::forms::{invited_user, mail_tab_form, open_mail_tab, ticked};
 use crate::support::mail_servers::{
-    certificate_fingerprint, expired_tls_server, scripted_smtps, server_dropping_during_data, silent_server,
+    certificate_fingerprint, expired_tls_server, mail_args, scripted_smtps, server_dropping_during_data, silent_server,
     smtp_without_starttls, spawn_app_with_mail, wait_for_message, wrong_name_tls_server, MailServers,
 };
-use crate::support::{unique, Browser, TestApp};
+use crate::support::{spawn_app_with, unique, Browser, TestApp};
 use pochta::model::check::{CheckReport, Fix, Reason, Step};
 use pochta::model::crm_email::{CrmEmailView, MailTabInput, MailTabOutcome, MailTabView};
 use pochta::model::error::AppError;
@@ -666,4 +666,36 @@ async fn an_address_in_cyrillic_before_the_at_goes_only_to_a_server_offering_smt
     let report = fails_with(form, Reason::SmtpUtf8NotOffered, &app, &admin).await;
     let last = report.steps.last().unwrap();
     assert_eq!((last.step, last.ok), (Step::Sender, false), "stopped before MAIL FROM: {report:?}");
+}
+
+/// Each check, test letter and automatic setup opens connections to a host a user typed: a user,
+/// and a tenant's users together, may start only so many a minute (operator settings), counted
+/// before anything is opened; another tenant is not held back by it.
+#[tokio::test]
+async fn mail_operations_are_limited_per_user_and_per_tenant_as_the_operator_set() {
+    let mail = MailServers::from_env();
+    let mut args = mail_args(&mail, &[]);
+    args.extend(["--mail-operations-per-user", "2", "--mail-operations-per-tenant", "3"].map(String::from));
+    let app = spawn_app_with(&args.iter().map(String::as_str).collect::<Vec<_>>()).await;
+    let anna = tenant_with_open_tab(&app, &unique("Ромашка")).await;
+    let boris = invited_user(&app, &anna, "boris@romashka.test", "admin", "пароль Бориса 1").await;
+    // A server that refuses the connection: quick, and counted all the same.
+    let letter = mail_tab_form(&mail, mail.closed, true);
+    let limited = |result: Result<MailTabOutcome, AppError>| matches!(result, Err(AppError::RateLimited { .. }));
+    // The counts start afresh each minute of the clock: not a moment before one turns.
+    let into_minute = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() % 60;
+    if into_minute >= 55 {
+        tokio::time::sleep(Duration::from_secs(61 - into_minute)).await;
+    }
+
+    for _ in 0..2 {
+        assert!(!limited(submit(&anna, &letter).await), "within anna's two");
+    }
+    assert!(!limited(submit(&boris, &letter).await), "boris's first: the tenant's third");
+    assert!(limited(submit(&boris, &letter).await), "boris's second: within his two, but the tenant's fourth");
+    assert!(limited(submit(&anna, &letter).await), "anna's third this minute");
+
+    let other = app.new_tenant(&unique("Лютик"), "vera@lutik.test").await;
+    open_mail_tab(&other).await;
+    assert!(!limited(submit(&other, &letter).await), "another tenant has its own count");
 }

@@ -24,7 +24,7 @@ pub async fn setup(
     progress: Option<Progress>,
 ) -> Result<AccountOutcome, AppError> {
     let password = password.ok_or_else(|| AppError::field("password", Invalid::PasswordForCheck))?;
-    rate::mail_operation(&state.db, user.tenant, user.id).await?;
+    rate::mail_operation(&state.db, state.config.mail_limits(), user.tenant, user.id).await?;
     let outcome = state.detector(user.tenant).detect(&basics.address, progress.as_ref().map(Progress::methods)).await;
     let Some((_, found)) = outcome.found else {
         let defaults = detection::recommended(&state.presets, &basics.address);

@@ -48,7 +48,7 @@ pub async fn run(
     passwords: &Passwords,
     progress: Option<&Progress>,
 ) -> Result<CheckReport, AppError> {
-    rate::mail_operation(&state.db, user.tenant, user.id).await?;
+    rate::mail_operation(&state.db, state.config.mail_limits(), user.tenant, user.id).await?;
     let now = {
         let mut tx = state.db.read(user.tenant).await?;
         let now = time_zone::now(&mut tx, user.tenant).await?;

@@ -169,7 +169,7 @@ async fn check(
     password: &SecretString,
     progress: Option<Progress>,
 ) -> Result<(), AppError> {
-    rate::mail_operation(&state.db, admin.tenant, admin.id).await?;
+    rate::mail_operation(&state.db, state.config.mail_limits(), admin.tenant, admin.id).await?;
     let login = Login { user: draft.login.as_str(), password };
     let mail = trusted_certificates::mail_for(state, admin.tenant).await?;
     let report = smtp::errand(&mail, smtp, &login, Errand::Login, progress.map(|p| p.steps())).await;

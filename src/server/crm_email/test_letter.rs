@@ -35,7 +35,7 @@ pub async fn send_test_letter(
     };
     let smtp = smtp_server(state, &draft)?;
     let recipient = draft.recipient.clone().ok_or_else(|| AppError::field("recipient", Invalid::Required))?;
-    rate::mail_operation(&state.db, admin.tenant, admin.id).await?;
+    rate::mail_operation(&state.db, state.config.mail_limits(), admin.tenant, admin.id).await?;
     let password = match draft.password.clone() {
         Some(typed) => typed,
         None => stored_password(state, admin.tenant, &smtp, &draft).await?,
