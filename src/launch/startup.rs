@@ -46,7 +46,7 @@ pub enum StartError {
 /// URL is given).
 pub async fn open_database(config: &Config) -> Result<Db, StartError> {
     if let Some(owner_url) = &config.migration_database_url {
-        let owner = Db::connect(owner_url, 1).await?;
+        let owner = Db::connect(owner_url, Some(1)).await?;
         owner.migrate().await?;
         owner.pool().close().await;
     }

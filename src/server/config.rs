@@ -128,9 +128,11 @@ pub struct Config {
     #[arg(long, env = "POCHTA_SESSION_CACHE_SECONDS", default_value_t = 5)]
     pub session_cache_seconds: u64,
 
-    /// Maximum database connections of this instance.
-    #[arg(long, env = "POCHTA_DB_CONNECTIONS", default_value_t = 16)]
-    pub db_connections: u32,
+    /// Maximum database connections of this instance; by default 16 on PostgreSQL, and on
+    /// SQLite two per CPU (each SQLite connection is a thread, and its readers run side by side
+    /// only as far as there are CPUs: more of them only take turns).
+    #[arg(long, env = "POCHTA_DB_CONNECTIONS")]
+    pub db_connections: Option<u32>,
 }
 
 impl Config {

@@ -50,7 +50,7 @@ async fn versions(db: &Db) -> Vec<(i64, String)> {
 
 async fn fresh_sqlite(dir: &tempfile::TempDir) -> Db {
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("schema.db").display());
-    let db = Db::connect(&url, 2).await.unwrap();
+    let db = Db::connect(&url, Some(2)).await.unwrap();
     db.migrate().await.unwrap();
     db
 }
@@ -68,7 +68,7 @@ async fn fresh_postgres() -> Db {
         .await
         .unwrap();
     let url = format!("postgres://{}@127.0.0.1:{}/{name}", env("POCHTA_TEST_PG_OWNER"), env("POCHTA_TEST_PG_PORT"));
-    let db = Db::connect(&url, 2).await.unwrap();
+    let db = Db::connect(&url, Some(2)).await.unwrap();
     db.migrate().await.unwrap();
     db
 }

@@ -76,7 +76,8 @@ pub struct Db {
 }
 
 impl Db {
-    pub async fn connect(url: &str, max_connections: u32) -> Result<Self, sqlx::Error> {
+    /// A pool of at most `max_connections`, or the backend's default (see `--db-connections`).
+    pub async fn connect(url: &str, max_connections: Option<u32>) -> Result<Self, sqlx::Error> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Backend::Postgres
@@ -89,6 +90,10 @@ impl Db {
             create_sqlite_folder(url);
         }
         let options = AnyConnectOptions::from_str(url)?;
+        let max_connections = max_connections.unwrap_or(match backend {
+            Backend::Postgres => 16,
+            Backend::Sqlite => 2 * std::thread::available_parallelism().map_or(2, |n| n.get() as u32),
+        });
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(5))
