@@ -147,11 +147,16 @@ fn mail_server(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: run through `make bench`"))
 }
 
+/// The mailbox every tenant's «Почта» tab signs in to, and so its directory account's address.
+fn mail_login() -> String {
+    format!("alice@{}", mail_server("POCHTA_TEST_MAIL_DOMAIN"))
+}
+
 /// Saves tenant `i`'s «Почта» tab with `sender_name`; the new version.
 async fn save(c: &Client, base: &str, i: usize, version: i64, sender_name: &str) -> Result<i64, String> {
     let address = format!("mail@t{i}.bench.test");
     let port = mail_server("POCHTA_TEST_SMTPS_PORT");
-    let login = format!("alice@{}", mail_server("POCHTA_TEST_MAIL_DOMAIN"));
+    let login = mail_login();
     let password = mail_server("POCHTA_TEST_MAIL_PASSWORD");
     let version = version.to_string();
     let saved = call(
@@ -362,9 +367,9 @@ async fn verify(base: &str, acked: &str) {
     for (i, acked) in acked.iter().enumerate() {
         let c = signed_in(base, i).await;
         let (_, setting) = version_of(&c, base).await.unwrap();
-        let list = call(&c, base, "accounts/list", &[("q", &format!("mail@t{i}.bench.test"))]).await.unwrap();
-        let account =
-            list["rows"].as_array().unwrap().iter().find(|r| r["address"] == format!("mail@t{i}.bench.test")).cloned();
+        let login = mail_login();
+        let list = call(&c, base, "accounts/list", &[("q", &login)]).await.unwrap();
+        let account = list["rows"].as_array().unwrap().iter().find(|r| r["address"] == login).cloned();
         let account_name = account.as_ref().and_then(|a| a["sender_name"].as_str()).unwrap_or("(none)").to_string();
         let saved: u64 = setting.trim_start_matches("save ").parse().unwrap_or(u64::MAX);
         let last = *acked;
