@@ -32,6 +32,10 @@ pub async fn security_headers(State(state): State<AppState>, mut request: Reques
     let nonce = URL_SAFE_NO_PAD.encode(bytes);
     request.extensions_mut().insert(CspNonce(nonce.clone()));
 
+    // The bundle by where it is asked for: its 304 answers have no content type to tell by.
+    let pkg = &*state.leptos_options.site_pkg_dir;
+    let is_bundle =
+        request.uri().path().strip_prefix('/').and_then(|p| p.strip_prefix(pkg)).is_some_and(|p| p.starts_with('/'));
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     let csp = format!(
@@ -53,14 +57,10 @@ pub async fn security_headers(State(state): State<AppState>, mut request: Reques
         // it would lock the browser to HTTPS.
         headers.insert(header::STRICT_TRANSPORT_SECURITY, HeaderValue::from_static("max-age=31536000"));
     }
-    let is_asset =
-        response.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|t| {
-            t.starts_with("application/wasm") || t.contains("javascript") || t.starts_with("text/css")
-        });
     // Pages and server-function answers carry a user's data: never cache them. The bundle may be
     // kept, but is asked about on every visit (`Last-Modified`, an unchanged one costs a 304): its
     // names carry no hash, and a bundle kept from before an update would not match the new pages.
-    let policy = if is_asset { "no-cache" } else { "no-store" };
+    let policy = if is_bundle { "no-cache" } else { "no-store" };
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
     response
 }

@@ -54,6 +54,7 @@ async fn the_bundle_is_served_precompressed_and_revalidated_so_an_update_is_neve
 
     let unchanged = client.get(&url).header("if-modified-since", modified).send().await.unwrap();
     assert_eq!(unchanged.status(), 304, "an unchanged bundle is not sent again");
+    assert_eq!(unchanged.headers()["cache-control"], "no-cache", "and the kept copy stays kept");
 }
 
 #[tokio::test]
