@@ -56,6 +56,9 @@ pub enum AppError {
     /// The first-run page after the first administrator exists.
     #[error("already set up")]
     AlreadySetUp,
+    /// A notification for an account that is not set up yet (the «Почта» tab was never saved).
+    #[error("notifications not configured")]
+    NotificationsNotConfigured,
     /// A malformed request (not something a form could produce).
     #[error("bad request")]
     BadRequest,
@@ -95,6 +98,7 @@ impl AppError {
             AppError::CheckFailed(_) => "error.check_failed",
             AppError::LinkExpired => "error.link_expired",
             AppError::AlreadySetUp => "error.already_set_up",
+            AppError::NotificationsNotConfigured => "error.notifications_not_configured",
             AppError::BadRequest => "error.bad_request",
             AppError::Internal => "error.internal",
         }
@@ -108,6 +112,7 @@ impl AppError {
             AppError::Forbidden | AppError::CrossSite => 403,
             AppError::NotFound => 404,
             AppError::Conflict | AppError::InUse | AppError::AlreadySetUp | AppError::MailTabLocked { .. } => 409,
+            AppError::NotificationsNotConfigured => 409,
             AppError::LinkExpired => 410,
             AppError::CheckFailed(_) => 422,
             AppError::TooManyAttempts { .. } | AppError::RateLimited { .. } => 429,
@@ -135,6 +140,7 @@ impl AppError {
             AppError::CheckFailed(CheckReport::default()),
             AppError::LinkExpired,
             AppError::AlreadySetUp,
+            AppError::NotificationsNotConfigured,
             AppError::BadRequest,
             AppError::Internal,
         ]

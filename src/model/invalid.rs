@@ -38,6 +38,10 @@ pub enum Invalid {
     FingerprintFormat,
     /// A certificate to trust that no recent check of this tenant was shown.
     CertificateNotShown,
+    /// More items than allowed (recipients of one letter).
+    TooMany(u16),
+    /// A text larger than allowed, in KiB (a letter's body).
+    TooLarge(u16),
 }
 
 impl Invalid {
@@ -74,6 +78,8 @@ impl Invalid {
             Invalid::NameTooShort => "invalid.name_too_short",
             Invalid::FingerprintFormat => "invalid.fingerprint_format",
             Invalid::CertificateNotShown => "invalid.certificate_not_shown",
+            Invalid::TooMany(_) => "invalid.too_many",
+            Invalid::TooLarge(_) => "invalid.too_large",
         }
     }
 
@@ -83,7 +89,9 @@ impl Invalid {
             Invalid::TooLong(n)
             | Invalid::SslOnStartTlsPort(n)
             | Invalid::StartTlsOnSslPort(n)
-            | Invalid::PasswordTooShort(n) => Some(n),
+            | Invalid::PasswordTooShort(n)
+            | Invalid::TooMany(n)
+            | Invalid::TooLarge(n) => Some(n),
             _ => None,
         }
     }
@@ -120,6 +128,8 @@ impl Invalid {
         Invalid::NameTooShort,
         Invalid::FingerprintFormat,
         Invalid::CertificateNotShown,
+        Invalid::TooMany(50),
+        Invalid::TooLarge(256),
     ];
 }
 

@@ -10,6 +10,7 @@ mod email;
 pub mod error;
 mod idn;
 mod invalid;
+pub mod notifications;
 mod people;
 mod requisites;
 mod server;

@@ -7,10 +7,12 @@
 //! `tenant_id = $1` every query carries.
 
 pub mod accounts;
+pub mod api_keys;
 pub mod audit;
 pub mod crm_email;
 pub mod meta;
 mod migrations;
+pub mod outbox;
 pub mod password_links;
 pub mod rates;
 pub mod sessions;
@@ -227,6 +229,10 @@ pub enum Capability {
     TenantScan,
     /// The purge of expired rows: those of every tenant, and nothing still alive.
     Purge,
+    /// The host application's API key, by its hash.
+    ApiKey,
+    /// The outbox workers: letters due of every tenant, nothing else.
+    OutboxScan,
 }
 
 impl Capability {
@@ -237,6 +243,8 @@ impl Capability {
             Capability::PasswordLink => "app.password_link",
             Capability::TenantScan => "app.tenant_scan",
             Capability::Purge => "app.purge",
+            Capability::ApiKey => "app.api_key",
+            Capability::OutboxScan => "app.outbox_scan",
         }
     }
 }

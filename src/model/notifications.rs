@@ -1,0 +1,223 @@
+//! A notification the host application hands over for delivery (`POST /api/v1/notifications`,
+//! `pochta notify send`): parsed once here, every refused field named, so nothing is queued on
+//! bad input. Its life in the outbox (status, attempts, the last failure) is told by
+//! [`OutboxStatus`] and [`QueuedNotification`].
+
+use super::text::one_line;
+use super::{EmailAddress, FieldErrors, Invalid};
+use serde::{Deserialize, Serialize};
+
+/// At most this many recipients in one letter.
+pub const RECIPIENTS_MAX: u16 = 50;
+pub const SUBJECT_MAX: u16 = 250;
+/// The plain text and the HTML body, each at most this many KiB.
+pub const BODY_MAX_KIB: u16 = 256;
+pub const IDEMPOTENCY_KEY_MAX: u16 = 128;
+
+/// What arrives on the wire, before any check.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct NotificationInput {
+    pub to: Vec<String>,
+    pub subject: String,
+    pub text: String,
+    #[serde(default)]
+    pub html: Option<String>,
+    #[serde(default)]
+    pub reply_to: Option<String>,
+    /// The same key twice means the same notification: it is queued once.
+    #[serde(default)]
+    pub idempotency_key: Option<String>,
+}
+
+/// A notification every part of which was accepted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notification {
+    pub to: Vec<EmailAddress>,
+    pub subject: String,
+    pub text: String,
+    pub html: Option<String>,
+    pub reply_to: Option<EmailAddress>,
+    pub idempotency_key: Option<IdempotencyKey>,
+}
+
+/// Printable ASCII without spaces, at most [`IDEMPOTENCY_KEY_MAX`] characters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IdempotencyKey(String);
+
+impl IdempotencyKey {
+    pub fn parse(raw: &str) -> Result<Self, Invalid> {
+        if raw.is_empty() {
+            return Err(Invalid::Required);
+        }
+        if raw.len() > usize::from(IDEMPOTENCY_KEY_MAX) {
+            return Err(Invalid::TooLong(IDEMPOTENCY_KEY_MAX));
+        }
+        if !raw.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(Invalid::LineBreak);
+        }
+        Ok(Self(raw.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+fn body(raw: &str, required: bool) -> Result<Option<String>, Invalid> {
+    if raw.trim().is_empty() {
+        return if required { Err(Invalid::Required) } else { Ok(None) };
+    }
+    if raw.len() > usize::from(BODY_MAX_KIB) * 1024 {
+        return Err(Invalid::TooLarge(BODY_MAX_KIB));
+    }
+    // Line breaks and tabs belong in a body; other control characters (NUL above all) do not.
+    if raw.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        return Err(Invalid::LineBreak);
+    }
+    Ok(Some(raw.to_string()))
+}
+
+fn recipients(raw: &[String]) -> Result<Vec<EmailAddress>, Invalid> {
+    if raw.is_empty() {
+        return Err(Invalid::Required);
+    }
+    if raw.len() > usize::from(RECIPIENTS_MAX) {
+        return Err(Invalid::TooMany(RECIPIENTS_MAX));
+    }
+    let mut parsed: Vec<EmailAddress> = Vec::with_capacity(raw.len());
+    for address in raw {
+        let address = EmailAddress::parse(address)?;
+        if !parsed.contains(&address) {
+            parsed.push(address);
+        }
+    }
+    Ok(parsed)
+}
+
+impl Notification {
+    pub fn parse(input: &NotificationInput) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let to = errors.check("to", recipients(&input.to));
+        let subject = errors.check("subject", one_line(&input.subject, SUBJECT_MAX));
+        let text = errors.check("text", body(&input.text, true));
+        let html = errors.check("html", body(input.html.as_deref().unwrap_or_default(), false));
+        let reply_to = match input.reply_to.as_deref().filter(|r| !r.trim().is_empty()) {
+            Some(raw) => errors.check("reply_to", EmailAddress::parse(raw).map(Some)),
+            None => Some(None),
+        };
+        let idempotency_key = match input.idempotency_key.as_deref() {
+            Some(raw) => errors.check("idempotency_key", IdempotencyKey::parse(raw).map(Some)),
+            None => Some(None),
+        };
+        match (to, subject, text, html, reply_to, idempotency_key) {
+            (Some(to), Some(subject), Some(Some(text)), Some(html), Some(reply_to), Some(idempotency_key))
+                if errors.is_empty() =>
+            {
+                Ok(Self { to, subject, text, html, reply_to, idempotency_key })
+            }
+            _ => Err(errors),
+        }
+    }
+}
+
+/// Where a notification is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutboxStatus {
+    Queued,
+    Sending,
+    Sent,
+    Failed,
+    Cancelled,
+}
+
+impl OutboxStatus {
+    pub fn name(self) -> &'static str {
+        match self {
+            OutboxStatus::Queued => "queued",
+            OutboxStatus::Sending => "sending",
+            OutboxStatus::Sent => "sent",
+            OutboxStatus::Failed => "failed",
+            OutboxStatus::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        [Self::Queued, Self::Sending, Self::Sent, Self::Failed, Self::Cancelled].into_iter().find(|s| s.name() == name)
+    }
+}
+
+/// A notification as the host application sees it after queuing or when it asks again.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct QueuedNotification {
+    pub id: i64,
+    pub status: OutboxStatus,
+    pub message_id: String,
+    pub attempts: i64,
+    /// The last failure's reason (`model::check::Reason` name), its explanation in the asked
+    /// language, and the server's own words.
+    pub last_error: Option<String>,
+    pub explanation: Option<String>,
+    pub server_reply: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input() -> NotificationInput {
+        NotificationInput {
+            to: vec!["client@example.com".into()],
+            subject: "Заказ готов".into(),
+            text: "Здравствуйте!\nВаш заказ готов.".into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_plain_notification_is_accepted() {
+        let n = Notification::parse(&input()).unwrap();
+        assert_eq!(n.to[0].as_str(), "client@example.com");
+        assert_eq!(n.html, None);
+        assert_eq!(n.idempotency_key, None);
+    }
+
+    #[test]
+    fn every_refused_field_is_named_at_once() {
+        let bad = NotificationInput {
+            to: vec!["not an address".into()],
+            subject: "two\nlines".into(),
+            text: " ".into(),
+            html: Some("x".repeat(usize::from(BODY_MAX_KIB) * 1024 + 1)),
+            reply_to: Some("nobody".into()),
+            idempotency_key: Some("with space".into()),
+        };
+        let errors = Notification::parse(&bad).unwrap_err();
+        assert_eq!(errors.for_field("to"), Some(Invalid::EmailFormat));
+        assert_eq!(errors.for_field("subject"), Some(Invalid::LineBreak));
+        assert_eq!(errors.for_field("text"), Some(Invalid::Required));
+        assert_eq!(errors.for_field("html"), Some(Invalid::TooLarge(BODY_MAX_KIB)));
+        assert_eq!(errors.for_field("reply_to"), Some(Invalid::EmailFormat));
+        assert_eq!(errors.for_field("idempotency_key"), Some(Invalid::LineBreak));
+    }
+
+    #[test]
+    fn recipients_are_bounded_and_counted_once() {
+        let mut many = input();
+        many.to = (0..=RECIPIENTS_MAX).map(|i| format!("c{i}@example.com")).collect();
+        assert_eq!(Notification::parse(&many).unwrap_err().for_field("to"), Some(Invalid::TooMany(RECIPIENTS_MAX)));
+        let mut twice = input();
+        twice.to = vec!["a@example.com".into(), " a@example.com".into()];
+        assert_eq!(Notification::parse(&twice).unwrap().to.len(), 1);
+        let mut none = input();
+        none.to = vec![];
+        assert_eq!(Notification::parse(&none).unwrap_err().for_field("to"), Some(Invalid::Required));
+    }
+
+    #[test]
+    fn a_body_keeps_its_lines_but_not_other_control_characters() {
+        let mut nul = input();
+        nul.text = "a\u{0}b".into();
+        assert_eq!(Notification::parse(&nul).unwrap_err().for_field("text"), Some(Invalid::LineBreak));
+    }
+}

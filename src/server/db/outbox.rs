@@ -1,0 +1,175 @@
+//! The outbox (`outbox`): notifications waiting for, in, or done with delivery. A claim is the
+//! row's `attempts` number: a worker marks only the attempt it claimed, so a claim another server
+//! took over after its lease ran out is never marked twice.
+
+use super::{Backend, Tx};
+use crate::model::TenantId;
+
+const COLUMNS: &str =
+    "id, tenant_id, via, recipients, subject, text_body, html_body, reply_to, message_id, status, attempts, \
+                       next_attempt_at, give_up_at, last_reason, last_reply, created_at, sent_at";
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub tenant_id: i64,
+    pub via: String,
+    /// One address per line.
+    pub recipients: String,
+    pub subject: String,
+    pub text_body: String,
+    pub html_body: Option<String>,
+    pub reply_to: Option<String>,
+    pub message_id: String,
+    pub status: String,
+    pub attempts: i64,
+    pub next_attempt_at: i64,
+    pub give_up_at: i64,
+    pub last_reason: Option<String>,
+    pub last_reply: Option<String>,
+    pub created_at: i64,
+    pub sent_at: Option<i64>,
+}
+
+pub struct NewLetter<'a> {
+    pub via: &'a str,
+    pub idempotency_key: Option<&'a str>,
+    pub recipients: &'a str,
+    pub subject: &'a str,
+    pub text_body: &'a str,
+    pub html_body: Option<&'a str>,
+    pub reply_to: Option<&'a str>,
+    pub message_id: &'a str,
+    pub now: i64,
+    pub give_up_at: i64,
+}
+
+/// Queues a letter. With an idempotency key the tenant used before, nothing is added and the
+/// earlier letter's id is returned; the flag says whether this call added it.
+pub async fn insert(tx: &mut Tx, tenant: TenantId, letter: &NewLetter<'_>) -> Result<(i64, bool), sqlx::Error> {
+    let inserted: Option<i64> = sqlx::query_scalar(
+        "INSERT INTO outbox (tenant_id, via, idempotency_key, recipients, subject, text_body, html_body, reply_to, message_id, \
+         status, attempts, next_attempt_at, give_up_at, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'queued', 0, $10, $11, $10) \
+         ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING id",
+    )
+    .bind(tenant.0)
+    .bind(letter.via)
+    .bind(letter.idempotency_key)
+    .bind(letter.recipients)
+    .bind(letter.subject)
+    .bind(letter.text_body)
+    .bind(letter.html_body)
+    .bind(letter.reply_to)
+    .bind(letter.message_id)
+    .bind(letter.now)
+    .bind(letter.give_up_at)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if let Some(id) = inserted {
+        return Ok((id, true));
+    }
+    let earlier = sqlx::query_scalar("SELECT id FROM outbox WHERE tenant_id = $1 AND idempotency_key = $2")
+        .bind(tenant.0)
+        .bind(letter.idempotency_key)
+        .fetch_one(&mut **tx)
+        .await?;
+    Ok((earlier, false))
+}
+
+pub async fn get(tx: &mut Tx, tenant: TenantId, id: i64) -> Result<Option<OutboxRow>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM outbox WHERE tenant_id = $1 AND id = $2"))
+        .bind(tenant.0)
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await
+}
+
+/// Tenants with a letter due at `now` (queued, or sending with its lease run out), at most
+/// `limit`, those waiting longest first. Needs the outbox-scan capability on PostgreSQL.
+pub async fn due_tenants(tx: &mut Tx, now: i64, limit: i64) -> Result<Vec<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT tenant_id FROM outbox WHERE status IN ('queued', 'sending') AND next_attempt_at <= $1 \
+         GROUP BY tenant_id ORDER BY MIN(next_attempt_at) LIMIT $2",
+    )
+    .bind(now)
+    .bind(limit)
+    .fetch_all(&mut **tx)
+    .await
+}
+
+/// Takes the tenant's letter due longest: `sending`, one more attempt, leased until
+/// `lease_until`. On PostgreSQL a letter another server is claiming is skipped, not waited for;
+/// SQLite has one writer, so its claim is atomic anyway.
+pub async fn claim(
+    tx: &mut Tx,
+    backend: Backend,
+    tenant: TenantId,
+    now: i64,
+    lease_until: i64,
+) -> Result<Option<OutboxRow>, sqlx::Error> {
+    let lock = match backend {
+        Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+        Backend::Sqlite => "",
+    };
+    sqlx::query_as(&format!(
+        "UPDATE outbox SET status = 'sending', attempts = attempts + 1, next_attempt_at = $3 \
+         WHERE id = (SELECT id FROM outbox WHERE tenant_id = $1 AND status IN ('queued', 'sending') AND next_attempt_at <= $2 \
+         ORDER BY next_attempt_at, id LIMIT 1 {lock}) RETURNING {COLUMNS}"
+    ))
+    .bind(tenant.0)
+    .bind(now)
+    .bind(lease_until)
+    .fetch_optional(&mut **tx)
+    .await
+}
+
+/// How a claimed attempt ended.
+pub enum Ending<'a> {
+    Sent {
+        at: i64,
+    },
+    /// Tried again at `at`.
+    Retry {
+        at: i64,
+        reason: &'a str,
+        reply: Option<&'a str>,
+    },
+    Failed {
+        reason: &'a str,
+        reply: Option<&'a str>,
+    },
+}
+
+/// Records how attempt `attempt` of letter `id` ended; `false` when that claim is no longer
+/// this worker's (its lease ran out and another server took the letter over).
+pub async fn finish(
+    tx: &mut Tx,
+    tenant: TenantId,
+    id: i64,
+    attempt: i64,
+    ending: &Ending<'_>,
+) -> Result<bool, sqlx::Error> {
+    let (status, next, sent_at, reason, reply) = match *ending {
+        Ending::Sent { at } => ("sent", None, Some(at), None, None),
+        Ending::Retry { at, reason, reply } => ("queued", Some(at), None, Some(reason), reply),
+        Ending::Failed { reason, reply } => ("failed", None, None, Some(reason), reply),
+    };
+    let affected = sqlx::query(
+        "UPDATE outbox SET status = $4, next_attempt_at = COALESCE($5, next_attempt_at), sent_at = $6, \
+         last_reason = COALESCE($7, last_reason), last_reply = CASE WHEN $7 IS NULL THEN last_reply ELSE $8 END \
+         WHERE tenant_id = $1 AND id = $2 AND attempts = $3 AND status = 'sending'",
+    )
+    .bind(tenant.0)
+    .bind(id)
+    .bind(attempt)
+    .bind(status)
+    .bind(next)
+    .bind(sent_at)
+    .bind(reason)
+    .bind(reply)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    Ok(affected == 1)
+}
