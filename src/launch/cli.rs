@@ -1,5 +1,6 @@
 //! The operator's command line: serve, migrate, create tenants and users.
 
+use super::messages::{explain, parse};
 use super::startup::{open_database, Application};
 use crate::model::{EmailAddress, Lang, Name, NewPassword, Role, TenantId};
 use crate::server::config::Config;
@@ -36,6 +37,12 @@ enum Command {
     /// Mail settings from autoconfig files and automatic detection.
     #[command(subcommand)]
     Autoconfig(AutoconfigCommand),
+    /// API keys of a tenant's host application (for `POST /api/v1/notifications`).
+    #[command(subcommand)]
+    ApiKey(super::notify::ApiKeyCommand),
+    /// Notifications to clients.
+    #[command(subcommand)]
+    Notify(super::notify::NotifyCommand),
 }
 
 #[derive(Subcommand)]
@@ -124,6 +131,8 @@ pub async fn run() -> ExitCode {
         Command::User(cmd) => user(cli.config, cmd).await,
         Command::Keys(cmd) => keys(cli.config, cmd).await,
         Command::Autoconfig(cmd) => autoconfig(cli.config, cmd).await,
+        Command::ApiKey(cmd) => super::notify::api_key(cli.config, cmd).await,
+        Command::Notify(cmd) => super::notify::notify(cli.config, cmd).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -169,10 +178,6 @@ fn initial_password(from_stdin: bool) -> Result<(NewPassword, Option<String>), S
         let password = NewPassword::parse(&one_time).map_err(|_| "cannot generate a password".to_string())?;
         Ok((password, Some(one_time)))
     }
-}
-
-fn parse<T>(field: &str, parsed: Result<T, crate::model::Invalid>) -> Result<T, String> {
-    parsed.map_err(|p| format!("{field}: {}", crate::i18n::invalid_text(Lang::En, p)))
 }
 
 async fn tenant(config: Config, cmd: TenantCommand) -> Result<(), String> {
@@ -334,17 +339,5 @@ async fn autoconfig(config: Config, cmd: AutoconfigCommand) -> Result<(), String
                 None => Err("no settings found; set the account up by hand".into()),
             }
         }
-    }
-}
-
-fn explain(error: crate::model::error::AppError) -> String {
-    match &error {
-        crate::model::error::AppError::Invalid(fields) => fields
-            .0
-            .iter()
-            .map(|f| format!("{}: {}", f.field, crate::i18n::invalid_text(Lang::En, f.problem)))
-            .collect::<Vec<_>>()
-            .join("; "),
-        other => crate::i18n::t(Lang::En, other.key()).to_string(),
     }
 }

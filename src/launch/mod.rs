@@ -2,6 +2,8 @@
 //! only module that sees every layer (the web server needs the app's routes); nothing imports it.
 
 pub mod cli;
+mod messages;
+mod notify;
 pub mod startup;
 
 pub use startup::Application;

@@ -84,6 +84,7 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
         presets: Arc::new(presets),
         mail,
         dns,
+        outbox_queued: Arc::default(),
     })
 }
 
@@ -139,7 +140,7 @@ impl Application {
         // must not delay serving).
         let notifying = state.clone();
         tokio::spawn(async move {
-            match crate::server::notifications::after_start(&notifying, env!("CARGO_PKG_VERSION")).await {
+            match crate::server::notifications::update::after_start(&notifying, env!("CARGO_PKG_VERSION")).await {
                 Ok(outcomes) => {
                     for (tenant, outcome) in outcomes {
                         tracing::info!(tenant = tenant.0, ?outcome, "update notification");
@@ -151,6 +152,7 @@ impl Application {
         let interval = Duration::from_secs(state.config.purge_interval_secs);
         tokio::spawn(crate::server::housekeeping::run(state.db.clone(), interval));
         tokio::spawn(state.db.clone().checkpoints());
+        tokio::spawn(crate::server::notifications::worker::run(state.clone()));
         Ok(Self { listener, router, state })
     }
 
@@ -178,6 +180,7 @@ pub fn router(state: AppState) -> Router {
     let options = &state.leptos_options;
     let bundle = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
     Router::new()
+        .merge(crate::server::notifications::http::routes())
         .nest_service(
             &format!("/{}", options.site_pkg_dir),
             ServeDir::new(bundle).precompressed_br().precompressed_gzip(),

@@ -133,6 +133,21 @@ pub struct Config {
     /// only as far as there are CPUs: more of them only take turns).
     #[arg(long, env = "POCHTA_DB_CONNECTIONS")]
     pub db_connections: Option<u32>,
+
+    /// Seconds before a notification that failed for a passing reason (a 4xx reply, a connection
+    /// error, a time-out) is tried again; doubled after every attempt (at most an hour apart),
+    /// with a random spread so that many letters do not all come back at once.
+    #[arg(long, env = "POCHTA_OUTBOX_RETRY_SECONDS", default_value_t = 30)]
+    pub outbox_retry_seconds: u64,
+
+    /// Hours after queuing when a notification still not delivered is given up (failed).
+    #[arg(long, env = "POCHTA_OUTBOX_GIVE_UP_HOURS", default_value_t = 48)]
+    pub outbox_give_up_hours: u64,
+
+    /// Tenants whose notifications this instance sends at the same time (one letter after the
+    /// other within a tenant, so one tenant's broken server holds one of these, not all).
+    #[arg(long, env = "POCHTA_OUTBOX_TENANTS_AT_ONCE", default_value_t = 8)]
+    pub outbox_tenants_at_once: usize,
 }
 
 impl Config {

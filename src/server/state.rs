@@ -27,6 +27,8 @@ pub struct AppState {
     pub hashing: Hashing,
     /// Sessions remembered for a few seconds.
     pub sessions: Arc<SessionCache>,
+    /// Wakes this instance's outbox workers when a notification is queued here.
+    pub outbox_queued: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {

@@ -14,6 +14,7 @@ mod housekeeping;
 mod instances;
 mod isolation;
 mod logs;
+mod notifications;
 mod rls;
 mod schema;
 mod secrets;

@@ -6,7 +6,7 @@ use super::smtp::Letter;
 use crate::i18n::{t, tf};
 use crate::model::time_zone::Moment;
 use crate::model::{EmailAddress, Lang, SenderName};
-use lettre::message::{header::ContentType, Mailbox, Message};
+use lettre::message::{header::ContentType, Mailbox, Message, MultiPart};
 
 pub struct Sender<'a> {
     pub name: Option<&'a SenderName>,
@@ -24,7 +24,40 @@ pub fn compose(from: &Sender<'_>, to: &EmailAddress, subject: &str, body: String
         .header(ContentType::TEXT_PLAIN)
         .body(body)
         .map_err(|e| e.to_string())?;
-    Ok(Letter { envelope_from: from.address.clone(), envelope_to: to.clone(), bytes: message.formatted() })
+    Ok(Letter { envelope_from: from.address.clone(), envelope_to: vec![to.clone()], bytes: message.formatted() })
+}
+
+/// A notification the host application queued: to every recipient, its text and, if given, its
+/// HTML as the alternative, with the Message-ID it was queued with (the same on every attempt, so
+/// a letter sent twice after a crash is recognisably one).
+pub struct Notification<'a> {
+    pub to: &'a [EmailAddress],
+    pub reply_to: Option<&'a EmailAddress>,
+    pub subject: &'a str,
+    pub text: &'a str,
+    pub html: Option<&'a str>,
+    pub message_id: &'a str,
+}
+
+pub fn notification(from: &Sender<'_>, n: &Notification<'_>) -> Result<Letter, String> {
+    let mailbox = |a: &EmailAddress| a.as_str().parse::<lettre::Address>().map(|a| Mailbox::new(None, a));
+    let from_address: lettre::Address = from.address.as_str().parse().map_err(|e| format!("sender: {e}"))?;
+    let mut builder = Message::builder()
+        .from(Mailbox::new(from.name.map(|n| n.as_str().to_string()), from_address))
+        .subject(n.subject)
+        .message_id(Some(n.message_id.to_string()));
+    for to in n.to {
+        builder = builder.to(mailbox(to).map_err(|e| format!("recipient: {e}"))?);
+    }
+    if let Some(reply_to) = n.reply_to {
+        builder = builder.reply_to(mailbox(reply_to).map_err(|e| format!("reply-to: {e}"))?);
+    }
+    let message = match n.html {
+        Some(html) => builder.multipart(MultiPart::alternative_plain_html(n.text.to_string(), html.to_string())),
+        None => builder.header(ContentType::TEXT_PLAIN).body(n.text.to_string()),
+    }
+    .map_err(|e| e.to_string())?;
+    Ok(Letter { envelope_from: from.address.clone(), envelope_to: n.to.to_vec(), bytes: message.formatted() })
 }
 
 /// «Отправить» on the «Почта» tab.

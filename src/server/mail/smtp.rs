@@ -35,7 +35,8 @@ pub enum Errand<'a> {
 /// A ready-to-send letter.
 pub struct Letter {
     pub envelope_from: EmailAddress,
-    pub envelope_to: EmailAddress,
+    /// Every recipient; one refused means the letter goes to none (it stops before DATA).
+    pub envelope_to: Vec<EmailAddress>,
     pub bytes: Vec<u8>,
 }
 
@@ -137,10 +138,11 @@ async fn dialogue(
 
     if let Errand::Send(letter) = errand {
         let from = lettre_address(&letter.envelope_from)?;
-        let to = lettre_address(&letter.envelope_to)?;
         // An address with letters outside ASCII (`иван@…`) goes only to a server offering SMTPUTF8.
         let mut parameters = Vec::new();
-        if !letter.envelope_from.as_str().is_ascii() || !letter.envelope_to.as_str().is_ascii() {
+        let all_ascii =
+            std::iter::once(&letter.envelope_from).chain(&letter.envelope_to).all(|a| a.as_str().is_ascii());
+        if !all_ascii {
             if !conn.server_info().supports_feature(Extension::SmtpUtfEight) {
                 return Err(rec.fail_now(SIDE, Step::Sender, StepFailure::new(Reason::SmtpUtf8NotOffered)));
             }
@@ -154,10 +156,13 @@ async fn dialogue(
             |_| Some(letter.envelope_from.unicode()),
         )
         .await?;
-        rec.run(SIDE, Step::Recipient, conn.command(Rcpt::new(to, vec![])), smtp_failure(Step::Recipient), |_| {
-            Some(letter.envelope_to.to_string())
-        })
-        .await?;
+        for recipient in &letter.envelope_to {
+            let to = lettre_address(recipient)?;
+            rec.run(SIDE, Step::Recipient, conn.command(Rcpt::new(to, vec![])), smtp_failure(Step::Recipient), |_| {
+                Some(recipient.to_string())
+            })
+            .await?;
+        }
         let bytes = letter.bytes.as_slice();
         let data = async {
             conn.command(Data).await?;

@@ -3,14 +3,14 @@
 //! administrators get «обновление завершено». Each (tenant, version) is claimed in the database
 //! first, so with several app servers starting at once only one sends it.
 
-use super::db::accounts::{self, SecretField};
-use super::db::{self, meta, now_millis, users};
-use super::mail::letters::{self, Sender};
-use super::mail::smtp::{self, Errand, Login};
-use super::state::AppState;
-use super::time_zone;
-use super::trusted_certificates;
 use crate::model::{EmailAddress, SenderName, TenantId};
+use crate::server::db::accounts::{self, SecretField};
+use crate::server::db::{self, meta, now_millis, users};
+use crate::server::mail::letters::{self, Sender};
+use crate::server::mail::smtp::{self, Errand, Login};
+use crate::server::state::AppState;
+use crate::server::time_zone;
+use crate::server::trusted_certificates;
 
 const VERSION_KEY: &str = "app_version";
 const KIND: &str = "update_completed";

@@ -1,0 +1,134 @@
+//! The host application's door: `POST /api/v1/notifications` queues a letter (202, or 200 when
+//! its idempotency key was used before), `GET /api/v1/notifications/{id}` tells where it is.
+//! Every call carries a tenant's API key (`Authorization: Bearer pochta_…`); answers are JSON,
+//! errors name each refused field in the language of `Accept-Language` (Russian by default).
+
+use super::api_keys;
+use super::outbox::{self, Via};
+use crate::i18n::{invalid_text, t};
+use crate::model::error::AppError;
+use crate::model::notifications::{Notification, NotificationInput, QueuedNotification};
+use crate::model::{Lang, TenantId};
+use crate::server::state::AppState;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde_json::{json, Map, Value};
+
+/// A request body larger than this is refused with 413, and read no further: room for both
+/// bodies at their limit (`model::notifications::BODY_MAX_KIB`) with JSON's escaping.
+const BODY_LIMIT: usize = 1 << 20;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/api/v1/notifications", post(enqueue)).route("/api/v1/notifications/{id}", get(status))
+}
+
+async fn enqueue(State(state): State<AppState>, headers: HeaderMap, body: Body) -> Response {
+    let lang = lang(&headers);
+    // The key first: a request without a valid one is not even read.
+    let tenant = match authenticate(&state, &headers).await {
+        Ok(tenant) => tenant,
+        Err(refusal) => return refusal.answer(lang),
+    };
+    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > BODY_LIMIT) {
+        return Refusal::Status(StatusCode::PAYLOAD_TOO_LARGE).answer(lang);
+    }
+    // A body without a length stops being read at the limit.
+    let Ok(body) = axum::body::to_bytes(body, BODY_LIMIT).await else {
+        return Refusal::Status(StatusCode::PAYLOAD_TOO_LARGE).answer(lang);
+    };
+    let Ok(input) = serde_json::from_slice::<NotificationInput>(&body) else {
+        return Refusal::App(AppError::BadRequest).answer(lang);
+    };
+    let notification = match Notification::parse(&input) {
+        Ok(n) => n,
+        Err(fields) => return Refusal::App(AppError::Invalid(fields)).answer(lang),
+    };
+    let queued = match outbox::enqueue(&state, tenant, Via::Crm, &notification).await {
+        Ok(queued) => queued,
+        Err(e) => return Refusal::App(e).answer(lang),
+    };
+    match outbox::status(&state, tenant, queued.id, lang).await {
+        Ok(view) => {
+            let code = if queued.added { StatusCode::ACCEPTED } else { StatusCode::OK };
+            let location = format!("/api/v1/notifications/{}", view.id);
+            (code, [(header::LOCATION, location)], Json(view)).into_response()
+        }
+        Err(e) => Refusal::App(e).answer(lang),
+    }
+}
+
+async fn status(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    let lang = lang(&headers);
+    let tenant = match authenticate(&state, &headers).await {
+        Ok(tenant) => tenant,
+        Err(refusal) => return refusal.answer(lang),
+    };
+    // Another tenant's letter is "not found", exactly like one that does not exist.
+    let Ok(id) = id.parse::<i64>() else { return Refusal::App(AppError::NotFound).answer(lang) };
+    match outbox::status(&state, tenant, id, lang).await {
+        Ok(view) => Json::<QueuedNotification>(view).into_response(),
+        Err(e) => Refusal::App(e).answer(lang),
+    }
+}
+
+fn lang(headers: &HeaderMap) -> Lang {
+    let accepted = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let first = accepted.split([',', ';', '-']).next().unwrap_or_default();
+    Lang::from_code(&first.to_ascii_lowercase())
+}
+
+async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<TenantId, Refusal> {
+    let key = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+        .ok_or(Refusal::App(AppError::NotSignedIn))?;
+    match api_keys::tenant_of(&state.db, key).await {
+        Ok(Some(tenant)) => Ok(tenant),
+        Ok(None) => Err(Refusal::App(AppError::NotSignedIn)),
+        Err(e) => Err(Refusal::App(e)),
+    }
+}
+
+enum Refusal {
+    App(AppError),
+    /// Refused by the HTTP layer (413 for a body over the limit).
+    Status(StatusCode),
+}
+
+impl Refusal {
+    /// `{"error": code, "message": text, "fields": {field: text}}`.
+    fn answer(self, lang: Lang) -> Response {
+        let (status, code, message, fields) = match self {
+            Refusal::App(error) => {
+                let status = StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                let fields: Map<String, Value> = match &error {
+                    AppError::Invalid(errors) => {
+                        errors.0.iter().map(|e| (e.field.clone(), Value::from(invalid_text(lang, e.problem)))).collect()
+                    }
+                    _ => Map::new(),
+                };
+                let code = error.key().trim_start_matches("error.");
+                // Here "not signed in" means the key: say so, not "sign in".
+                let key = if error == AppError::NotSignedIn { "api.key_refused" } else { error.key() };
+                (status, code.to_string(), t(lang, key).to_string(), fields)
+            }
+            Refusal::Status(status) => {
+                let key = if status == StatusCode::PAYLOAD_TOO_LARGE { "error.too_large" } else { "error.bad_request" };
+                (status, key.trim_start_matches("error.").to_string(), t(lang, key).to_string(), Map::new())
+            }
+        };
+        let mut response =
+            (status, Json(json!({ "error": code, "message": message, "fields": fields }))).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}

@@ -1,0 +1,134 @@
+//! Queuing a notification, and telling the host application where it is. A letter is queued only
+//! when the tenant has an account to send it through; the Message-ID is fixed here, so every
+//! attempt sends the same one.
+
+use crate::i18n::t;
+use crate::model::check::Reason;
+use crate::model::error::AppError;
+use crate::model::notifications::{Notification, OutboxStatus, QueuedNotification};
+use crate::model::{AccountId, EmailAddress, Lang, TenantId};
+use crate::server::credentials::new_token;
+use crate::server::db::{self, now_millis, outbox::NewLetter, outbox::OutboxRow, Tx};
+use crate::server::state::AppState;
+
+/// The account a notification goes through.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Via {
+    /// CRM ► Уведомления ► Электронная почта: notifications to clients.
+    Crm,
+    /// The tenant's system account: the program's own notifications.
+    System,
+}
+
+impl Via {
+    pub fn name(self) -> &'static str {
+        match self {
+            Via::Crm => "crm",
+            Via::System => "system",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        [Via::Crm, Via::System].into_iter().find(|v| v.name() == name)
+    }
+}
+
+/// Why a letter could not even be tried: stored as its last reason, beside the mail check's
+/// reasons (`model::check::Reason`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unsendable {
+    AccountNotConfigured,
+    PasswordNotStored,
+}
+
+impl Unsendable {
+    pub fn name(self) -> &'static str {
+        match self {
+            Unsendable::AccountNotConfigured => "account_not_configured",
+            Unsendable::PasswordNotStored => "password_not_stored",
+        }
+    }
+
+    fn text_key(name: &str) -> Option<&'static str> {
+        match name {
+            "account_not_configured" => Some("outbox.reason.account_not_configured"),
+            "password_not_stored" => Some("outbox.reason.password_not_stored"),
+            _ => None,
+        }
+    }
+}
+
+/// A stored reason in plain words, in `lang`.
+pub fn explanation(lang: Lang, reason: &str) -> String {
+    let key = Reason::from_name(reason).map(Reason::text_key).or_else(|| Unsendable::text_key(reason));
+    key.map_or_else(|| reason.to_string(), |key| t(lang, key).to_string())
+}
+
+/// The address notifications `via` this account are sent from, if it is set up.
+pub async fn sender(tx: &mut Tx, tenant: TenantId, via: Via) -> Result<Option<EmailAddress>, sqlx::Error> {
+    let address = match via {
+        Via::Crm => db::crm_email::get(tx, tenant).await?.map(|row| row.sender_email),
+        Via::System => db::accounts::system_account(tx, tenant).await?.filter(|a| a.smtp.is_some()).map(|a| a.address),
+    };
+    Ok(address.and_then(|a| EmailAddress::parse(&a).ok()))
+}
+
+/// The CRM setting's account, for the worker.
+pub async fn crm_account(tx: &mut Tx, tenant: TenantId) -> Result<Option<AccountId>, sqlx::Error> {
+    Ok(db::crm_email::get(tx, tenant).await?.map(|row| AccountId(row.account_id)))
+}
+
+/// The queued letter's id, and whether this call queued it (`false`: its idempotency key was
+/// used before, and that letter is the answer).
+pub struct Queued {
+    pub id: i64,
+    pub added: bool,
+}
+
+pub async fn enqueue(state: &AppState, tenant: TenantId, via: Via, n: &Notification) -> Result<Queued, AppError> {
+    let now = now_millis();
+    let give_up_at = now.saturating_add((state.config.outbox_give_up_hours as i64).saturating_mul(3_600_000));
+    let mut tx = state.db.write(tenant).await?;
+    let from = sender(&mut tx, tenant, via).await?.ok_or(AppError::NotificationsNotConfigured)?;
+    let domain = from.as_str().rsplit_once('@').map(|(_, d)| d).unwrap_or("pochta.localdomain");
+    let message_id = format!("<{}@{domain}>", new_token());
+    let recipients = n.to.iter().map(EmailAddress::as_str).collect::<Vec<_>>().join("\n");
+    let letter = NewLetter {
+        via: via.name(),
+        idempotency_key: n.idempotency_key.as_ref().map(|k| k.as_str()),
+        recipients: &recipients,
+        subject: &n.subject,
+        text_body: &n.text,
+        html_body: n.html.as_deref(),
+        reply_to: n.reply_to.as_ref().map(EmailAddress::as_str),
+        message_id: &message_id,
+        now,
+        give_up_at,
+    };
+    let (id, added) = db::outbox::insert(&mut tx, tenant, &letter).await?;
+    tx.commit().await?;
+    if added {
+        state.outbox_queued.notify_one();
+    }
+    Ok(Queued { id, added })
+}
+
+/// Where the tenant's letter `id` is, its last failure explained in `lang`.
+pub async fn status(state: &AppState, tenant: TenantId, id: i64, lang: Lang) -> Result<QueuedNotification, AppError> {
+    let mut tx = state.db.read(tenant).await?;
+    let row = db::outbox::get(&mut tx, tenant, id).await?.ok_or(AppError::NotFound)?;
+    tx.commit().await?;
+    Ok(view(&row, lang))
+}
+
+fn view(row: &OutboxRow, lang: Lang) -> QueuedNotification {
+    QueuedNotification {
+        id: row.id,
+        status: OutboxStatus::from_name(&row.status).unwrap_or(OutboxStatus::Queued),
+        message_id: row.message_id.clone(),
+        attempts: row.attempts,
+        last_error: row.last_reason.clone(),
+        explanation: row.last_reason.as_deref().map(|r| explanation(lang, r)),
+        server_reply: row.last_reply.clone(),
+    }
+}

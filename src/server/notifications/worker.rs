@@ -1,0 +1,287 @@
+//! The outbox's workers, in every app server. They look for tenants with letters due and, for at
+//! most `--outbox-tenants-at-once` tenants at a time (one letter after another within a tenant,
+//! so one tenant's broken server never holds up another's mail), claim a letter, send it through
+//! the tenant's account and record how it went:
+//! - sent;
+//! - tried again later after a passing failure (a 4xx reply, no connection, no answer), each
+//!   delay twice the last (`--outbox-retry-seconds` first, at most an hour) and spread at random;
+//! - failed at once after a lasting one (a 5xx reply: an unknown recipient, a refused sender, a
+//!   wrong password), or when the next try would come after the time to give up.
+//!
+//! A claim is a lease: a letter whose server stopped while sending it is due again when the lease
+//! runs out and is sent with the same Message-ID, so a duplicate is recognisably the same letter.
+
+use super::outbox::{self, Unsendable, Via};
+use crate::model::check::{Failure, Reason};
+use crate::model::{EmailAddress, SenderName, TenantId};
+use crate::server::db::accounts::{self, SecretField};
+use crate::server::db::outbox::{Ending, OutboxRow};
+use crate::server::db::{self, now_millis, Capability};
+use crate::server::mail::letters::{self, Sender};
+use crate::server::mail::smtp::{self, Errand, Login};
+use crate::server::state::AppState;
+use crate::server::trusted_certificates;
+use rand::Rng;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::Semaphore;
+
+/// How often the outbox is looked at when nothing woke the workers (a letter queued by another
+/// server, a retry coming due).
+const POLL: Duration = Duration::from_secs(1);
+/// Tenants looked up per round.
+const TENANTS_PER_ROUND: i64 = 64;
+const LONGEST_DELAY_MS: i64 = 3_600_000;
+
+/// Runs for as long as the server does.
+pub async fn run(state: AppState) {
+    let working: Arc<Mutex<HashSet<i64>>> = Arc::default();
+    let slots = Arc::new(Semaphore::new(state.config.outbox_tenants_at_once.max(1)));
+    loop {
+        match due_tenants(&state).await {
+            Ok(tenants) => {
+                for tenant in tenants {
+                    let Some(turn) = Turn::take(&working, tenant) else { continue };
+                    let Ok(slot) = slots.clone().acquire_owned().await else { return };
+                    let state = state.clone();
+                    tokio::spawn(async move {
+                        drain(&state, TenantId(tenant)).await;
+                        drop((turn, slot));
+                    });
+                }
+            }
+            Err(e) => tracing::warn!(error = ?e, "outbox: looking for letters due"),
+        }
+        tokio::select! {
+            _ = state.outbox_queued.notified() => {}
+            _ = tokio::time::sleep(POLL) => {}
+        }
+    }
+}
+
+/// A tenant being drained by this server; given back when dropped, even if the drain panicked.
+struct Turn {
+    working: Arc<Mutex<HashSet<i64>>>,
+    tenant: i64,
+}
+
+impl Turn {
+    fn take(working: &Arc<Mutex<HashSet<i64>>>, tenant: i64) -> Option<Self> {
+        let fresh = working.lock().unwrap_or_else(|e| e.into_inner()).insert(tenant);
+        fresh.then(|| Turn { working: working.clone(), tenant })
+    }
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        self.working.lock().unwrap_or_else(|e| e.into_inner()).remove(&self.tenant);
+    }
+}
+
+async fn due_tenants(state: &AppState) -> Result<Vec<i64>, crate::model::error::AppError> {
+    let mut tx = state.db.lookup_read(Capability::OutboxScan, "on").await?;
+    let tenants = db::outbox::due_tenants(&mut tx, now_millis(), TENANTS_PER_ROUND).await?;
+    tx.commit().await?;
+    Ok(tenants)
+}
+
+/// Sends the tenant's due letters one after another until none is left.
+async fn drain(state: &AppState, tenant: TenantId) {
+    loop {
+        let letter = match claim(state, tenant).await {
+            Ok(Some(letter)) => letter,
+            Ok(None) => return,
+            Err(e) => {
+                tracing::warn!(tenant = tenant.0, error = ?e, "outbox: claiming a letter");
+                return;
+            }
+        };
+        let outcome = attempt(state, tenant, &letter).await;
+        let now = now_millis();
+        let ending = match &outcome {
+            Ok(()) => Ending::Sent { at: now },
+            Err(problem) => {
+                let retry_at = now.saturating_add(retry_delay_ms(state.config.outbox_retry_seconds, letter.attempts));
+                let (reason, reply) = (problem.reason.as_str(), problem.reply.as_deref());
+                if problem.lasting || retry_at > letter.give_up_at {
+                    Ending::Failed { reason, reply }
+                } else {
+                    Ending::Retry { at: retry_at, reason, reply }
+                }
+            }
+        };
+        match record(state, tenant, &letter, &ending).await {
+            Ok(true) => {}
+            Ok(false) => {
+                tracing::warn!(tenant = tenant.0, id = letter.id, "outbox: the claim ran out before it was recorded")
+            }
+            Err(e) => tracing::warn!(tenant = tenant.0, id = letter.id, error = ?e, "outbox: recording an attempt"),
+        }
+        let outcome = match ending {
+            Ending::Sent { .. } => "sent",
+            Ending::Retry { .. } => "retry",
+            Ending::Failed { .. } => "failed",
+        };
+        tracing::info!(tenant = tenant.0, id = letter.id, attempt = letter.attempts, outcome, "outbox letter");
+    }
+}
+
+async fn claim(state: &AppState, tenant: TenantId) -> Result<Option<OutboxRow>, crate::model::error::AppError> {
+    let now = now_millis();
+    let total = state.config.mail_total_timeout().as_millis() as i64;
+    let lease_until = now + 2 * total + 30_000;
+    let mut tx = state.db.write(tenant).await?;
+    let letter = db::outbox::claim(&mut tx, state.db.backend(), tenant, now, lease_until).await?;
+    tx.commit().await?;
+    Ok(letter)
+}
+
+async fn record(
+    state: &AppState,
+    tenant: TenantId,
+    letter: &OutboxRow,
+    ending: &Ending<'_>,
+) -> Result<bool, crate::model::error::AppError> {
+    let mut tx = state.db.write(tenant).await?;
+    let recorded = db::outbox::finish(&mut tx, tenant, letter.id, letter.attempts, ending).await?;
+    tx.commit().await?;
+    Ok(recorded)
+}
+
+/// Why an attempt did not deliver, and whether trying again could help.
+struct Problem {
+    reason: String,
+    reply: Option<String>,
+    lasting: bool,
+}
+
+impl Problem {
+    fn unsendable(why: Unsendable) -> Self {
+        Self { reason: why.name().to_string(), reply: None, lasting: true }
+    }
+
+    fn internal(what: &str, error: impl std::fmt::Debug) -> Self {
+        tracing::error!(?error, "outbox: {what}");
+        Self { reason: Reason::ServerRejected.name().to_string(), reply: None, lasting: false }
+    }
+
+    fn of(failure: Failure) -> Self {
+        let lasting = lasting(&failure);
+        Self { reason: failure.reason.name().to_string(), reply: failure.server_reply, lasting }
+    }
+}
+
+/// A 5xx reply will be the same next time; a 4xx one says to come back later. Without a reply,
+/// what the server lacks stays lacking, while a connection, a name or a time-out may recover.
+fn lasting(failure: &Failure) -> bool {
+    match failure.server_reply.as_deref().and_then(|r| r.trim_start().chars().next()) {
+        Some('5') => true,
+        Some('4') => false,
+        _ => matches!(
+            failure.reason,
+            Reason::AuthNotOffered | Reason::SmtpUtf8NotOffered | Reason::StartTlsNotOffered | Reason::MessageTooLarge
+        ),
+    }
+}
+
+/// `base` doubled for every attempt after the first, at most an hour, spread by ±50%.
+fn retry_delay_ms(base_secs: u64, attempt: i64) -> i64 {
+    let doublings = attempt.saturating_sub(1).clamp(0, 20) as u32;
+    let delay = (base_secs.saturating_mul(1000) as i64).saturating_mul(1 << doublings).min(LONGEST_DELAY_MS);
+    (delay as f64 * rand::thread_rng().gen_range(0.5..1.5)) as i64
+}
+
+/// One try at delivering `letter` through the account it was queued for.
+async fn attempt(state: &AppState, tenant: TenantId, letter: &OutboxRow) -> Result<(), Problem> {
+    let via = Via::from_name(&letter.via).unwrap_or(Via::Crm);
+    let (account, from_name, from) = {
+        let mut tx = state.db.read(tenant).await.map_err(|e| Problem::internal("reading the account", e))?;
+        let found = account_for(&mut tx, tenant, via).await.map_err(|e| Problem::internal("reading the account", e))?;
+        tx.commit().await.map_err(|e| Problem::internal("reading the account", e))?;
+        found.ok_or(Problem::unsendable(Unsendable::AccountNotConfigured))?
+    };
+    let server = account.smtp.clone().ok_or(Problem::unsendable(Unsendable::AccountNotConfigured))?;
+    let password =
+        state.secrets.open_stored(&account, SecretField::Main).map_err(|e| Problem::internal("password", e))?;
+    let password = password.ok_or(Problem::unsendable(Unsendable::PasswordNotStored))?;
+    let login_user = account.smtp_login.clone().unwrap_or_else(|| account.address.clone());
+    let to: Vec<EmailAddress> = letter.recipients.lines().filter_map(|a| EmailAddress::parse(a).ok()).collect();
+    let reply_to = letter.reply_to.as_deref().and_then(|a| EmailAddress::parse(a).ok());
+    let sender_name = SenderName::parse(&from_name).ok();
+    let sender = Sender { name: sender_name.as_ref(), address: &from };
+    let composed = letters::notification(
+        &sender,
+        &letters::Notification {
+            to: &to,
+            reply_to: reply_to.as_ref(),
+            subject: &letter.subject,
+            text: &letter.text_body,
+            html: letter.html_body.as_deref(),
+            message_id: &letter.message_id,
+        },
+    )
+    .map_err(|e| Problem::internal("composing", e))?;
+    let mail = trusted_certificates::mail_for(state, tenant)
+        .await
+        .map_err(|e| Problem::internal("trusted certificates", e))?;
+    let login = Login { user: &login_user, password: &password };
+    let report = smtp::errand(&mail, &server, &login, Errand::Send(&composed), None).await;
+    match report.failure {
+        None => Ok(()),
+        Some(failure) => Err(Problem::of(failure)),
+    }
+}
+
+/// The account `via` sends through, with the sender's name and address its letters carry.
+async fn account_for(
+    tx: &mut db::Tx,
+    tenant: TenantId,
+    via: Via,
+) -> Result<Option<(accounts::AccountRow, String, EmailAddress)>, sqlx::Error> {
+    let account = match via {
+        Via::Crm => match outbox::crm_account(tx, tenant).await? {
+            Some(id) => accounts::find_by_id(tx, tenant, id).await?,
+            None => None,
+        },
+        Via::System => accounts::system_account(tx, tenant).await?,
+    };
+    let Some(account) = account else { return Ok(None) };
+    let from = outbox::sender(tx, tenant, via).await?;
+    let name = match via {
+        Via::Crm => db::crm_email::get(tx, tenant).await?.map(|row| row.sender_name).unwrap_or_default(),
+        Via::System => account.sender_name.clone(),
+    };
+    Ok(from.map(|from| (account, name, from)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::check::Side;
+
+    fn failure(reason: Reason, reply: Option<&str>) -> Failure {
+        Failure { side: Side::Outgoing, reason, server_reply: reply.map(String::from), fix: None, certificate: None }
+    }
+
+    #[test]
+    fn a_5xx_reply_is_lasting_and_a_4xx_one_passes() {
+        assert!(lasting(&failure(Reason::RecipientRejected, Some("550 5.1.1 User unknown"))));
+        assert!(!lasting(&failure(Reason::ServerRejected, Some("451 4.3.0 Try again later"))));
+        assert!(!lasting(&failure(Reason::Unreachable, None)));
+        assert!(!lasting(&failure(Reason::Timeout, None)));
+        assert!(lasting(&failure(Reason::AuthNotOffered, None)));
+    }
+
+    #[test]
+    fn retries_double_within_their_spread_and_stop_growing_at_an_hour() {
+        for _ in 0..100 {
+            let first = retry_delay_ms(30, 1);
+            assert!((15_000..45_000).contains(&first), "{first}");
+            let third = retry_delay_ms(30, 3);
+            assert!((60_000..180_000).contains(&third), "{third}");
+            let late = retry_delay_ms(30, 40);
+            assert!((1_800_000..5_400_000).contains(&late), "{late}");
+        }
+    }
+}

@@ -1,0 +1,283 @@
+//! Notifications to clients (issue 14) against real Postfix and Dovecot: the host application
+//! queues a letter with its tenant's API key, the workers deliver it through the account the
+//! «Почта» tab saved, and the host application reads where it is. Failures: refused input,
+//! keys that are missing, revoked or another tenant's, a recipient the server refuses, a server
+//! that is down for a while, and two app servers draining one outbox.
+
+use crate::support::forms::{mail_tab_form, open_mail_tab};
+use crate::support::mail_servers::{count_messages, mail_args, spawn_app_with_mail, wait_for_message, MailServers};
+use crate::support::{spawn_app_with, unique, TestApp};
+use pochta::model::{Name, TenantId};
+use pochta::server::notifications::api_keys;
+use serde_json::{json, Value};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::{TcpListener, TcpStream};
+
+/// A tenant whose «Почта» tab was saved with alice's mailbox on the test Postfix at `port`
+/// (implicit TLS), and an API key of that tenant.
+async fn tenant_with_notifications(
+    app: &TestApp,
+    mail: &MailServers,
+    organisation: &str,
+    port: u16,
+) -> (TenantId, String) {
+    let tenants: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tenants").fetch_one(app.inspect()).await.unwrap();
+    let email = format!("admin{tenants}@romashka.test");
+    let admin = if tenants == 0 {
+        app.first_run(organisation, &email).await
+    } else {
+        app.new_tenant(organisation, &email).await
+    };
+    open_mail_tab(&admin).await;
+    let mut form = mail_tab_form(mail, port, true);
+    form.intent = "save".into();
+    let _: Value = admin.submit("crm_email/submit", &form).await.expect("the «Почта» tab is saved");
+    let id: i64 = sqlx::query_scalar("SELECT id FROM tenants WHERE name = $1")
+        .bind(organisation)
+        .fetch_one(app.inspect())
+        .await
+        .unwrap();
+    let name = Name::parse("CRM").unwrap();
+    let key = api_keys::create(&app.state.db, TenantId(id), &name, None).await.expect("a key is made");
+    (TenantId(id), key.key)
+}
+
+async fn post(app: &TestApp, key: &str, lang: &str, body: &Value) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .post(format!("{}/api/v1/notifications", app.address))
+        .bearer_auth(key)
+        .header("Accept-Language", lang)
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+async fn get(app: &TestApp, key: &str, id: i64) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .get(format!("{}/api/v1/notifications/{id}", app.address))
+        .bearer_auth(key)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// Asks until the letter has `status` (up to 30 s) and returns its last answer.
+async fn wait_for_status(app: &TestApp, key: &str, id: i64, status: &str) -> Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let (code, view) = get(app, key, id).await;
+        assert_eq!(code, 200, "{view}");
+        if view["status"] == status {
+            return view;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "letter {id} never became {status}: {view}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// The retry delay is an operator setting; a short one keeps the tests quick.
+async fn app_with_quick_retries(mail: &MailServers, extra_ports: &[u16]) -> TestApp {
+    let mut args = mail_args(mail, extra_ports);
+    args.extend(["--outbox-retry-seconds".into(), "1".into()]);
+    spawn_app_with(&args.iter().map(String::as_str).collect::<Vec<_>>()).await
+}
+
+async fn outbox_rows(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM outbox").fetch_one(app.inspect()).await.unwrap()
+}
+
+#[tokio::test]
+async fn a_notification_posted_with_the_tenants_key_arrives_through_the_saved_account_once() {
+    let (app, mail) = spawn_app_with_mail(&[]).await;
+    let (_, key) = tenant_with_notifications(&app, &mail, "Ромашка", mail.smtps).await;
+    let subject = unique("Заказ готов");
+    let letter = json!({
+        "to": [mail.address("bob")],
+        "subject": subject,
+        "text": "Здравствуйте! Ваш заказ №42 готов к выдаче.",
+        "html": "<p>Здравствуйте! Ваш заказ <b>№42</b> готов к выдаче.</p>",
+        "reply_to": mail.address("alice"),
+        "idempotency_key": "order-42-ready",
+    });
+    let (code, queued) = post(&app, &key, "ru", &letter).await;
+    assert_eq!(code, 202, "{queued}");
+    let id = queued["id"].as_i64().expect("an id");
+    assert!(queued["message_id"].as_str().unwrap().ends_with("@pochta.test>"), "{queued}");
+
+    let received = wait_for_message(&mail, "bob", &subject).await;
+    assert_eq!(received.from, "Магазин «Ромашка» <alice@pochta.test>", "the sender of the «Почта» tab");
+    assert!(received.body.contains("заказ №42 готов"), "the plain text comes first: {}", received.body);
+    let sent = wait_for_status(&app, &key, id, "sent").await;
+    assert_eq!(sent["attempts"], 1);
+    assert_eq!(sent["last_error"], Value::Null);
+
+    // The host application asks again with the same key (say, after a time-out): the same letter,
+    // not a second one.
+    let (code, again) = post(&app, &key, "ru", &letter).await;
+    assert_eq!(code, 200, "{again}");
+    assert_eq!(again["id"], id);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(count_messages(&mail, "bob", &subject).await, 1, "delivered once");
+    assert_eq!(outbox_rows(&app).await, 1);
+}
+
+#[tokio::test]
+async fn refused_input_names_each_field_and_queues_nothing_and_keys_open_only_their_tenants_letters() {
+    let (app, mail) = spawn_app_with_mail(&[]).await;
+    let (_, key) = tenant_with_notifications(&app, &mail, "Ромашка", mail.smtps).await;
+
+    let bad = json!({"to": ["not an address"], "subject": "две\nстроки", "text": ""});
+    let (code, refused) = post(&app, &key, "en", &bad).await;
+    assert_eq!(code, 400, "{refused}");
+    assert_eq!(refused["error"], "invalid");
+    assert_eq!(refused["fields"]["to"], "Enter an address like user@mailserver, e.g. ivanov@example.com.");
+    assert_eq!(
+        refused["fields"]["subject"],
+        "The value must be a single line, without line breaks or control characters."
+    );
+    assert_eq!(refused["fields"]["text"], "Please fill in this field.");
+    let (code, refused) = post(&app, &key, "ru", &bad).await;
+    assert_eq!((code, refused["fields"]["text"].as_str()), (400, Some("Заполните это поле.")), "Russian by default");
+
+    let huge = json!({"to": [mail.address("bob")], "subject": "Большое", "text": "я".repeat(600_000)});
+    let (code, refused) = post(&app, &key, "en", &huge).await;
+    assert_eq!(code, 413, "{refused}");
+    let (code, _) = post(&app, "pochta_not-a-key", "en", &json!({})).await;
+    assert_eq!(code, 401);
+    assert_eq!(outbox_rows(&app).await, 0, "nothing was queued");
+
+    // Another tenant's key neither sees this tenant's letters nor can it be told they exist.
+    let ok = json!({"to": [mail.address("bob")], "subject": unique("Счёт"), "text": "Счёт во вложении."});
+    let (code, queued) = post(&app, &key, "ru", &ok).await;
+    assert_eq!(code, 202);
+    let id = queued["id"].as_i64().unwrap();
+    let (_, other_key) = tenant_with_notifications(&app, &mail, "Василёк", mail.smtps).await;
+    assert_eq!(get(&app, &other_key, id).await.0, 404);
+    assert_eq!(get(&app, &other_key, id + 1000).await.0, 404);
+    assert_eq!(get(&app, &key, id).await.0, 200);
+
+    // A revoked key is refused from then on.
+    let key_id: i64 = sqlx::query_scalar("SELECT MIN(id) FROM api_keys").fetch_one(app.inspect()).await.unwrap();
+    let tenant: i64 = sqlx::query_scalar("SELECT tenant_id FROM api_keys WHERE id = $1")
+        .bind(key_id)
+        .fetch_one(app.inspect())
+        .await
+        .unwrap();
+    api_keys::revoke(&app.state.db, TenantId(tenant), key_id, None).await.unwrap();
+    let (code, refused) = post(&app, &key, "en", &ok).await;
+    assert_eq!(code, 401, "{refused}");
+    assert!(refused["message"].as_str().unwrap().contains("revoked"), "{refused}");
+    let stored: String = sqlx::query_scalar("SELECT key_hash FROM api_keys WHERE id = $1")
+        .bind(key_id)
+        .fetch_one(app.inspect())
+        .await
+        .unwrap();
+    assert!(!stored.contains(key.trim_start_matches("pochta_")), "only a hash of the key is stored");
+}
+
+#[tokio::test]
+async fn a_recipient_the_server_refuses_fails_at_once_with_its_explanation_and_no_retry() {
+    let mail = MailServers::from_env();
+    let app = app_with_quick_retries(&mail, &[]).await;
+    let (_, key) = tenant_with_notifications(&app, &mail, "Ромашка", mail.smtps).await;
+    let letter = json!({"to": [mail.address("nobody-here")], "subject": unique("Никому"), "text": "Текст."});
+    let (code, queued) = post(&app, &key, "ru", &letter).await;
+    assert_eq!(code, 202);
+    let id = queued["id"].as_i64().unwrap();
+    let failed = wait_for_status(&app, &key, id, "failed").await;
+    assert_eq!(failed["last_error"], "recipient_rejected", "{failed}");
+    assert_eq!(failed["explanation"], "Сервер не принял адрес получателя.");
+    assert!(failed["server_reply"].as_str().unwrap().starts_with("550"), "{failed}");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(get(&app, &key, id).await.1["attempts"], 1, "a lasting refusal is not tried again");
+}
+
+/// A port that passes connections on to `target` while `open`, and drops them at once otherwise
+/// (a mail server that is down).
+async fn switchable_forwarder(target: u16, open: Arc<AtomicBool>) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((mut client, _)) = listener.accept().await {
+            if !open.load(Ordering::SeqCst) {
+                drop(client);
+                continue;
+            }
+            tokio::spawn(async move {
+                if let Ok(mut server) = TcpStream::connect(("127.0.0.1", target)).await {
+                    let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                }
+            });
+        }
+    });
+    port
+}
+
+#[tokio::test]
+async fn a_server_that_is_down_is_tried_again_and_the_letter_arrives_once_it_is_back() {
+    let mail = MailServers::from_env();
+    let open = Arc::new(AtomicBool::new(true));
+    let port = switchable_forwarder(mail.smtps, open.clone()).await;
+    let app = app_with_quick_retries(&mail, &[port]).await;
+    let (_, key) = tenant_with_notifications(&app, &mail, "Ромашка", port).await;
+
+    open.store(false, Ordering::SeqCst);
+    let subject = unique("После сбоя");
+    let (code, queued) =
+        post(&app, &key, "en", &json!({"to": [mail.address("bob")], "subject": subject, "text": "Текст."})).await;
+    assert_eq!(code, 202);
+    let id = queued["id"].as_i64().unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let waiting = loop {
+        let (_, view) = get(&app, &key, id).await;
+        if view["attempts"].as_i64().unwrap_or(0) >= 2 {
+            break view;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "not tried again: {view}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(matches!(waiting["status"].as_str(), Some("queued" | "sending")), "{waiting}");
+    assert!(waiting["last_error"].is_string(), "the failure is kept for the journal: {waiting}");
+
+    open.store(true, Ordering::SeqCst);
+    wait_for_message(&mail, "bob", &subject).await;
+    let sent = wait_for_status(&app, &key, id, "sent").await;
+    assert!(sent["attempts"].as_i64().unwrap() >= 3, "{sent}");
+}
+
+#[tokio::test]
+async fn two_app_servers_draining_one_outbox_send_every_letter_exactly_once() {
+    let (app, mail) = spawn_app_with_mail(&[]).await;
+    let (_, key) = tenant_with_notifications(&app, &mail, "Ромашка", mail.smtps).await;
+    let (second, _) = app.another_instance().await;
+    let batch = unique("Партия");
+    let mut ids = Vec::new();
+    for i in 0..12 {
+        let letter = json!({"to": [mail.address("bob")], "subject": format!("{batch} #{i:02}"), "text": "Текст."});
+        // Queued on either server: both drain the same outbox.
+        let target = if i % 2 == 0 { app.address.clone() } else { second.clone() };
+        let response = reqwest::Client::new()
+            .post(format!("{target}/api/v1/notifications"))
+            .bearer_auth(&key)
+            .json(&letter)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 202);
+        ids.push(response.json::<Value>().await.unwrap()["id"].as_i64().unwrap());
+    }
+    for id in &ids {
+        let sent = wait_for_status(&app, &key, *id, "sent").await;
+        assert_eq!(sent["attempts"], 1, "{sent}");
+    }
+    for i in 0..12 {
+        assert_eq!(count_messages(&mail, "bob", &format!("{batch} #{i:02}")).await, 1, "letter {i} exactly once");
+    }
+}
