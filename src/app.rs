@@ -77,6 +77,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("directories/email-accounts/new") view=pages::accounts::NewAccountPage ssr=page()/>
                     <Route path=path!("directories/email-accounts/:id") view=pages::accounts::AccountPage ssr=page()/>
                     <Route path=path!("users") view=pages::users::UsersPage ssr=page()/>
+                    <Route path=path!("notifications") view=pages::notifications::NotificationsPage ssr=page()/>
                 </ParentRoute>
             </Routes>
         </Router>
@@ -122,6 +123,7 @@ fn Header(me: Me) -> impl IntoView {
                 <NavLink href="/program-settings" prefix="/program-settings" label=tr("nav.program_settings")/>
                 <NavLink href="/directories/email-accounts" prefix="/directories" label=tr("nav.email_accounts")/>
                 {is_admin.then(|| view! { <NavLink href="/users" prefix="/users" label=tr("nav.users")/> })}
+                {is_admin.then(|| view! { <NavLink href="/notifications" prefix="/notifications" label=tr("nav.notifications")/> })}
             </nav>
             <div class="account">
                 <span class="who" title=me.email.clone()>{me.name.clone()}</span>

@@ -43,3 +43,4 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE status IN ('queued', 'sending');
 CREATE INDEX outbox_journal ON outbox (tenant_id, id);
+CREATE INDEX outbox_journal_by_status ON outbox (tenant_id, status, id);

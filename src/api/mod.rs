@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod crm_email;
+pub mod notifications;
 pub mod progress;
 pub mod session;
 pub mod setup;

@@ -4,6 +4,7 @@
 //! [`OutboxStatus`] and [`QueuedNotification`].
 
 use super::text::one_line;
+use super::time_zone::Moment;
 use super::{EmailAddress, FieldErrors, Invalid};
 use serde::{Deserialize, Serialize};
 
@@ -159,6 +160,64 @@ pub struct QueuedNotification {
     pub last_error: Option<String>,
     pub explanation: Option<String>,
     pub server_reply: Option<String>,
+}
+
+/// A key of the host application, as the «Уведомления» page lists it (never the key itself).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ApiKeyView {
+    pub id: i64,
+    pub name: String,
+    /// The key's first characters, to tell it apart.
+    pub prefix: String,
+    pub created_at: Moment,
+    pub revoked: bool,
+}
+
+/// «Создать ключ», as the form posts it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct NewApiKeyInput {
+    pub name: String,
+}
+
+/// A key just made: shown this once.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct CreatedApiKey {
+    pub id: i64,
+    pub name: String,
+    pub key: String,
+}
+
+/// A button on one row («Отозвать», «Повторить», «Отменить»), as the form posts it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct RowInput {
+    pub id: String,
+}
+
+impl RowInput {
+    pub fn parse(&self) -> Result<i64, Invalid> {
+        self.id.trim().parse().map_err(|_| Invalid::UnknownChoice)
+    }
+}
+
+/// One letter in «Журнал отправки»: who, what and how it went, never its body.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct JournalEntry {
+    pub id: i64,
+    pub created_at: Moment,
+    pub sent_at: Option<Moment>,
+    pub recipients: Vec<String>,
+    pub subject: String,
+    pub status: OutboxStatus,
+    pub attempts: i64,
+    pub explanation: Option<String>,
+    pub server_reply: Option<String>,
+}
+
+/// A page of the journal, newest first; `older` continues it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct JournalPage {
+    pub entries: Vec<JournalEntry>,
+    pub older: Option<i64>,
 }
 
 #[cfg(test)]

@@ -215,6 +215,24 @@ pub fn clear_session_cookie() -> Result<(), AppError> {
     add_cookie(SESSION_COOKIE, "", 0, true)
 }
 
+/// The cookie that carries a secret shown once (a new API key) across the redirect of a plain
+/// form, to the page that shows it.
+const SHOWN_ONCE_COOKIE: &str = "pochta_shown_once";
+
+/// After a plain form (no JavaScript) made a secret to show once: this browser alone keeps it for
+/// a minute (HttpOnly), and the page it is sent back to shows it and clears it
+/// ([`take_shown_once`]). Nothing more is kept on the server.
+pub fn keep_shown_once(secret: &str) -> Result<(), AppError> {
+    add_cookie(SHOWN_ONCE_COOKIE, secret, 60, true)
+}
+
+/// The secret a plain form left to show, cleared as it is taken.
+pub fn take_shown_once() -> Result<Option<String>, AppError> {
+    let Some(secret) = cookie(&parts()?, SHOWN_ONCE_COOKIE).filter(|s| !s.is_empty()) else { return Ok(None) };
+    add_cookie(SHOWN_ONCE_COOKIE, "", 0, true)?;
+    Ok(Some(secret))
+}
+
 /// The language cookie is what pages are rendered in; it follows the user's saved choice.
 pub fn set_lang_cookie(lang: Lang) -> Result<(), AppError> {
     add_cookie(LANG_COOKIE, lang.code(), 400 * 24 * 3600, false)

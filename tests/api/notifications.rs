@@ -6,7 +6,9 @@
 
 use crate::support::forms::{mail_tab_form, open_mail_tab};
 use crate::support::mail_servers::{count_messages, mail_args, spawn_app_with_mail, wait_for_message, MailServers};
-use crate::support::{spawn_app_with, unique, TestApp};
+use crate::support::{spawn_app_with, unique, Browser, TestApp};
+use pochta::model::error::AppError;
+use pochta::model::notifications::{ApiKeyView, CreatedApiKey, JournalPage, OutboxStatus};
 use pochta::model::{Name, TenantId};
 use pochta::server::notifications::api_keys;
 use serde_json::{json, Value};
@@ -23,6 +25,17 @@ async fn tenant_with_notifications(
     organisation: &str,
     port: u16,
 ) -> (TenantId, String) {
+    let (tenant, key, _) = tenant_and_admin(app, mail, organisation, port).await;
+    (tenant, key)
+}
+
+/// The same, with the administrator's signed-in browser.
+async fn tenant_and_admin(
+    app: &TestApp,
+    mail: &MailServers,
+    organisation: &str,
+    port: u16,
+) -> (TenantId, String, Browser) {
     let tenants: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tenants").fetch_one(app.inspect()).await.unwrap();
     let email = format!("admin{tenants}@romashka.test");
     let admin = if tenants == 0 {
@@ -41,7 +54,7 @@ async fn tenant_with_notifications(
         .unwrap();
     let name = Name::parse("CRM").unwrap();
     let key = api_keys::create(&app.state.db, TenantId(id), &name, None).await.expect("a key is made");
-    (TenantId(id), key.key)
+    (TenantId(id), key.key, admin)
 }
 
 async fn post(app: &TestApp, key: &str, lang: &str, body: &Value) -> (u16, Value) {
@@ -280,4 +293,125 @@ async fn two_app_servers_draining_one_outbox_send_every_letter_exactly_once() {
     for i in 0..12 {
         assert_eq!(count_messages(&mail, "bob", &format!("{batch} #{i:02}")).await, 1, "letter {i} exactly once");
     }
+}
+
+async fn journal(admin: &Browser, status: &str, before: &str) -> JournalPage {
+    admin.call("notifications/journal", &[("status", status), ("before", before)]).await.expect("the journal")
+}
+
+#[tokio::test]
+async fn the_journal_explains_each_letter_pages_through_them_and_retries_or_cancels_only_its_tenants() {
+    let mail = MailServers::from_env();
+    let open = Arc::new(AtomicBool::new(true));
+    let port = switchable_forwarder(mail.smtps, open.clone()).await;
+    let app = app_with_quick_retries(&mail, &[port]).await;
+    let (_, _, admin) = tenant_and_admin(&app, &mail, "Ромашка", port).await;
+
+    // The administrator makes a key on the page: shown once, listed by its first characters.
+    let made: CreatedApiKey = admin.call("notifications/create_key", &[("name", "Интернет-магазин")]).await.unwrap();
+    let keys: Vec<ApiKeyView> = admin.call("notifications/keys", &[]).await.unwrap();
+    assert_eq!(keys.len(), 2, "the test's key and this one");
+    let listed = keys.iter().find(|k| k.id == made.id).unwrap();
+    assert!(made.key.starts_with(&listed.prefix) && listed.prefix.len() < made.key.len() / 2, "{listed:?}");
+    let key = made.key;
+
+    // A refused recipient: failed, explained in the administrator's language.
+    let (_, refused) =
+        post(&app, &key, "en", &json!({"to": [mail.address("nobody-here")], "subject": "Никому", "text": "Т."})).await;
+    let refused_id = refused["id"].as_i64().unwrap();
+    wait_for_status(&app, &key, refused_id, "failed").await;
+    let failed = journal(&admin, "failed", "").await;
+    assert_eq!(failed.entries.len(), 1);
+    let entry = &failed.entries[0];
+    assert_eq!(entry.recipients, [mail.address("nobody-here")]);
+    assert_eq!(entry.explanation.as_deref(), Some("Сервер не принял адрес получателя."));
+    assert!(entry.server_reply.as_deref().unwrap().starts_with("550"));
+
+    // «Повторить»: queued again and tried again (and refused again).
+    let _: () = admin.call("notifications/retry", &[("id", &refused_id.to_string())]).await.unwrap();
+    let again = wait_for_status(&app, &key, refused_id, "failed").await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while get(&app, &key, refused_id).await.1["attempts"] != 2 {
+        assert!(tokio::time::Instant::now() < deadline, "not tried again: {again}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+
+    // With the server down, 51 letters wait: the journal pages through them, newest first.
+    open.store(false, Ordering::SeqCst);
+    let mut ids = Vec::new();
+    for i in 0..51 {
+        let (code, queued) =
+            post(&app, &key, "ru", &json!({"to": [mail.address("bob")], "subject": format!("Ждёт {i}"), "text": "Т."}))
+                .await;
+        assert_eq!(code, 202);
+        ids.push(queued["id"].as_i64().unwrap());
+    }
+    let first = journal(&admin, "", "").await;
+    assert_eq!(first.entries.len(), 50);
+    assert_eq!(first.entries[0].subject, "Ждёт 50");
+    let older = first.older.expect("a link to earlier letters").to_string();
+    let second = journal(&admin, "", &older).await;
+    assert_eq!(second.entries.iter().map(|e| e.subject.as_str()).collect::<Vec<_>>(), ["Ждёт 0", "Никому"]);
+    assert_eq!(second.older, None);
+
+    // «Отменить» a waiting letter: it is never sent, even once the server is back.
+    let waiting = ids[0];
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        match admin.call::<()>("notifications/cancel", &[("id", &waiting.to_string())]).await {
+            Ok(()) => break,
+            // Caught in the middle of an attempt: a letter being sent cannot be cancelled.
+            Err(AppError::Conflict) => assert!(tokio::time::Instant::now() < deadline, "never cancellable"),
+            Err(e) => panic!("{e:?}"),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(journal(&admin, "cancelled", "").await.entries.iter().map(|e| e.id).collect::<Vec<_>>(), [waiting]);
+
+    // Another tenant's administrator sees none of it and can change none of it.
+    let (_, _, other) = tenant_and_admin(&app, &mail, "Василёк", mail.smtps).await;
+    assert!(journal(&other, "", "").await.entries.is_empty());
+    let refused = other.call::<()>("notifications/retry", &[("id", &waiting.to_string())]).await.unwrap_err();
+    assert_eq!(refused, AppError::Conflict);
+    let keys: Vec<ApiKeyView> = other.call("notifications/keys", &[]).await.unwrap();
+    assert!(keys.iter().all(|k| k.id != made.id));
+    let refused = other.call::<()>("notifications/revoke_key", &[("id", &made.id.to_string())]).await.unwrap_err();
+    assert_eq!(refused, AppError::NotFound);
+
+    // «Отозвать»: the host application is refused from then on.
+    let _: () = admin.call("notifications/revoke_key", &[("id", &made.id.to_string())]).await.unwrap();
+    assert_eq!(post(&app, &key, "ru", &json!({"to": [mail.address("bob")], "subject": "x", "text": "y"})).await.0, 401);
+    let cancelled = journal(&admin, "cancelled", "").await;
+    assert_eq!(cancelled.entries[0].status, OutboxStatus::Cancelled);
+}
+
+#[tokio::test]
+async fn without_javascript_a_new_key_is_shown_once_and_the_journal_filters_by_status() {
+    let (app, mail) = spawn_app_with_mail(&[]).await;
+    let (_, key, admin) = tenant_and_admin(&app, &mail, "Ромашка", mail.smtps).await;
+    let response = admin.submit_plain_form("notifications/create_key", "/notifications", &[("name", "Склад")]).await;
+    assert!(response.status().is_redirection(), "{}", response.status());
+    assert_eq!(response.headers()["location"], "/notifications");
+    let page = admin.get_page("/notifications").await.text().await.unwrap();
+    let shown = page.split("<code class=\"secret\">").nth(1).expect("the new key is on the page");
+    let new_key = shown.split('<').next().unwrap().to_string();
+    assert!(new_key.starts_with("pochta_"), "{new_key}");
+    let again = admin.get_page("/notifications").await.text().await.unwrap();
+    assert!(!again.contains(&new_key), "shown once only");
+    let (code, _) =
+        post(&app, &new_key, "ru", &json!({"to": [mail.address("bob")], "subject": unique("Ключ"), "text": "Т."}))
+            .await;
+    assert_eq!(code, 202, "the key shown works");
+
+    let subject = unique("Никому");
+    let (_, queued) =
+        post(&app, &key, "ru", &json!({"to": [mail.address("nobody-here")], "subject": subject, "text": "Т."})).await;
+    wait_for_status(&app, &key, queued["id"].as_i64().unwrap(), "failed").await;
+    let failed = admin.get_page("/notifications?status=failed").await.text().await.unwrap();
+    assert!(
+        failed.contains(&subject) && failed.contains("Сервер не принял адрес получателя."),
+        "the failed letter, explained"
+    );
+    let sent = admin.get_page("/notifications?status=sent").await.text().await.unwrap();
+    assert!(!sent.contains(&subject), "only the status asked for");
 }

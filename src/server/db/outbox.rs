@@ -173,3 +173,52 @@ pub async fn finish(
     .rows_affected();
     Ok(affected == 1)
 }
+
+/// «Журнал отправки»: the tenant's letters newest first, with `status` only if given, older than
+/// letter `before` if given; both walk an index, so a page costs the same with a million rows.
+pub async fn journal(
+    tx: &mut Tx,
+    tenant: TenantId,
+    status: Option<&str>,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<OutboxRow>, sqlx::Error> {
+    let by_status = if status.is_some() { "AND status = $3" } else { "AND $3 IS NULL" };
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM outbox WHERE tenant_id = $1 AND id < $2 {by_status} ORDER BY id DESC LIMIT $4"
+    ))
+    .bind(tenant.0)
+    .bind(before.unwrap_or(i64::MAX))
+    .bind(status)
+    .bind(limit)
+    .fetch_all(&mut **tx)
+    .await
+}
+
+/// «Повторить»: a failed or cancelled letter queued again, due now, with a new time to give up.
+pub async fn retry(tx: &mut Tx, tenant: TenantId, id: i64, now: i64, give_up_at: i64) -> Result<bool, sqlx::Error> {
+    let affected = sqlx::query(
+        "UPDATE outbox SET status = 'queued', next_attempt_at = $3, give_up_at = $4 \
+         WHERE tenant_id = $1 AND id = $2 AND status IN ('failed', 'cancelled')",
+    )
+    .bind(tenant.0)
+    .bind(id)
+    .bind(now)
+    .bind(give_up_at)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    Ok(affected == 1)
+}
+
+/// «Отменить»: a letter still waiting is not sent. One being sent right now cannot be stopped.
+pub async fn cancel(tx: &mut Tx, tenant: TenantId, id: i64) -> Result<bool, sqlx::Error> {
+    let affected =
+        sqlx::query("UPDATE outbox SET status = 'cancelled' WHERE tenant_id = $1 AND id = $2 AND status = 'queued'")
+            .bind(tenant.0)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?
+            .rows_affected();
+    Ok(affected == 1)
+}

@@ -6,6 +6,7 @@
 
 pub mod api_keys;
 pub mod http;
+pub mod journal;
 pub mod outbox;
 pub mod update;
 pub mod worker;

@@ -85,9 +85,14 @@ pub struct Queued {
     pub added: bool,
 }
 
+/// When a letter queued at `now` is given up if still not delivered.
+pub fn give_up_at(state: &AppState, now: i64) -> i64 {
+    now.saturating_add((state.config.outbox_give_up_hours as i64).saturating_mul(3_600_000))
+}
+
 pub async fn enqueue(state: &AppState, tenant: TenantId, via: Via, n: &Notification) -> Result<Queued, AppError> {
     let now = now_millis();
-    let give_up_at = now.saturating_add((state.config.outbox_give_up_hours as i64).saturating_mul(3_600_000));
+    let give_up_at = give_up_at(state, now);
     let mut tx = state.db.write(tenant).await?;
     let from = sender(&mut tx, tenant, via).await?.ok_or(AppError::NotificationsNotConfigured)?;
     let domain = from.as_str().rsplit_once('@').map(|(_, d)| d).unwrap_or("pochta.localdomain");
