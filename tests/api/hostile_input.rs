@@ -154,6 +154,13 @@ fn endpoints() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> {
         ("crm_email/settings", vec![]),
         ("time_zone/get", vec![]),
         ("time_zone/set", vec![("time_zone", "Asia/Vladivostok")]),
+        ("notifications/journal", vec![("status", "failed"), ("before", "")]),
+        ("notifications/retry", vec![("id", "999999")]),
+        ("notifications/cancel", vec![("id", "999999")]),
+        ("notifications/keys", vec![]),
+        ("notifications/create_key", vec![("name", "Ключ")]),
+        ("notifications/key_shown_once", vec![]),
+        ("notifications/revoke_key", vec![("id", "999999")]),
         ("trusted_certificates/list", vec![]),
         (
             "trusted_certificates/trust",

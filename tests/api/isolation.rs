@@ -66,6 +66,11 @@ const OWN_SCOPE: &[&str] = &[
     "trusted_certificates/trust",
     "trusted_certificates/forget",
     "accounts/list",
+    // The journal and the keys of the caller's tenant; the ones taking ids are below.
+    "notifications/journal",
+    "notifications/keys",
+    "notifications/create_key",
+    "notifications/key_shown_once",
     // Runs are looked up by tenant and user (see "progress" below).
     "accounts/kept",
     // Covered below: runs are looked up by tenant and user, so another's id finds nothing.
@@ -82,6 +87,8 @@ async fn a_user_of_another_tenant_is_refused_every_server_function_with_tenant_a
     let a_firm = a.firm_id.to_string();
     let a_outlet = a.outlet_id.to_string();
     let a_account = a.account_id.to_string();
+    let (a_letter, a_key) = letter_and_key_of(&app, &a).await;
+    let (a_letter, a_key) = (a_letter.to_string(), a_key.to_string());
 
     let with_a_ids: Vec<(&str, Vec<(&str, &str)>)> = vec![
         ("users/change_role", vec![("user", &a_user), ("role", "admin")]),
@@ -114,6 +121,9 @@ async fn a_user_of_another_tenant_is_refused_every_server_function_with_tenant_a
         ),
         ("setup/delete_outlet", vec![("id", &a_outlet)]),
         ("accounts/get", vec![("id", &a_account)]),
+        ("notifications/retry", vec![("id", &a_letter)]),
+        ("notifications/cancel", vec![("id", &a_letter)]),
+        ("notifications/revoke_key", vec![("id", &a_key)]),
         ("accounts/check", vec![("id", &a_account), ("password", "x")]),
         ("accounts/delete", vec![("id", &a_account)]),
         (
@@ -217,6 +227,37 @@ async fn a_user_of_another_tenant_is_refused_every_server_function_with_tenant_a
     assert!(uncovered.is_empty(), "server functions without an isolation check: {uncovered:?}");
 }
 
+/// A letter waiting in tenant A's outbox (queued as the host application's would be, with the
+/// account A's administrator has) and a key A's administrator made: their ids.
+async fn letter_and_key_of(app: &TestApp, a: &TenantA) -> (i64, i64) {
+    use pochta::server::db::outbox::{insert, NewLetter};
+    let made: pochta::model::notifications::CreatedApiKey =
+        a.admin.call("notifications/create_key", &[("name", "Магазин А")]).await.unwrap();
+    let tenant: i64 = sqlx::query_scalar("SELECT tenant_id FROM api_keys WHERE id = $1")
+        .bind(made.id)
+        .fetch_one(app.inspect())
+        .await
+        .unwrap();
+    let tenant = pochta::model::TenantId(tenant);
+    let mut tx = app.state.db.write(tenant).await.unwrap();
+    let far = i64::MAX / 2;
+    let letter = NewLetter {
+        via: "crm",
+        idempotency_key: None,
+        recipients: "client@a.test",
+        subject: "Письмо А",
+        text_body: "Текст",
+        html_body: None,
+        reply_to: None,
+        message_id: "<a@a.test>",
+        now: far,
+        give_up_at: far,
+    };
+    let (id, _) = insert(&mut tx, tenant, &letter).await.unwrap();
+    tx.commit().await.unwrap();
+    (id, made.id)
+}
+
 /// Tenant A's ordinary user, signed in through a set-password link.
 async fn a_user_browser(app: &TestApp, a: &TenantA) -> Browser {
     let link: Invitation = a.admin.call("users/password_link", &[("user", &a.user_id.to_string())]).await.unwrap();
@@ -247,6 +288,13 @@ async fn an_ordinary_user_is_refused_what_only_administrators_may_do() {
         ("crm_email/mail_tab", vec![]),
         ("crm_email/settings", vec![]),
         ("time_zone/set", vec![("time_zone", "UTC")]),
+        ("notifications/journal", vec![("status", ""), ("before", "")]),
+        ("notifications/retry", vec![("id", "1")]),
+        ("notifications/cancel", vec![("id", "1")]),
+        ("notifications/keys", vec![]),
+        ("notifications/create_key", vec![("name", "Ключ")]),
+        ("notifications/key_shown_once", vec![]),
+        ("notifications/revoke_key", vec![("id", "1")]),
         ("trusted_certificates/list", vec![]),
         (
             "trusted_certificates/trust",

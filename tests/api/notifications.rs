@@ -372,7 +372,9 @@ async fn the_journal_explains_each_letter_pages_through_them_and_retries_or_canc
     let (_, _, other) = tenant_and_admin(&app, &mail, "Василёк", mail.smtps).await;
     assert!(journal(&other, "", "").await.entries.is_empty());
     let refused = other.call::<()>("notifications/retry", &[("id", &waiting.to_string())]).await.unwrap_err();
-    assert_eq!(refused, AppError::Conflict);
+    assert_eq!(refused, AppError::NotFound);
+    let refused = admin.call::<()>("notifications/retry", &[("id", &ids[1].to_string())]).await.unwrap_err();
+    assert_eq!(refused, AppError::Conflict, "a letter still waiting is not queued twice");
     let keys: Vec<ApiKeyView> = other.call("notifications/keys", &[]).await.unwrap();
     assert!(keys.iter().all(|k| k.id != made.id));
     let refused = other.call::<()>("notifications/revoke_key", &[("id", &made.id.to_string())]).await.unwrap_err();

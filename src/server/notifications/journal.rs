@@ -63,11 +63,12 @@ pub async fn cancel(state: &AppState, admin: &Admin, input: RowInput) -> Result<
     record_change(tx, admin, changed, "cancel", id).await
 }
 
-/// A row's change with its audit record. A letter of another tenant, or one no longer in a state
-/// the change applies to (sent meanwhile, say), is a conflict: nothing is changed.
+/// A row's change with its audit record. A letter no longer in a state the change applies to
+/// (sent meanwhile, say) is a conflict; another tenant's is not found, like one that never was.
 async fn record_change(mut tx: db::Tx, admin: &Admin, changed: bool, action: &str, id: i64) -> Result<(), AppError> {
     if !changed {
-        return Err(AppError::Conflict);
+        let exists = db::outbox::get(&mut tx, admin.tenant, id).await?.is_some();
+        return Err(if exists { AppError::Conflict } else { AppError::NotFound });
     }
     db::audit::record(&mut tx, admin.tenant, Some(admin.id), action, "outbox", &id.to_string()).await?;
     tx.commit().await?;
