@@ -78,14 +78,9 @@ pub fn account_check_letter(lang: Lang, from: &Sender<'_>, now: Moment) -> Resul
     compose(from, from.address, t(lang, "letter.check_subject"), body)
 }
 
-/// «Обновление завершено»: sent to a tenant's administrators after the program was updated.
-pub fn update_completed(
-    lang: Lang,
-    from: &Sender<'_>,
-    to: &EmailAddress,
-    version: &str,
-    now: Moment,
-) -> Result<Letter, String> {
-    let body = tf(lang, "letter.update_body", &[("version", version), ("time", &now.to_string())]);
-    compose(from, to, &tf(lang, "letter.update_subject", &[("version", version)]), body)
+/// «Обновление завершено» for a tenant's administrator: its subject and text, queued in the
+/// outbox like any notification.
+pub fn update_completed(lang: Lang, version: &str, now: Moment) -> (String, String) {
+    let subject = tf(lang, "letter.update_subject", &[("version", version)]);
+    (subject, tf(lang, "letter.update_body", &[("version", version), ("time", &now.to_string())]))
 }

@@ -1,16 +1,18 @@
 //! The program's own notifications, sent through each tenant's system e-mail account. After an
 //! update — the app starting on a newer version than the database last saw — every tenant's
-//! administrators get «обновление завершено». Each (tenant, version) is claimed in the database
-//! first, so with several app servers starting at once only one sends it.
+//! administrators get «обновление завершено», queued in the outbox (so it is retried and shows in
+//! «Журнал отправки»), one letter per administrator in their language. Each (tenant, version) is
+//! claimed in the database first, so with several app servers starting at once only one queues
+//! it; the idempotency key per administrator and version would stop a second one anyway.
 
-use crate::model::{EmailAddress, SenderName, TenantId};
+use super::outbox::{self, Via};
+use crate::model::notifications::{IdempotencyKey, Notification};
+use crate::model::{EmailAddress, TenantId};
 use crate::server::db::accounts::{self, SecretField};
 use crate::server::db::{self, meta, now_millis, users};
-use crate::server::mail::letters::{self, Sender};
-use crate::server::mail::smtp::{self, Errand, Login};
+use crate::server::mail::letters;
 use crate::server::state::AppState;
 use crate::server::time_zone;
-use crate::server::trusted_certificates;
 
 const VERSION_KEY: &str = "app_version";
 const KIND: &str = "update_completed";
@@ -18,7 +20,8 @@ const KIND: &str = "update_completed";
 /// What happened to one tenant's notification (stored as the outcome).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Outcome {
-    Sent(usize),
+    /// Queued for this many administrators.
+    Queued(usize),
     /// The system account has no SMTP server yet.
     NotConfigured,
     /// The system account does not store its password, so it cannot send on its own.
@@ -30,7 +33,7 @@ pub enum Outcome {
 impl Outcome {
     fn code(&self) -> &'static str {
         match self {
-            Outcome::Sent(_) => "sent",
+            Outcome::Queued(_) => "queued",
             Outcome::NotConfigured => "not_configured",
             Outcome::NoPassword => "no_password",
             Outcome::NoAdministrators => "no_administrators",
@@ -40,7 +43,7 @@ impl Outcome {
 
     fn detail(&self) -> String {
         match self {
-            Outcome::Sent(n) => format!("{n} recipients"),
+            Outcome::Queued(n) => format!("{n} recipients"),
             Outcome::Failed(reason) => reason.clone(),
             _ => String::new(),
         }
@@ -119,41 +122,34 @@ async fn notify_tenant(state: &AppState, tenant: TenantId, version: &str) -> Out
 }
 
 async fn try_notify(state: &AppState, tenant: TenantId, version: &str) -> Result<Outcome, String> {
-    let (system, admins, now, trusted) = {
+    let (system, admins, now) = {
         let mut tx = state.db.read(tenant).await.map_err(|e| format!("{e:?}"))?;
         let system = accounts::system_account(&mut tx, tenant).await.map_err(|e| e.to_string())?;
         let admins = users::active_admins(&mut tx, tenant).await.map_err(|e| e.to_string())?;
         let now = time_zone::now(&mut tx, tenant).await.map_err(|e| format!("{e:?}"))?;
-        let trusted = trusted_certificates::of_tenant(&mut tx, tenant).await.map_err(|e| format!("{e:?}"))?;
         tx.commit().await.map_err(|e| e.to_string())?;
-        (system, admins, now, trusted)
+        (system, admins, now)
     };
-    let Some(system) = system else { return Ok(Outcome::NotConfigured) };
-    let (Some(server), Ok(address)) = (system.smtp.clone(), EmailAddress::parse(&system.address)) else {
-        return Ok(Outcome::NotConfigured);
-    };
-    let Some(password) = state.secrets.open_stored(&system, SecretField::Main).map_err(|e| e.to_string())? else {
+    let Some(system) = system.filter(|s| s.smtp.is_some()) else { return Ok(Outcome::NotConfigured) };
+    // Said at once rather than queued to fail: the system account cannot send on its own.
+    if state.secrets.open_stored(&system, SecretField::Main).map_err(|e| e.to_string())?.is_none() {
         return Ok(Outcome::NoPassword);
-    };
+    }
     if admins.is_empty() {
         return Ok(Outcome::NoAdministrators);
     }
-    let sender_name = SenderName::parse(&system.sender_name).ok();
-    let sender = Sender { name: sender_name.as_ref(), address: &address };
-    let login_user = system.smtp_login.clone().unwrap_or_else(|| system.address.clone());
-    let login = Login { user: &login_user, password: &password };
-    let mail = state.mail.for_tenant(tenant).trusting(trusted);
-    let mut sent = 0;
+    let mut queued = 0;
     for admin in &admins {
         let Ok(to) = EmailAddress::parse(&admin.email) else { continue };
-        let letter = letters::update_completed(admin.lang, &sender, &to, version, now)?;
-        let report = smtp::errand(&mail, &server, &login, Errand::Send(&letter), None).await;
-        match report.failure {
-            None => sent += 1,
-            Some(f) => return Err(format!("{}: {}", f.reason.name(), f.server_reply.unwrap_or_default())),
-        }
+        let (subject, text) = letters::update_completed(admin.lang, version, now);
+        let key =
+            IdempotencyKey::parse(&format!("update-{version}-user-{}", admin.id.0)).map_err(|e| format!("{e:?}"))?;
+        let letter =
+            Notification { to: vec![to], subject, text, html: None, reply_to: None, idempotency_key: Some(key) };
+        outbox::enqueue(state, tenant, Via::System, &letter).await.map_err(|e| format!("{e:?}"))?;
+        queued += 1;
     }
-    Ok(Outcome::Sent(sent))
+    Ok(Outcome::Queued(queued))
 }
 
 #[cfg(test)]
