@@ -148,6 +148,11 @@ pub struct Config {
     /// other within a tenant, so one tenant's broken server holds one of these, not all).
     #[arg(long, env = "POCHTA_OUTBOX_TENANTS_AT_ONCE", default_value_t = 8)]
     pub outbox_tenants_at_once: usize,
+
+    /// Notifications one account may send per minute (across all app servers); the rest wait
+    /// for the next minute. Providers refuse, or lock the account, beyond their own limits.
+    #[arg(long, env = "POCHTA_OUTBOX_PER_ACCOUNT_PER_MINUTE", default_value_t = 30)]
+    pub outbox_per_account_per_minute: i64,
 }
 
 impl Config {

@@ -41,6 +41,17 @@ pub async fn mail_operation(db: &Db, limits: MailLimits, tenant: TenantId, user:
     Ok(())
 }
 
+/// Counts one letter the outbox is about to send through a tenant's account (`via`); `Some(at)`
+/// when the account has sent `limit` this minute already and the letter must wait until `at`
+/// (a provider's own limit would refuse it, or worse, lock the account).
+pub async fn outbox_send(db: &Db, tenant: TenantId, via: &str, limit: i64) -> Result<Option<i64>, AppError> {
+    let (start, _) = window();
+    let mut tx = db.write_global().await?;
+    let count = rates::bump(&mut tx, &format!("send:{tenant}:{via}"), start).await?;
+    tx.commit().await?;
+    Ok((count > limit).then_some(start + WINDOW_MS))
+}
+
 /// Counts one sign-in attempt from `address` in `tx`; refuses beyond `limit` this minute.
 pub async fn sign_in_attempt(tx: &mut Tx, address: IpAddr, limit: i64) -> Result<(), AppError> {
     let (start, retry_after_secs) = window();

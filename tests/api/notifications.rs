@@ -417,3 +417,34 @@ async fn without_javascript_a_new_key_is_shown_once_and_the_journal_filters_by_s
     let sent = admin.get_page("/notifications?status=sent").await.text().await.unwrap();
     assert!(!sent.contains(&subject), "only the status asked for");
 }
+
+#[tokio::test]
+async fn an_account_sends_no_more_letters_a_minute_than_the_operator_allows_the_rest_wait() {
+    let mail = MailServers::from_env();
+    let mut args = mail_args(&mail, &[]);
+    args.extend(["--outbox-per-account-per-minute".into(), "2".into()]);
+    let app = spawn_app_with(&args.iter().map(String::as_str).collect::<Vec<_>>()).await;
+    let (_, key) = tenant_with_notifications(&app, &mail, "Ромашка", mail.smtps).await;
+    let batch = unique("Лимит");
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        let letter = json!({"to": [mail.address("bob")], "subject": format!("{batch} #{i}"), "text": "Т."});
+        ids.push(post(&app, &key, "ru", &letter).await.1["id"].as_i64().unwrap());
+    }
+    wait_for_status(&app, &key, ids[0], "sent").await;
+    wait_for_status(&app, &key, ids[1], "sent").await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    // Within one minute's window at most two went out; the third waits without counting an
+    // attempt (unless the test crossed into the next minute, where it may go).
+    let rows: Vec<(String, i64, Option<i64>)> =
+        sqlx::query_as("SELECT status, attempts, sent_at FROM outbox ORDER BY id")
+            .fetch_all(app.inspect())
+            .await
+            .unwrap();
+    let minute = |at: Option<i64>| at.map(|at| at / 60_000);
+    match rows[2].0.as_str() {
+        "queued" => assert_eq!(rows[2].1, 0, "waiting for the limit is no attempt"),
+        "sent" => assert!(minute(rows[2].2) != minute(rows[0].2) || minute(rows[2].2) != minute(rows[1].2), "{rows:?}"),
+        other => panic!("{other}: {rows:?}"),
+    }
+}

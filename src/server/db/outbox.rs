@@ -139,6 +139,10 @@ pub enum Ending<'a> {
         reason: &'a str,
         reply: Option<&'a str>,
     },
+    /// Not tried (the account's sending limit): waits until `at`, and the claim is no attempt.
+    Postponed {
+        at: i64,
+    },
 }
 
 /// Records how attempt `attempt` of letter `id` ended; `false` when that claim is no longer
@@ -150,14 +154,16 @@ pub async fn finish(
     attempt: i64,
     ending: &Ending<'_>,
 ) -> Result<bool, sqlx::Error> {
-    let (status, next, sent_at, reason, reply) = match *ending {
-        Ending::Sent { at } => ("sent", None, Some(at), None, None),
-        Ending::Retry { at, reason, reply } => ("queued", Some(at), None, Some(reason), reply),
-        Ending::Failed { reason, reply } => ("failed", None, None, Some(reason), reply),
+    let (status, next, sent_at, reason, reply, not_tried) = match *ending {
+        Ending::Sent { at } => ("sent", None, Some(at), None, None, 0),
+        Ending::Retry { at, reason, reply } => ("queued", Some(at), None, Some(reason), reply, 0),
+        Ending::Failed { reason, reply } => ("failed", None, None, Some(reason), reply, 0),
+        Ending::Postponed { at } => ("queued", Some(at), None, None, None, 1),
     };
     let affected = sqlx::query(
         "UPDATE outbox SET status = $4, next_attempt_at = COALESCE($5, next_attempt_at), sent_at = $6, \
-         last_reason = COALESCE($7, last_reason), last_reply = CASE WHEN $7 IS NULL THEN last_reply ELSE $8 END \
+         last_reason = COALESCE($7, last_reason), last_reply = CASE WHEN $7 IS NULL THEN last_reply ELSE $8 END, \
+         attempts = attempts - $9 \
          WHERE tenant_id = $1 AND id = $2 AND attempts = $3 AND status = 'sending'",
     )
     .bind(tenant.0)
@@ -168,6 +174,7 @@ pub async fn finish(
     .bind(sent_at)
     .bind(reason)
     .bind(reply)
+    .bind(not_tried)
     .execute(&mut **tx)
     .await?
     .rows_affected();

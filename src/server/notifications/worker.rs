@@ -97,6 +97,27 @@ async fn drain(state: &AppState, tenant: TenantId) {
                 return;
             }
         };
+        // The account's sending limit first: a letter over it waits for the next minute, and so
+        // does the rest of this tenant's queue (the next round finds it due then).
+        let limit = state.config.outbox_per_account_per_minute;
+        let postponed = match crate::server::rate::outbox_send(&state.db, tenant, &letter.via, limit).await {
+            Ok(until) => until,
+            Err(e) => {
+                tracing::warn!(tenant = tenant.0, error = ?e, "outbox: counting a send");
+                Some(now_millis() + 1_000)
+            }
+        };
+        if let Some(at) = postponed {
+            if let Err(e) = record(state, tenant, &letter, &Ending::Postponed { at }).await {
+                tracing::warn!(tenant = tenant.0, id = letter.id, error = ?e, "outbox: postponing a letter");
+            }
+            tracing::info!(
+                tenant = tenant.0,
+                id = letter.id,
+                "outbox: the account's sending limit is reached; the letter waits"
+            );
+            return;
+        }
         let outcome = attempt(state, tenant, &letter).await;
         let now = now_millis();
         let ending = match &outcome {
@@ -122,6 +143,7 @@ async fn drain(state: &AppState, tenant: TenantId) {
             Ending::Sent { .. } => "sent",
             Ending::Retry { .. } => "retry",
             Ending::Failed { .. } => "failed",
+            Ending::Postponed { .. } => "postponed",
         };
         tracing::info!(tenant = tenant.0, id = letter.id, attempt = letter.attempts, outcome, "outbox letter");
     }
