@@ -126,6 +126,11 @@ async fn a_notification_posted_with_the_tenants_key_arrives_through_the_saved_ac
 
     let received = wait_for_message(&mail, "bob", &subject).await;
     assert_eq!(received.from, "Магазин «Ромашка» <alice@pochta.test>", "the sender of the «Почта» tab");
+    assert_eq!(
+        received.message_id,
+        queued["message_id"].as_str().unwrap(),
+        "the Message-ID the host application was told"
+    );
     assert!(received.body.contains("заказ №42 готов"), "the plain text comes first: {}", received.body);
     let sent = wait_for_status(&app, &key, id, "sent").await;
     assert_eq!(sent["attempts"], 1);
@@ -447,4 +452,49 @@ async fn an_account_sends_no_more_letters_a_minute_than_the_operator_allows_the_
         "sent" => assert!(minute(rows[2].2) != minute(rows[0].2) || minute(rows[2].2) != minute(rows[1].2), "{rows:?}"),
         other => panic!("{other}: {rows:?}"),
     }
+}
+
+#[tokio::test]
+async fn a_letter_claimed_by_a_server_that_died_is_taken_over_when_its_lease_runs_out_and_sent_once() {
+    use pochta::server::db::{now_millis, outbox};
+    let (app, mail) = spawn_app_with_mail(&[]).await;
+    let (tenant, key) = tenant_with_notifications(&app, &mail, "Ромашка", mail.smtps).await;
+    let subject = unique("Брошенное");
+    // Another app server queued the letter and claimed it for 3 s, then died (no SIGKILL needed
+    // to leave this state: queue and claim in one transaction, never finished).
+    let now = now_millis();
+    let mut tx = app.state.db.write(tenant).await.unwrap();
+    let recipients = mail.address("bob");
+    let letter = outbox::NewLetter {
+        via: "crm",
+        idempotency_key: None,
+        recipients: &recipients,
+        subject: &subject,
+        text_body: "Текст.",
+        html_body: None,
+        reply_to: None,
+        message_id: "<abandoned-claim@pochta.test>",
+        now,
+        give_up_at: now + 3_600_000,
+    };
+    let (id, _) = outbox::insert(&mut tx, tenant, &letter).await.unwrap();
+    let claimed = outbox::claim(&mut tx, app.state.db.backend(), tenant, now, now + 3_000).await.unwrap().unwrap();
+    assert_eq!((claimed.id, claimed.attempts), (id, 1));
+    tx.commit().await.unwrap();
+
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    let (_, view) = get(&app, &key, id).await;
+    assert_eq!(
+        (view["status"].as_str(), view["attempts"].as_i64()),
+        (Some("sending"), Some(1)),
+        "the lease is respected"
+    );
+    assert_eq!(count_messages(&mail, "bob", &subject).await, 0);
+
+    let sent = wait_for_status(&app, &key, id, "sent").await;
+    assert_eq!(sent["attempts"], 2, "taken over once");
+    let received = wait_for_message(&mail, "bob", &subject).await;
+    assert_eq!(received.message_id, "<abandoned-claim@pochta.test>", "the Message-ID it was queued with");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(count_messages(&mail, "bob", &subject).await, 1);
 }

@@ -149,6 +149,7 @@ pub struct Received {
     pub to: String,
     pub subject: String,
     pub body: String,
+    pub message_id: String,
 }
 
 fn decode(raw: &[u8]) -> Option<Received> {
@@ -162,7 +163,13 @@ fn decode(raw: &[u8]) -> Option<Received> {
             .unwrap_or_default()
     };
     let body = if parsed.subparts.is_empty() { parsed.get_body().ok()? } else { parsed.subparts[0].get_body().ok()? };
-    Some(Received { from: header("From"), to: header("To"), subject: header("Subject"), body })
+    Some(Received {
+        from: header("From"),
+        to: header("To"),
+        subject: header("Subject"),
+        body,
+        message_id: header("Message-ID"),
+    })
 }
 
 /// Waits (up to 15 s) for a letter whose sender, subject or text contains `needle` in `user`'s INBOX.
