@@ -45,6 +45,9 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE status IN ('queued', 'sending');
 CREATE INDEX outbox_journal ON outbox (tenant_id, id);
 CREATE INDEX outbox_journal_by_status ON outbox (tenant_id, status, id);
+-- Letters done with (sent, failed, cancelled) stay in the journal 90 days, then are purged
+-- (server/housekeeping.rs).
+CREATE INDEX outbox_age ON outbox (created_at) WHERE status IN ('sent', 'failed', 'cancelled');
 
 ALTER TABLE api_keys ENABLE ROW LEVEL SECURITY;
 ALTER TABLE api_keys FORCE ROW LEVEL SECURITY;
@@ -61,5 +64,13 @@ CREATE POLICY tenant_rows ON outbox USING (tenant_id = pochta_tenant()) WITH CHE
 CREATE POLICY outbox_scan ON outbox FOR SELECT
     USING (pochta_capability('app.outbox_scan') = 'on' AND status IN ('queued', 'sending')
            AND next_attempt_at <= pochta_now_ms());
+
+-- The purge (capability `app.purge`) sees and deletes letters done with for 90 days, nothing else.
+CREATE POLICY purge_read ON outbox FOR SELECT
+    USING (pochta_capability('app.purge') = 'on' AND status IN ('sent', 'failed', 'cancelled')
+           AND created_at <= pochta_now_ms() - 7776000000);
+CREATE POLICY purge_delete ON outbox FOR DELETE
+    USING (pochta_capability('app.purge') = 'on' AND status IN ('sent', 'failed', 'cancelled')
+           AND created_at <= pochta_now_ms() - 7776000000);
 
 GRANT SELECT, INSERT, UPDATE, DELETE ON api_keys, outbox TO pochta_app;

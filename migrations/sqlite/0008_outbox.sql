@@ -44,3 +44,6 @@ CREATE TABLE outbox (
 CREATE INDEX outbox_due ON outbox (next_attempt_at) WHERE status IN ('queued', 'sending');
 CREATE INDEX outbox_journal ON outbox (tenant_id, id);
 CREATE INDEX outbox_journal_by_status ON outbox (tenant_id, status, id);
+-- Letters done with (sent, failed, cancelled) stay in the journal 90 days, then are purged
+-- (server/housekeeping.rs).
+CREATE INDEX outbox_age ON outbox (created_at) WHERE status IN ('sent', 'failed', 'cancelled');

@@ -1,5 +1,5 @@
 //! Purging what grows with traffic and expires: sessions, set-password links, sign-in failures,
-//! rate windows and live-report events. Every instance purges on a timer (two purging at once
+//! rate windows, live-report events, and letters done with 90 days ago (the journal's reach). Every instance purges on a timer (two purging at once
 //! delete nothing twice); on PostgreSQL the purge may see expired rows of every tenant and
 //! nothing alive (see migrations/postgres/0005_housekeeping.sql).
 
@@ -10,6 +10,11 @@ use std::time::Duration;
 
 /// Rate windows are a minute long; two minutes later nothing reads them.
 const RATE_KEEP_MS: i64 = 2 * 60 * 1000;
+
+/// «Журнал отправки» keeps letters done with (sent, failed, cancelled) this long.
+pub const OUTBOX_KEEP_MS: i64 = 90 * 24 * 3_600_000;
+/// Old letters go in batches of this many, so one purge never holds SQLite's write lock long.
+const OUTBOX_BATCH: i64 = 5_000;
 
 /// Deletes every expired row; returns how many.
 pub async fn purge(db: &Db) -> Result<u64, AppError> {
@@ -27,7 +32,23 @@ pub async fn purge(db: &Db) -> Result<u64, AppError> {
         purged += sqlx::query(sql).bind(before).execute(&mut *tx).await?.rows_affected();
     }
     tx.commit().await?;
-    Ok(purged)
+    loop {
+        let mut tx = db.lookup(Capability::Purge, "on").await?;
+        let batch = sqlx::query(
+            "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE status IN ('sent', 'failed', 'cancelled') \
+             AND created_at <= $1 LIMIT $2)",
+        )
+        .bind(now - OUTBOX_KEEP_MS)
+        .bind(OUTBOX_BATCH)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        purged += batch;
+        if batch < OUTBOX_BATCH as u64 {
+            return Ok(purged);
+        }
+    }
 }
 
 /// Purges at start and then every `interval`, for as long as the server runs.

@@ -1,5 +1,6 @@
 //! Tables that grow with traffic are purged: expired sessions and set-password links, old
-//! sign-in failures, old rate windows and old live-report events go; everything alive stays.
+//! sign-in failures, old rate windows, old live-report events and letters done with long ago go;
+//! everything alive stays.
 
 use crate::support::{spawn_app, TestApp};
 use pochta::server::db::now_millis;
@@ -39,8 +40,20 @@ async fn expired_rows_are_purged_and_live_ones_kept() {
     exec(&app, "INSERT INTO check_events (tenant_id, user_id, run_id, seq, at, event) VALUES (1, 1, 'old-run-0001', 0, $1, '{}')", long_ago).await;
     exec(&app, "INSERT INTO check_events (tenant_id, user_id, run_id, seq, at, event) VALUES (1, 1, 'new-run-0001', 0, $1, '{}')", now_millis()).await;
 
+    // Letters: one sent 91 days ago goes; one queued as long ago (still to deliver) and one sent
+    // yesterday stay.
+    let letter =
+        "INSERT INTO outbox (tenant_id, via, recipients, subject, text_body, message_id, status, next_attempt_at, \
+                  give_up_at, created_at) VALUES (1, 'crm', 'c@example.com', 's', 't', '<m@example.com>', ";
+    let day = 24 * hour;
+    exec(&app, &format!("{letter} 'sent', $1, $1, $1)"), now_millis() - 91 * day).await;
+    exec(&app, &format!("{letter} 'queued', $1, $1, $1)"), now_millis() - 91 * day).await;
+    exec(&app, &format!("{letter} 'sent', $1, $1, $1)"), now_millis() - day).await;
+
     let purged = housekeeping::purge(&app.state.db).await.unwrap();
-    assert_eq!(purged, 5, "one expired row of each kind");
+    assert_eq!(purged, 6, "one expired row of each kind");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM outbox").await, 2, "the waiting letter and yesterday's stay");
+    assert_eq!(count(&app, "SELECT COUNT(*) FROM outbox WHERE status = 'queued'").await, 1);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM sessions").await, 1, "the live session stays");
     assert_eq!(count(&app, "SELECT COUNT(*) FROM password_links").await, 0);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM sign_in_throttle").await, 1, "today's failure still counts");
