@@ -8,6 +8,7 @@ use crate::model::error::AppError;
 use crate::model::notifications::{Notification, OutboxStatus, QueuedNotification};
 use crate::model::{AccountId, EmailAddress, Lang, TenantId};
 use crate::server::credentials::new_token;
+use crate::server::db::accounts::AccountRow;
 use crate::server::db::{self, now_millis, outbox::NewLetter, outbox::OutboxRow, Tx};
 use crate::server::state::AppState;
 
@@ -64,18 +65,28 @@ pub fn explanation(lang: Lang, reason: &str) -> String {
     key.map_or_else(|| reason.to_string(), |key| t(lang, key).to_string())
 }
 
-/// The address notifications `via` this account are sent from, if it is set up.
-pub async fn sender(tx: &mut Tx, tenant: TenantId, via: Via) -> Result<Option<EmailAddress>, sqlx::Error> {
-    let address = match via {
-        Via::Crm => db::crm_email::get(tx, tenant).await?.map(|row| row.sender_email),
-        Via::System => db::accounts::system_account(tx, tenant).await?.filter(|a| a.smtp.is_some()).map(|a| a.address),
-    };
-    Ok(address.and_then(|a| EmailAddress::parse(&a).ok()))
+/// The account `via` sends through, with the sender's name and address its letters carry (the
+/// CRM setting's for `Crm`, the account's own for `System`), each row read once.
+pub struct Sending {
+    pub account: AccountRow,
+    pub name: String,
+    pub from: EmailAddress,
 }
 
-/// The CRM setting's account, for the worker.
-pub async fn crm_account(tx: &mut Tx, tenant: TenantId) -> Result<Option<AccountId>, sqlx::Error> {
-    Ok(db::crm_email::get(tx, tenant).await?.map(|row| AccountId(row.account_id)))
+pub async fn sending(tx: &mut Tx, tenant: TenantId, via: Via) -> Result<Option<Sending>, sqlx::Error> {
+    let (account, name, address) = match via {
+        Via::Crm => {
+            let Some(crm) = db::crm_email::get(tx, tenant).await? else { return Ok(None) };
+            (db::accounts::find_by_id(tx, tenant, AccountId(crm.account_id)).await?, crm.sender_name, crm.sender_email)
+        }
+        Via::System => {
+            let Some(account) = db::accounts::system_account(tx, tenant).await? else { return Ok(None) };
+            let (name, address) = (account.sender_name.clone(), account.address.clone());
+            (Some(account), name, address)
+        }
+    };
+    let from = EmailAddress::parse(&address).ok();
+    Ok(account.zip(from).map(|(account, from)| Sending { account, name, from }))
 }
 
 /// The queued letter's id, and whether this call queued it (`false`: its idempotency key was
@@ -94,7 +105,8 @@ pub async fn enqueue(state: &AppState, tenant: TenantId, via: Via, n: &Notificat
     let now = now_millis();
     let give_up_at = give_up_at(state, now);
     let mut tx = state.db.write(tenant).await?;
-    let from = sender(&mut tx, tenant, via).await?.ok_or(AppError::NotificationsNotConfigured)?;
+    let sending = sending(&mut tx, tenant, via).await?.filter(|s| s.account.smtp.is_some());
+    let from = sending.ok_or(AppError::NotificationsNotConfigured)?.from;
     let domain = from.as_str().rsplit_once('@').map(|(_, d)| d).unwrap_or("pochta.localdomain");
     let message_id = format!("<{}@{domain}>", new_token());
     let recipients = n.to.iter().map(EmailAddress::as_str).collect::<Vec<_>>().join("\n");

@@ -14,7 +14,7 @@
 use super::outbox::{self, Unsendable, Via};
 use crate::model::check::{Failure, Reason};
 use crate::model::{EmailAddress, SenderName, TenantId};
-use crate::server::db::accounts::{self, SecretField};
+use crate::server::db::accounts::SecretField;
 use crate::server::db::outbox::{Ending, OutboxRow};
 use crate::server::db::{self, now_millis, Capability};
 use crate::server::mail::letters::{self, Sender};
@@ -217,9 +217,10 @@ fn retry_delay_ms(base_secs: u64, attempt: i64) -> i64 {
 /// One try at delivering `letter` through the account it was queued for.
 async fn attempt(state: &AppState, tenant: TenantId, letter: &OutboxRow) -> Result<(), Problem> {
     let via = Via::from_name(&letter.via).unwrap_or(Via::Crm);
-    let (account, from_name, from) = {
+    let outbox::Sending { account, name: from_name, from } = {
         let mut tx = state.db.read(tenant).await.map_err(|e| Problem::internal("reading the account", e))?;
-        let found = account_for(&mut tx, tenant, via).await.map_err(|e| Problem::internal("reading the account", e))?;
+        let found =
+            outbox::sending(&mut tx, tenant, via).await.map_err(|e| Problem::internal("reading the account", e))?;
         tx.commit().await.map_err(|e| Problem::internal("reading the account", e))?;
         found.ok_or(Problem::unsendable(Unsendable::AccountNotConfigured))?
     };
@@ -253,28 +254,6 @@ async fn attempt(state: &AppState, tenant: TenantId, letter: &OutboxRow) -> Resu
         None => Ok(()),
         Some(failure) => Err(Problem::of(failure)),
     }
-}
-
-/// The account `via` sends through, with the sender's name and address its letters carry.
-async fn account_for(
-    tx: &mut db::Tx,
-    tenant: TenantId,
-    via: Via,
-) -> Result<Option<(accounts::AccountRow, String, EmailAddress)>, sqlx::Error> {
-    let account = match via {
-        Via::Crm => match outbox::crm_account(tx, tenant).await? {
-            Some(id) => accounts::find_by_id(tx, tenant, id).await?,
-            None => None,
-        },
-        Via::System => accounts::system_account(tx, tenant).await?,
-    };
-    let Some(account) = account else { return Ok(None) };
-    let from = outbox::sender(tx, tenant, via).await?;
-    let name = match via {
-        Via::Crm => db::crm_email::get(tx, tenant).await?.map(|row| row.sender_name).unwrap_or_default(),
-        Via::System => account.sender_name.clone(),
-    };
-    Ok(from.map(|from| (account, name, from)))
 }
 
 #[cfg(test)]
