@@ -19,8 +19,12 @@ export function failOnPageErrors(page: Page) {
   return () => expect(errors, "errors in the page").toEqual([]);
 }
 
-/** How many pixels the page is wider than the window (0 or less: it fits). */
-export function overflowWidth(page: Page): Promise<number> {
+/** How many pixels the page is wider than the window (0 or less: it fits), measured once the
+ *  stylesheet has loaded: the DOM of a page can be complete while its stylesheet is still being
+ *  revalidated (`Cache-Control: no-cache`), and a layout forced before that measures the page
+ *  unstyled — something no user sees, since the stylesheet blocks the first paint. */
+export async function overflowWidth(page: Page): Promise<number> {
+  await page.waitForLoadState("load");
   return page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 }
 
