@@ -67,6 +67,8 @@ test("a key is made and shown once; the host application's letter arrives and is
   await hydrated(page);
   await expect(page.locator("#journal-table tr.letter.sent")).toContainText(subject);
   await expect(page.locator("#journal-table tr.letter.failed")).toContainText("Сервер не принял адрес получателя.");
+  // The test mail server's certificate is valid for two days: the account's health says so.
+  await expect(page.locator("#account-health")).toContainText(`Сертификат почтового сервера учетной записи alice@${mail.domain}`);
 
   // Only the failed ones, chosen with the filter.
   await page.getByLabel("Статус").selectOption("failed");
@@ -98,6 +100,18 @@ test.describe("without JavaScript", () => {
     await page.getByRole("button", { name: "Применить" }).click();
     await expect(page.locator("#journal-table tr.letter")).toHaveCount(1);
     await expect(page.locator("#journal-table")).toContainText(`Заказ готов ${token}`);
+    expect(await overflowWidth(page)).toBeLessThanOrEqual(0);
+
+    // The period: today (in the organisation's time zone, Moscow) has the letter, tomorrow none.
+    const day = (offset: number) =>
+      new Date(Date.now() + offset * 86_400_000).toLocaleDateString("sv-SE", { timeZone: "Europe/Moscow" });
+    await page.getByLabel("С", { exact: true }).fill(day(0));
+    await page.getByRole("button", { name: "Применить" }).click();
+    await expect(page).toHaveURL(new RegExp(`from=${day(0)}`));
+    await expect(page.locator("#journal-table tr.letter")).toHaveCount(1);
+    await page.getByLabel("С", { exact: true }).fill(day(1));
+    await page.getByRole("button", { name: "Применить" }).click();
+    await expect(page.locator("#journal")).toContainText("Писем с такими условиями нет.");
     expect(await overflowWidth(page)).toBeLessThanOrEqual(0);
   });
 });

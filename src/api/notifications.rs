@@ -5,9 +5,10 @@ use crate::model::error::AppError;
 use crate::model::notifications::{ApiKeyView, CreatedApiKey, JournalPage, NewApiKeyInput, RowInput};
 use leptos::prelude::*;
 
-/// A page of the journal; `status` empty for every status, `before` empty for the newest.
+/// A page of the journal; `status` empty for every status, `before` empty for the newest, `from`
+/// and `to` (dates) empty for no bound.
 #[server(endpoint = "notifications/journal")]
-pub async fn journal(status: String, before: String) -> Result<JournalPage, AppError> {
+pub async fn journal(status: String, before: String, from: String, to: String) -> Result<JournalPage, AppError> {
     use crate::server::{notifications::journal, web};
     let admin = web::require_admin().await?;
     let status = match status.trim() {
@@ -18,7 +19,8 @@ pub async fn journal(status: String, before: String) -> Result<JournalPage, AppE
         "" => None,
         id => Some(id.parse::<i64>().map_err(|_| AppError::BadRequest)?),
     };
-    journal::list(&web::state()?, &admin, status, before).await
+    let period = crate::model::notifications::JournalPeriod::parse(&from, &to).map_err(AppError::Invalid)?;
+    journal::list(&web::state()?, &admin, status, before, period).await
 }
 
 #[server(endpoint = "notifications/retry")]
@@ -67,4 +69,16 @@ pub async fn revoke_api_key(#[server(flatten)] input: RowInput) -> Result<(), Ap
     use crate::server::{notifications::journal, web};
     let admin = web::require_admin().await?;
     journal::revoke_key(&web::state()?, &admin, input).await
+}
+
+/// Warnings about the accounts notifications go through (failing, or a certificate about to
+/// expire), for administrators; other users get none.
+#[server(endpoint = "notifications/health")]
+pub async fn account_health() -> Result<Vec<crate::model::health::HealthWarning>, AppError> {
+    use crate::server::{notifications::health, web};
+    let user = web::require_user().await?;
+    if !user.is_admin() {
+        return Ok(Vec::new());
+    }
+    health::warnings(&web::state()?, user.tenant, user.lang).await
 }

@@ -3,6 +3,7 @@
 pub mod auth_card;
 pub mod check_report;
 pub mod form;
+pub mod health_banner;
 pub mod language_switch;
 pub mod live_report;
 pub mod navigation;

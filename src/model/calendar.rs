@@ -49,6 +49,11 @@ impl Date {
         era * 146_097 + doe - 719_468
     }
 
+    /// The day after.
+    pub fn next(self) -> Self {
+        Self::from_days_since_epoch(self.days_since_epoch() + 1)
+    }
+
     pub fn from_days_since_epoch(days: i64) -> Self {
         let z = days + 719_468;
         let era = z.div_euclid(146_097);

@@ -242,6 +242,10 @@ pub struct CheckReport {
     pub failure: Option<Failure>,
     /// For IMAP/POP3: how many messages the mailbox holds (since the initial load date, if set).
     pub messages: Option<u32>,
+    /// When the certificate the server showed stops being valid (Unix ms), if TLS was used: kept
+    /// on the server for the account's health, not shown in the report.
+    #[serde(skip)]
+    pub certificate_expires_at: Option<i64>,
 }
 
 impl CheckReport {

@@ -42,6 +42,8 @@ pub enum Invalid {
     TooMany(u16),
     /// A text larger than allowed, in KiB (a letter's body).
     TooLarge(u16),
+    /// A period that ends before it starts.
+    PeriodReversed,
 }
 
 impl Invalid {
@@ -80,6 +82,7 @@ impl Invalid {
             Invalid::CertificateNotShown => "invalid.certificate_not_shown",
             Invalid::TooMany(_) => "invalid.too_many",
             Invalid::TooLarge(_) => "invalid.too_large",
+            Invalid::PeriodReversed => "invalid.period_reversed",
         }
     }
 
@@ -130,6 +133,7 @@ impl Invalid {
         Invalid::CertificateNotShown,
         Invalid::TooMany(50),
         Invalid::TooLarge(256),
+        Invalid::PeriodReversed,
     ];
 }
 

@@ -8,6 +8,7 @@ pub mod check;
 pub mod crm_email;
 mod email;
 pub mod error;
+pub mod health;
 mod idn;
 mod invalid;
 pub mod notifications;

@@ -5,7 +5,7 @@
 
 use super::text::one_line;
 use super::time_zone::Moment;
-use super::{EmailAddress, FieldErrors, Invalid};
+use super::{Date, EmailAddress, FieldErrors, Invalid};
 use serde::{Deserialize, Serialize};
 
 /// At most this many recipients in one letter.
@@ -220,9 +220,48 @@ pub struct JournalPage {
     pub older: Option<i64>,
 }
 
+/// «Журнал отправки»'s period: letters queued from the start of day `from` to the end of day
+/// `to` (either may be open), in the tenant's time zone; dates as `<input type="date">` sends them.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct JournalPeriod {
+    pub from: Option<Date>,
+    pub to: Option<Date>,
+}
+
+impl JournalPeriod {
+    pub fn parse(from: &str, to: &str) -> Result<Self, FieldErrors> {
+        let mut errors = FieldErrors::new();
+        let mut date = |field: &str, raw: &str| match raw.trim() {
+            "" => Some(None),
+            raw => errors.check(field, Date::parse(raw).map(Some)),
+        };
+        let (from, to) = (date("from", from), date("to", to));
+        match (from, to) {
+            (Some(Some(from)), Some(Some(to))) if to < from => Err(FieldErrors::single("to", Invalid::PeriodReversed)),
+            (Some(from), Some(to)) => Ok(Self { from, to }),
+            _ => Err(errors),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_period_may_be_open_at_either_end_but_not_reversed() {
+        assert_eq!(JournalPeriod::parse("", "").unwrap(), JournalPeriod::default());
+        let period = JournalPeriod::parse("2026-11-01", "").unwrap();
+        assert_eq!((period.from.map(|d| d.to_string()), period.to), (Some("2026-11-01".into()), None));
+        assert!(JournalPeriod::parse("2026-11-30", "2026-11-30").is_ok(), "one day");
+        let reversed = JournalPeriod::parse("2026-12-01", "2026-11-30").unwrap_err();
+        assert_eq!(reversed.for_field("to"), Some(Invalid::PeriodReversed));
+        let bad = JournalPeriod::parse("01.11.2026", "2026-13-01").unwrap_err();
+        assert_eq!(
+            (bad.for_field("from"), bad.for_field("to")),
+            (Some(Invalid::DateFormat), Some(Invalid::DateFormat))
+        );
+    }
 
     fn input() -> NotificationInput {
         NotificationInput {

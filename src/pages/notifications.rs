@@ -7,6 +7,7 @@ use crate::api::notifications::{
     api_keys, journal, key_shown_once, CancelLetter, CreateApiKey, RetryLetter, RevokeApiKey,
 };
 use crate::components::form::{action_error, error_text, success_count, Field, FormError, Submit};
+use crate::components::health_banner::HealthBanner;
 use crate::i18n::{t, tr, use_lang};
 use crate::model::notifications::{ApiKeyView, JournalEntry, OutboxStatus};
 use leptos::prelude::*;
@@ -29,6 +30,7 @@ fn status_key(status: OutboxStatus) -> &'static str {
 pub fn NotificationsPage() -> impl IntoView {
     view! {
         <h1>{tr("notifications.title")}</h1>
+        <HealthBanner/>
         <Journal/>
         <Keys/>
     }
@@ -38,14 +40,15 @@ pub fn NotificationsPage() -> impl IntoView {
 fn Journal() -> impl IntoView {
     let lang = use_lang();
     let query = use_query_map();
-    let status = move || query.with(|q| q.get("status").unwrap_or_default());
-    let before = move || query.with(|q| q.get("before").unwrap_or_default());
+    let param = move |name: &'static str| query.with(|q| q.get(name).unwrap_or_default());
+    let (status, before) = (move || param("status"), move || param("before"));
+    let (from, to) = (move || param("from"), move || param("to"));
     let retry = ServerAction::<RetryLetter>::new();
     let cancel = ServerAction::<CancelLetter>::new();
     let (retried, cancelled) = (success_count(retry), success_count(cancel));
     let page = Resource::new(
-        move || (status(), before(), retried.get(), cancelled.get()),
-        |(status, before, _, _)| journal(status, before),
+        move || (status(), before(), from(), to(), retried.get(), cancelled.get()),
+        |(status, before, from, to, _, _)| journal(status, before, from, to),
     );
     let row_error = Signal::derive(move || {
         retry.value().get().and_then(Result::err).or_else(|| cancel.value().get().and_then(Result::err))
@@ -66,6 +69,12 @@ fn Journal() -> impl IntoView {
                         .collect_view()}
                 </select>
                 " "
+                <label for="journal-from">{tr("notifications.from")}" "</label>
+                <input type="date" id="journal-from" name="from" value=from/>
+                " "
+                <label for="journal-to">{tr("notifications.to_date")}" "</label>
+                <input type="date" id="journal-to" name="to" value=to/>
+                " "
                 <button type="submit" class="button small secondary">{tr("common.apply")}</button>
             </form>
             <FormError error=row_error/>
@@ -74,16 +83,19 @@ fn Journal() -> impl IntoView {
                     match page.await {
                         Err(e) => view! { <p class="form-error" role="alert">{error_text(lang, &e)}</p> }.into_any(),
                         Ok(page) if page.entries.is_empty() => {
-                            view! { <p class="empty">{t(lang, "notifications.journal_empty")}</p> }.into_any()
+                            let filtered = [status(), before(), from(), to()].iter().any(|v| !v.is_empty());
+                            let text = if filtered { "notifications.journal_none_found" } else { "notifications.journal_empty" };
+                            view! { <p class="empty">{t(lang, text)}</p> }.into_any()
                         }
                         Ok(page) => {
                             let older = page.older.map(|id| {
-                                let filter = status();
-                                let href = if filter.is_empty() {
-                                    format!("/notifications?before={id}")
-                                } else {
-                                    format!("/notifications?status={filter}&before={id}")
-                                };
+                                // The same filter, further back.
+                                let filter = [("status", status()), ("from", from()), ("to", to())]
+                                    .into_iter()
+                                    .filter(|(_, value)| !value.is_empty())
+                                    .map(|(name, value)| format!("{name}={value}&"))
+                                    .collect::<String>();
+                                let href = format!("/notifications?{filter}before={id}");
                                 view! { <p><a href=href id="journal-older">{t(lang, "notifications.older")}</a></p> }
                             });
                             view! {

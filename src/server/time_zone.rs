@@ -7,7 +7,7 @@ use super::session::{Admin, CurrentUser};
 use super::state::AppState;
 use crate::model::error::AppError;
 use crate::model::time_zone::{Moment, TimeZone, TimeZoneInput, TimeZoneView};
-use crate::model::TenantId;
+use crate::model::{Date, TenantId};
 use chrono::{Offset, TimeZone as _};
 
 /// The tenant's zone. A stored name the list no longer offers falls back to Moscow.
@@ -23,6 +23,17 @@ pub fn moment(zone: TimeZone, millis: i64) -> Moment {
         .map(|utc| tz.offset_from_utc_datetime(&utc.naive_utc()).fix().local_minus_utc() / 60)
         .unwrap_or(0);
     Moment { millis, offset_minutes }
+}
+
+/// When day `date` starts in `zone` (Unix ms). A midnight a clock change skips starts the day at
+/// UTC midnight instead (a few hours off, on one day in some zones' years).
+pub fn day_start(zone: TimeZone, date: Date) -> i64 {
+    let tz: chrono_tz::Tz = zone.name().parse().unwrap_or(chrono_tz::Europe::Moscow);
+    chrono::NaiveDate::from_ymd_opt(date.year, u32::from(date.month), u32::from(date.day))
+        .and_then(|day| day.and_hms_opt(0, 0, 0))
+        .and_then(|midnight| tz.from_local_datetime(&midnight).earliest())
+        .map(|start| start.timestamp_millis())
+        .unwrap_or_else(|| date.days_since_epoch() * 86_400_000)
 }
 
 /// Now, in the tenant's zone (for letters).
@@ -67,6 +78,15 @@ mod tests {
         assert_eq!(moment(berlin, winter).offset_minutes, 60);
         assert_eq!(moment(berlin, summer).offset_minutes, 120, "summer time");
         assert_eq!(moment(TimeZone::parse("UTC").unwrap(), summer).to_string(), "01.07.2026 12:00");
+    }
+
+    #[test]
+    fn a_day_starts_at_midnight_in_the_zone() {
+        let day = Date::parse("2026-12-01").unwrap();
+        // 2026-11-30 21:00 UTC is midnight in Moscow (UTC+3), 14:00 in Vladivostok (UTC+10).
+        assert_eq!(day_start(TimeZone::MOSCOW, day), 1_796_072_400_000);
+        assert_eq!(day_start(TimeZone::parse("Asia/Vladivostok").unwrap(), day), 1_796_047_200_000);
+        assert_eq!(day_start(TimeZone::parse("UTC").unwrap(), day.next()), 1_796_169_600_000);
     }
 
     #[test]

@@ -154,13 +154,17 @@ fn endpoints() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> {
         ("crm_email/settings", vec![]),
         ("time_zone/get", vec![]),
         ("time_zone/set", vec![("time_zone", "Asia/Vladivostok")]),
-        ("notifications/journal", vec![("status", "failed"), ("before", "")]),
+        (
+            "notifications/journal",
+            vec![("status", "failed"), ("before", ""), ("from", "2026-11-01"), ("to", "2026-11-30")],
+        ),
         ("notifications/retry", vec![("id", "999999")]),
         ("notifications/cancel", vec![("id", "999999")]),
         ("notifications/keys", vec![]),
         ("notifications/create_key", vec![("name", "Ключ")]),
         ("notifications/key_shown_once", vec![]),
         ("notifications/revoke_key", vec![("id", "999999")]),
+        ("notifications/health", vec![]),
         ("trusted_certificates/list", vec![]),
         (
             "trusted_certificates/trust",

@@ -71,6 +71,8 @@ const OWN_SCOPE: &[&str] = &[
     "notifications/keys",
     "notifications/create_key",
     "notifications/key_shown_once",
+    // The health of the caller's tenant's accounts (notifications.rs: another tenant's is not seen).
+    "notifications/health",
     // Runs are looked up by tenant and user (see "progress" below).
     "accounts/kept",
     // Covered below: runs are looked up by tenant and user, so another's id finds nothing.
@@ -288,7 +290,7 @@ async fn an_ordinary_user_is_refused_what_only_administrators_may_do() {
         ("crm_email/mail_tab", vec![]),
         ("crm_email/settings", vec![]),
         ("time_zone/set", vec![("time_zone", "UTC")]),
-        ("notifications/journal", vec![("status", ""), ("before", "")]),
+        ("notifications/journal", vec![("status", ""), ("before", ""), ("from", ""), ("to", "")]),
         ("notifications/retry", vec![("id", "1")]),
         ("notifications/cancel", vec![("id", "1")]),
         ("notifications/keys", vec![]),

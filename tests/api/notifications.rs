@@ -4,12 +4,17 @@
 //! keys that are missing, revoked or another tenant's, a recipient the server refuses, a server
 //! that is down for a while, and two app servers draining one outbox.
 
+use crate::support::forms::{editing, manual_account};
 use crate::support::forms::{mail_tab_form, open_mail_tab};
-use crate::support::mail_servers::{count_messages, mail_args, spawn_app_with_mail, wait_for_message, MailServers};
+use crate::support::mail_servers::{
+    count_messages, mail_args, matching_messages, spawn_app_with_mail, wait_for_message, MailServers,
+};
 use crate::support::{spawn_app_with, unique, Browser, TestApp};
+use pochta::model::accounts::{AccountInput, AccountListView};
 use pochta::model::error::AppError;
+use pochta::model::health::HealthWarning;
 use pochta::model::notifications::{ApiKeyView, CreatedApiKey, JournalPage, OutboxStatus};
-use pochta::model::{Name, TenantId};
+use pochta::model::{Invalid, Name, TenantId};
 use pochta::server::notifications::api_keys;
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -37,12 +42,20 @@ async fn tenant_and_admin(
     port: u16,
 ) -> (TenantId, String, Browser) {
     let tenants: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tenants").fetch_one(app.inspect()).await.unwrap();
-    let email = format!("admin{tenants}@romashka.test");
-    let admin = if tenants == 0 {
-        app.first_run(organisation, &email).await
-    } else {
-        app.new_tenant(organisation, &email).await
-    };
+    tenant_with_admin(app, mail, organisation, port, &format!("admin{tenants}@romashka.test")).await
+}
+
+/// The same, with the administrator's address given.
+async fn tenant_with_admin(
+    app: &TestApp,
+    mail: &MailServers,
+    organisation: &str,
+    port: u16,
+    email: &str,
+) -> (TenantId, String, Browser) {
+    let tenants: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM tenants").fetch_one(app.inspect()).await.unwrap();
+    let admin =
+        if tenants == 0 { app.first_run(organisation, email).await } else { app.new_tenant(organisation, email).await };
     open_mail_tab(&admin).await;
     let mut form = mail_tab_form(mail, port, true);
     form.intent = "save".into();
@@ -301,7 +314,61 @@ async fn two_app_servers_draining_one_outbox_send_every_letter_exactly_once() {
 }
 
 async fn journal(admin: &Browser, status: &str, before: &str) -> JournalPage {
-    admin.call("notifications/journal", &[("status", status), ("before", before)]).await.expect("the journal")
+    in_period(admin, status, before, "", "").await.expect("the journal")
+}
+
+async fn in_period(admin: &Browser, status: &str, before: &str, from: &str, to: &str) -> Result<JournalPage, AppError> {
+    admin.call("notifications/journal", &[("status", status), ("before", before), ("from", from), ("to", to)]).await
+}
+
+#[tokio::test]
+async fn the_journal_shows_the_days_asked_for_in_the_tenants_time_zone() {
+    use pochta::server::db::outbox::{insert, NewLetter};
+    let app = spawn_app_with(&[]).await;
+    let admin = app.first_run("Ромашка", "anna@romashka.test").await;
+    let tenant = TenantId(sqlx::query_scalar("SELECT id FROM tenants").fetch_one(app.inspect()).await.unwrap());
+    // Queued (Moscow time, UTC+3) on 29.11 at 23:30, on 30.11 at 12:00, on 01.12 at 00:10.
+    let moments =
+        [("Вечер 29", 1_795_984_200_000_i64), ("Полдень 30", 1_796_029_200_000), ("Ночь 1", 1_796_073_000_000)];
+    for (subject, at) in moments {
+        let mut tx = app.state.db.write(tenant).await.unwrap();
+        let letter = NewLetter {
+            via: "crm",
+            idempotency_key: None,
+            recipients: "client@romashka.test",
+            subject,
+            text_body: "Текст",
+            html_body: None,
+            reply_to: None,
+            message_id: "<x@romashka.test>",
+            now: at,
+            give_up_at: at,
+        };
+        insert(&mut tx, tenant, &letter).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+    let subjects = |from: &'static str, to: &'static str| {
+        let admin = admin.clone();
+        async move {
+            let page = in_period(&admin, "", "", from, to).await.expect("the journal");
+            page.entries.into_iter().map(|e| e.subject).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(subjects("2026-11-30", "2026-11-30").await, ["Полдень 30"]);
+    assert_eq!(subjects("2026-11-30", "").await, ["Ночь 1", "Полдень 30"]);
+    assert_eq!(subjects("", "2026-11-29").await, ["Вечер 29"]);
+    assert_eq!(subjects("2026-12-02", "").await, Vec::<String>::new());
+    assert_eq!(subjects("", "").await.len(), 3);
+
+    // In Vladivostok (UTC+10) the same letters fall on other days.
+    let _: Value = admin.call("time_zone/set", &[("time_zone", "Asia/Vladivostok")]).await.unwrap();
+    assert_eq!(subjects("2026-11-30", "2026-11-30").await, ["Полдень 30", "Вечер 29"]);
+    assert_eq!(subjects("2026-12-01", "2026-12-01").await, ["Ночь 1"]);
+
+    let reversed = in_period(&admin, "", "", "2026-12-01", "2026-11-30").await.unwrap_err();
+    assert_eq!(reversed.field_problem("to"), Some(Invalid::PeriodReversed));
+    let typed = in_period(&admin, "", "", "30.11.2026", "").await.unwrap_err();
+    assert_eq!(typed.field_problem("from"), Some(Invalid::DateFormat));
 }
 
 #[tokio::test]
@@ -497,4 +564,171 @@ async fn a_letter_claimed_by_a_server_that_died_is_taken_over_when_its_lease_run
     assert_eq!(received.message_id, "<abandoned-claim@pochta.test>", "the Message-ID it was queued with");
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(count_messages(&mail, "bob", &subject).await, 1);
+}
+
+/// The system account of the administrator's tenant set to bob's mailbox (password stored), its
+/// letters signed `sender_name`.
+async fn configure_system_account(admin: &Browser, mail: &MailServers, sender_name: &str) {
+    let list: AccountListView = admin.call("accounts/list", &[]).await.expect("the list");
+    let account = AccountInput {
+        use_for_receiving: String::new(),
+        sender_name: sender_name.to_string(),
+        password: mail.password.clone(),
+        ..editing(manual_account(mail, "bob"), list.system_id.unwrap(), 1)
+    };
+    admin.submit_account(&account).await.expect("the system account is saved");
+}
+
+/// When the certificate in a PEM file expires (Unix ms), read here independently of the app.
+fn certificate_expiry(pem_file: &std::path::Path) -> i64 {
+    let pem = std::fs::read(pem_file).unwrap();
+    let der = rustls_pemfile::certs(&mut pem.as_slice()).next().unwrap().unwrap();
+    let (_, certificate) = x509_parser::parse_x509_certificate(&der).unwrap();
+    certificate.validity().not_after.timestamp() * 1000
+}
+
+#[tokio::test]
+async fn a_failing_account_and_an_expiring_certificate_are_shown_and_told_to_the_administrators_once() {
+    let mail = MailServers::from_env();
+    let open = Arc::new(AtomicBool::new(true));
+    let port = switchable_forwarder(mail.smtps, open.clone()).await;
+    let app = app_with_quick_retries(&mail, &[port]).await;
+    let (_, key, admin) = tenant_with_admin(&app, &mail, "Ромашка", port, &mail.address("frank")).await;
+    let sender = unique("Pochta Ромашка");
+    configure_system_account(&admin, &mail, &sender).await;
+    let (_, _, other_admin) = tenant_and_admin(&app, &mail, "Василёк", mail.smtps).await;
+    let warnings = |browser: &Browser| {
+        let browser = browser.clone();
+        async move { browser.call::<Vec<HealthWarning>>("notifications/health", &[]).await.unwrap() }
+    };
+    assert_eq!(warnings(&admin).await, vec![], "nothing seen yet");
+
+    // The CRM account's server goes down: the letter is tried again and again.
+    open.store(false, Ordering::SeqCst);
+    let (_, queued) =
+        post(&app, &key, "ru", &json!({"to": [mail.address("bob")], "subject": unique("Заказ"), "text": "Т."})).await;
+    let id = queued["id"].as_i64().unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    while get(&app, &key, id).await.1["attempts"].as_i64().unwrap_or(0) < 4 {
+        assert!(tokio::time::Instant::now() < deadline, "not tried four times");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let alice = mail.address("alice");
+    let shown = warnings(&admin).await;
+    assert!(
+        shown.iter().any(|w| matches!(w, HealthWarning::Failing { address, failures, explanation, .. }
+            if address == &alice && *failures >= 3 && !explanation.is_empty())),
+        "{shown:?}"
+    );
+    assert_eq!(warnings(&other_admin).await, vec![], "another tenant sees nothing of it");
+    let told = wait_for_message(&mail, "frank", &sender).await;
+    assert!(told.subject.contains("не отправляет уведомления"), "{told:?}");
+    assert!(told.from.contains(&mail.address("bob")), "through the system account: {told:?}");
+
+    // Back: delivered; no longer failing, but its certificate (the test CA's, valid two days)
+    // expires within two weeks. Said once per account: the CRM one, and the system account
+    // (on the same server) that sent the warning.
+    open.store(true, Ordering::SeqCst);
+    wait_for_status(&app, &key, id, "sent").await;
+    let expires = certificate_expiry(&std::path::Path::new(&mail.ca_file).with_file_name("server.pem"));
+    let shown = warnings(&admin).await;
+    assert!(!shown.iter().any(|w| matches!(w, HealthWarning::Failing { .. })), "{shown:?}");
+    assert!(
+        shown.iter().any(|w| matches!(w, HealthWarning::CertificateExpiring { address, expires: at }
+            if address == &alice && at.millis == expires)),
+        "{shown:?}, expected {expires}"
+    );
+    let (_, again) =
+        post(&app, &key, "ru", &json!({"to": [mail.address("bob")], "subject": unique("Заказ"), "text": "Т."})).await;
+    wait_for_status(&app, &key, again["id"].as_i64().unwrap(), "sent").await;
+    let told_of = |needle: &'static str| {
+        let (mail, sender) = (&mail, &sender);
+        async move {
+            let letters = matching_messages(mail, "frank", sender).await;
+            letters.into_iter().filter(|l| l.subject.contains(needle)).map(|l| l.body).collect::<Vec<_>>()
+        }
+    };
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    while told_of("истекает сертификат").await.len() < 2 {
+        assert!(tokio::time::Instant::now() < deadline, "the certificate was not told of");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let certificates = told_of("истекает сертификат").await;
+    assert_eq!(certificates.len(), 2, "once per account: {certificates:?}");
+    assert!(certificates.iter().any(|body| body.contains(&alice)), "{certificates:?}");
+    assert_eq!(told_of("не отправляет").await.len(), 1, "the failing account was told of once");
+
+    // Saved again (the «Почта» tab): what was seen before no longer counts.
+    open_mail_tab(&admin).await;
+    let mut form = mail_tab_form(&mail, port, true);
+    form.intent = "save".into();
+    form.version = "1".into();
+    let _: Value = admin.submit("crm_email/submit", &form).await.expect("saved again");
+    let shown = warnings(&admin).await;
+    let about_alice = |w: &HealthWarning| match w {
+        HealthWarning::Failing { address, .. } | HealthWarning::CertificateExpiring { address, .. } => {
+            address == &alice
+        }
+    };
+    assert!(!shown.iter().any(about_alice), "after a save the account starts afresh: {shown:?}");
+}
+
+/// The operator's command line, on the same database, settings and keys as `app` (the keys in the
+/// environment, as an operator would keep them out of the process list).
+async fn cli(app: &TestApp, args: &[&str]) -> (bool, String, String) {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_pochta"));
+    command.args(app.cli_settings()).args(args);
+    if let Some(keys) = app.secret_keys() {
+        command.env("POCHTA_SECRET_KEYS", keys);
+    }
+    let output = command.output().await.unwrap();
+    let text = |bytes: &[u8]| String::from_utf8_lossy(bytes).to_string();
+    (output.status.success(), text(&output.stdout), text(&output.stderr))
+}
+
+#[tokio::test]
+async fn the_operator_makes_a_key_queues_a_letter_and_revokes_the_key_on_the_command_line() {
+    let (app, mail) = spawn_app_with_mail(&[]).await;
+    let (tenant, _) = tenant_with_notifications(&app, &mail, "Ромашка", mail.smtps).await;
+    let (other, _) = tenant_with_notifications(&app, &mail, "Василёк", mail.smtps).await;
+    let (tenant, other) = (tenant.0.to_string(), other.0.to_string());
+
+    let (ok, out, err) = cli(&app, &["api-key", "create", "--tenant", &tenant, "--name", "Склад"]).await;
+    assert!(ok, "{err}");
+    let key = out.lines().find(|l| l.starts_with("pochta_")).expect("the key is printed").trim().to_string();
+    let key_id = out.split_whitespace().nth(1).expect("its id is printed").to_string();
+    let subject = unique("С ключом из командной строки");
+    let (code, _) =
+        post(&app, &key, "ru", &json!({"to": [mail.address("bob")], "subject": subject, "text": "Т."})).await;
+    assert_eq!(code, 202, "the host application uses the key");
+    wait_for_message(&mail, "bob", &subject).await;
+
+    // A letter queued by hand, once even when the command is repeated with its key.
+    let by_hand = unique("Из командной строки");
+    let send = ["notify", "send", "--tenant", &tenant, "--to", &mail.address("bob"), "--subject", &by_hand];
+    let idempotency_key = unique("cli");
+    let send = [&send[..], &["--text", "Текст.", "--idempotency-key", &idempotency_key]].concat();
+    let (ok, out, err) = cli(&app, &send).await;
+    assert!(ok && out.contains("queued"), "{out}{err}");
+    let (ok, out, _) = cli(&app, &send).await;
+    assert!(ok && out.contains("already queued"), "{out}");
+    wait_for_message(&mail, "bob", &by_hand).await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(count_messages(&mail, "bob", &by_hand).await, 1);
+
+    // Refused input names the field and queues nothing.
+    let rows = outbox_rows(&app).await;
+    let bad = ["notify", "send", "--tenant", &tenant, "--to", "not an address", "--subject", "x", "--text", "y"];
+    let (ok, _, err) = cli(&app, &bad).await;
+    assert!(!ok && err.contains("to:"), "{err}");
+    assert_eq!(outbox_rows(&app).await, rows);
+
+    // Another tenant's id does not revoke it; its own tenant's does, at once.
+    let (ok, _, _) = cli(&app, &["api-key", "revoke", "--tenant", &other, "--id", &key_id]).await;
+    assert!(!ok, "another tenant's key is not found");
+    assert_eq!(post(&app, &key, "ru", &json!({"to": [mail.address("bob")], "subject": "x", "text": "y"})).await.0, 202);
+    let (ok, out, err) = cli(&app, &["api-key", "revoke", "--tenant", &tenant, "--id", &key_id]).await;
+    assert!(ok && out.contains("revoked"), "{out}{err}");
+    assert_eq!(post(&app, &key, "ru", &json!({"to": [mail.address("bob")], "subject": "x", "text": "y"})).await.0, 401);
 }

@@ -2,6 +2,7 @@
 
 use crate::api::accounts::{list_accounts, DeleteAccount};
 use crate::components::form::{action_error, error_text, success_count, ConfirmDelete, FormError};
+use crate::components::health_banner::HealthBanner;
 use crate::i18n::{t, tr, use_lang};
 use crate::model::accounts::{AccountListView, AccountRowView, AccountSort, LastCheckView};
 use crate::model::check::Reason;
@@ -25,6 +26,7 @@ pub fn AccountsPage() -> impl IntoView {
     let saved = move || query.read().get("saved").is_some();
     view! {
         <h1>{tr("accounts.title")}</h1>
+        <HealthBanner/>
         {move || saved().then(|| view! { <p class="form-ok" role="status" id="account-saved">{t(lang, "accounts.saved")}</p> })}
         <FormError error=action_error(delete)/>
         <Transition fallback=|| view! { <p class="loading">{tr("common.loading")}</p> }>

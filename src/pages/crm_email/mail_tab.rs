@@ -6,6 +6,7 @@ use crate::components::check_report::CheckReportView;
 use crate::components::form::{
     action_error_or, describe_field, error_text, on_success, CheckboxField, Field, FieldProblem, FormError, Submit,
 };
+use crate::components::health_banner::HealthBanner;
 use crate::components::live_report::{LiveReport, RunIdField};
 use crate::i18n::{t, tf, tr, use_lang};
 use crate::model::accounts::ticked;
@@ -33,6 +34,7 @@ pub fn MailTab() -> impl IntoView {
     let data = Resource::new(move || (saved.get(), run()), |(_, run)| load_mail_tab(run));
     let lang = use_lang();
     view! {
+        <HealthBanner after=saved/>
         <Transition fallback=|| view! { <p class="loading">{tr("common.loading")}</p> }>
             {move || Suspend::new(async move {
                 match data.await {

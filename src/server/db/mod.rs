@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod api_keys;
 pub mod audit;
 pub mod crm_email;
+pub mod health;
 pub mod meta;
 mod migrations;
 pub mod outbox;

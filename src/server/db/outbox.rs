@@ -182,23 +182,50 @@ pub async fn finish(
 }
 
 /// «Журнал отправки»: the tenant's letters newest first, with `status` only if given, older than
-/// letter `before` if given; both walk an index, so a page costs the same with a million rows.
+/// letter `before` if given, queued within `period` (Unix ms, `[from, to)`, either end open).
+/// Each walks an index: the period's ends become id bounds through `outbox_by_time` (ids grow
+/// with the time of queuing), so a page costs the same with a million rows.
 pub async fn journal(
     tx: &mut Tx,
     tenant: TenantId,
     status: Option<&str>,
     before: Option<i64>,
+    period: (Option<i64>, Option<i64>),
     limit: i64,
 ) -> Result<Vec<OutboxRow>, sqlx::Error> {
+    let (from, to) = period;
+    let lowest = match from {
+        Some(at) => first_queued_since(tx, tenant, at).await?.unwrap_or(i64::MAX),
+        None => 0,
+    };
+    let above = match to {
+        Some(at) => first_queued_since(tx, tenant, at).await?.unwrap_or(i64::MAX),
+        None => i64::MAX,
+    };
     let by_status = if status.is_some() { "AND status = $3" } else { "AND $3 IS NULL" };
     sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM outbox WHERE tenant_id = $1 AND id < $2 {by_status} ORDER BY id DESC LIMIT $4"
+        "SELECT {COLUMNS} FROM outbox WHERE tenant_id = $1 AND id < $2 AND id >= $5 \
+         AND created_at >= $6 AND created_at < $7 {by_status} ORDER BY id DESC LIMIT $4"
     ))
     .bind(tenant.0)
-    .bind(before.unwrap_or(i64::MAX))
+    .bind(before.unwrap_or(i64::MAX).min(above))
     .bind(status)
     .bind(limit)
+    .bind(lowest)
+    .bind(from.unwrap_or(i64::MIN))
+    .bind(to.unwrap_or(i64::MAX))
     .fetch_all(&mut **tx)
+    .await
+}
+
+/// The first of the tenant's letters queued at or after `at`.
+async fn first_queued_since(tx: &mut Tx, tenant: TenantId, at: i64) -> Result<Option<i64>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT id FROM outbox WHERE tenant_id = $1 AND created_at >= $2 ORDER BY created_at, id LIMIT 1",
+    )
+    .bind(tenant.0)
+    .bind(at)
+    .fetch_optional(&mut **tx)
     .await
 }
 

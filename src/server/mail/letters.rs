@@ -84,3 +84,21 @@ pub fn update_completed(lang: Lang, version: &str, now: Moment) -> (String, Stri
     let subject = tf(lang, "letter.update_subject", &[("version", version)]);
     (subject, tf(lang, "letter.update_body", &[("version", version), ("time", &now.to_string())]))
 }
+
+/// To an administrator: an account notifications go through failed `failures` letters in a row
+/// since `since`, the last one for the reason explained.
+pub fn account_failing(lang: Lang, address: &str, failures: i64, since: Moment, reason: &str) -> (String, String) {
+    let subject = tf(lang, "letter.failing_subject", &[("address", address)]);
+    let body = tf(
+        lang,
+        "letter.failing_body",
+        &[("address", address), ("failures", &failures.to_string()), ("since", &since.to_string()), ("reason", reason)],
+    );
+    (subject, body)
+}
+
+/// To an administrator: the certificate the server of an account showed expires at `expires`.
+pub fn certificate_expiring(lang: Lang, address: &str, expires: Moment) -> (String, String) {
+    let subject = tf(lang, "letter.certificate_subject", &[("address", address)]);
+    (subject, tf(lang, "letter.certificate_body", &[("address", address), ("expires", &expires.to_string())]))
+}

@@ -119,6 +119,7 @@ where
     let (host, port) = (server.host.as_str(), server.port.get());
     let handshake = ctx.wrap_tls(tcp, host, port);
     let tls = rec.run(side, Step::Tls, handshake, |e| tls_failure(&e), |s| Some(tls::describe(s))).await?;
+    rec.saw_certificate(tls::peer_expires_at(&tls));
     Ok(Capped::new(tls, limits, Vec::new()))
 }
 

@@ -89,6 +89,11 @@ impl Recorder {
         self.report.steps.push(result);
     }
 
+    /// The expiry of the certificate a TLS step was shown (Unix ms).
+    pub fn saw_certificate(&mut self, expires_at: Option<i64>) {
+        self.report.certificate_expires_at = expires_at;
+    }
+
     pub fn set_messages(&mut self, count: u32) {
         self.report.messages = Some(count);
     }

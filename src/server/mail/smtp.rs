@@ -119,9 +119,13 @@ async fn dialogue(
             let upgrade = async {
                 conn.starttls(parameters, &hello).await.map_err(|e| tls_failure(&e))?;
                 let chain = conn.certificate_chain().map_err(|e| tls_failure(&e))?;
-                ctx.verify_chain(&chain, &host, server.port.get()).map_err(|e| tls_failure(&e))
+                let summary = ctx.verify_chain(&chain, &host, server.port.get()).map_err(|e| tls_failure(&e))?;
+                Ok::<_, StepFailure>((summary, chain.first().and_then(|der| super::tls::expires_at(der))))
             };
-            rec.run(SIDE, Step::Tls, upgrade, |f| f, |certificate| Some(format!("STARTTLS · {certificate}"))).await?;
+            let (_, expires_at) = rec
+                .run(SIDE, Step::Tls, upgrade, |f| f, |(certificate, _)| Some(format!("STARTTLS · {certificate}")))
+                .await?;
+            rec.saw_certificate(expires_at);
             conn
         }
     };

@@ -157,6 +157,17 @@ pub fn certificate_view(der: &[u8], host: &str, port: u16) -> Option<Certificate
     })
 }
 
+/// When a DER certificate stops being valid (Unix ms).
+pub fn expires_at(der: &[u8]) -> Option<i64> {
+    let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;
+    Some(cert.validity().not_after.timestamp().saturating_mul(1000))
+}
+
+/// When the server certificate of an established connection stops being valid (Unix ms).
+pub fn peer_expires_at<S>(stream: &TlsStream<S>) -> Option<i64> {
+    stream.get_ref().1.peer_certificates().and_then(|chain| chain.first()).and_then(|der| expires_at(der))
+}
+
 /// `CN=mail.example.com, issued by CN=R11, valid until 2027-01-31` from a DER certificate.
 pub fn certificate_summary(der: &[u8]) -> Option<String> {
     let (_, cert) = x509_parser::parse_x509_certificate(der).ok()?;

@@ -6,7 +6,7 @@ use super::api_keys;
 use super::outbox::{explanation, give_up_at};
 use crate::model::error::AppError;
 use crate::model::notifications::{
-    ApiKeyView, CreatedApiKey, JournalEntry, JournalPage, NewApiKeyInput, OutboxStatus, RowInput,
+    ApiKeyView, CreatedApiKey, JournalEntry, JournalPage, JournalPeriod, NewApiKeyInput, OutboxStatus, RowInput,
 };
 use crate::model::Name;
 use crate::server::db::{self, now_millis, outbox::OutboxRow};
@@ -17,16 +17,21 @@ use crate::server::time_zone::{self, moment};
 /// Letters per page of the journal.
 pub const PAGE: i64 = 50;
 
-/// A page of the journal: only `status` if given, older than letter `before` if given.
+/// A page of the journal: only `status` if given, older than letter `before` if given, queued
+/// within `period` (days in the tenant's time zone).
 pub async fn list(
     state: &AppState,
     admin: &Admin,
     status: Option<OutboxStatus>,
     before: Option<i64>,
+    period: JournalPeriod,
 ) -> Result<JournalPage, AppError> {
     let mut tx = state.db.read(admin.tenant).await?;
     let zone = time_zone::of_tenant(&mut tx, admin.tenant).await?;
-    let mut rows = db::outbox::journal(&mut tx, admin.tenant, status.map(OutboxStatus::name), before, PAGE + 1).await?;
+    let from = period.from.map(|day| time_zone::day_start(zone, day));
+    let to = period.to.map(|day| time_zone::day_start(zone, day.next()));
+    let status = status.map(OutboxStatus::name);
+    let mut rows = db::outbox::journal(&mut tx, admin.tenant, status, before, (from, to), PAGE + 1).await?;
     tx.commit().await?;
     let more = rows.len() as i64 > PAGE;
     rows.truncate(PAGE as usize);

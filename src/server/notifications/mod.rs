@@ -5,6 +5,7 @@
 //! program's own «обновление завершено» is in `update`.
 
 pub mod api_keys;
+pub mod health;
 pub mod http;
 pub mod journal;
 pub mod outbox;

@@ -102,10 +102,26 @@ pub fn give_up_at(state: &AppState, now: i64) -> i64 {
 }
 
 pub async fn enqueue(state: &AppState, tenant: TenantId, via: Via, n: &Notification) -> Result<Queued, AppError> {
+    let mut tx = state.db.write(tenant).await?;
+    let queued = enqueue_in(&mut tx, state, tenant, via, n).await?;
+    tx.commit().await?;
+    if queued.added {
+        state.outbox_queued.notify_one();
+    }
+    Ok(queued)
+}
+
+/// Queues a letter within a transaction of the caller's (the workers are woken by the poll).
+pub async fn enqueue_in(
+    tx: &mut Tx,
+    state: &AppState,
+    tenant: TenantId,
+    via: Via,
+    n: &Notification,
+) -> Result<Queued, AppError> {
     let now = now_millis();
     let give_up_at = give_up_at(state, now);
-    let mut tx = state.db.write(tenant).await?;
-    let sending = sending(&mut tx, tenant, via).await?.filter(|s| s.account.smtp.is_some());
+    let sending = sending(tx, tenant, via).await?.filter(|s| s.account.smtp.is_some());
     let from = sending.ok_or(AppError::NotificationsNotConfigured)?.from;
     let domain = from.as_str().rsplit_once('@').map(|(_, d)| d).unwrap_or("pochta.localdomain");
     let message_id = format!("<{}@{domain}>", new_token());
@@ -122,11 +138,7 @@ pub async fn enqueue(state: &AppState, tenant: TenantId, via: Via, n: &Notificat
         now,
         give_up_at,
     };
-    let (id, added) = db::outbox::insert(&mut tx, tenant, &letter).await?;
-    tx.commit().await?;
-    if added {
-        state.outbox_queued.notify_one();
-    }
+    let (id, added) = db::outbox::insert(tx, tenant, &letter).await?;
     Ok(Queued { id, added })
 }
 

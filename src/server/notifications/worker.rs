@@ -11,10 +11,11 @@
 //! A claim is a lease: a letter whose server stopped while sending it is due again when the lease
 //! runs out and is sent with the same Message-ID, so a duplicate is recognisably the same letter.
 
+use super::health::{self, Seen};
 use super::outbox::{self, Unsendable, Via};
 use crate::model::check::{Failure, Reason};
 use crate::model::{EmailAddress, SenderName, TenantId};
-use crate::server::db::accounts::SecretField;
+use crate::server::db::accounts::{AccountRow, SecretField};
 use crate::server::db::outbox::{Ending, OutboxRow};
 use crate::server::db::{self, now_millis, Capability};
 use crate::server::mail::letters::{self, Sender};
@@ -118,10 +119,10 @@ async fn drain(state: &AppState, tenant: TenantId) {
             );
             return;
         }
-        let outcome = attempt(state, tenant, &letter).await;
+        let Tried { account, outcome } = attempt(state, tenant, &letter).await;
         let now = now_millis();
         let ending = match &outcome {
-            Ok(()) => Ending::Sent { at: now },
+            Ok(_) => Ending::Sent { at: now },
             Err(problem) => {
                 let retry_at = now.saturating_add(retry_delay_ms(state.config.outbox_retry_seconds, letter.attempts));
                 let (reason, reply) = (problem.reason.as_str(), problem.reply.as_deref());
@@ -138,6 +139,16 @@ async fn drain(state: &AppState, tenant: TenantId) {
                 tracing::warn!(tenant = tenant.0, id = letter.id, "outbox: the claim ran out before it was recorded")
             }
             Err(e) => tracing::warn!(tenant = tenant.0, id = letter.id, error = ?e, "outbox: recording an attempt"),
+        }
+        let seen = match &outcome {
+            Ok(certificate_expires_at) => Some(Seen::Delivered { certificate_expires_at: *certificate_expires_at }),
+            Err(problem) if problem.account_fault => Some(Seen::Failed { reason: &problem.reason }),
+            Err(_) => None,
+        };
+        if let (Some(account), Some(seen)) = (&account, seen) {
+            if let Err(e) = health::record(state, tenant, account, &seen).await {
+                tracing::warn!(tenant = tenant.0, id = letter.id, error = ?e, "outbox: recording the account's health");
+            }
         }
         let outcome = match ending {
             Ending::Sent { .. } => "sent",
@@ -171,27 +182,39 @@ async fn record(
     Ok(recorded)
 }
 
-/// Why an attempt did not deliver, and whether trying again could help.
+/// Why an attempt did not deliver, whether trying again could help, and whether it tells about
+/// the account (its health) rather than about this letter.
 struct Problem {
     reason: String,
     reply: Option<String>,
     lasting: bool,
+    account_fault: bool,
 }
 
 impl Problem {
     fn unsendable(why: Unsendable) -> Self {
-        Self { reason: why.name().to_string(), reply: None, lasting: true }
+        Self { reason: why.name().to_string(), reply: None, lasting: true, account_fault: true }
     }
 
     fn internal(what: &str, error: impl std::fmt::Debug) -> Self {
         tracing::error!(?error, "outbox: {what}");
-        Self { reason: Reason::ServerRejected.name().to_string(), reply: None, lasting: false }
+        Self { reason: Reason::ServerRejected.name().to_string(), reply: None, lasting: false, account_fault: false }
     }
 
     fn of(failure: Failure) -> Self {
         let lasting = lasting(&failure);
-        Self { reason: failure.reason.name().to_string(), reply: failure.server_reply, lasting }
+        let account_fault = !about_the_letter(failure.reason);
+        Self { reason: failure.reason.name().to_string(), reply: failure.server_reply, lasting, account_fault }
     }
+}
+
+/// Failures caused by this letter (its recipients, its size), which say nothing about whether
+/// the account works.
+fn about_the_letter(reason: Reason) -> bool {
+    matches!(
+        reason,
+        Reason::RecipientRejected | Reason::MailboxUnavailable | Reason::MessageTooLarge | Reason::SmtpUtf8NotOffered
+    )
 }
 
 /// A 5xx reply will be the same next time; a 4xx one says to come back later. Without a reply,
@@ -214,25 +237,48 @@ fn retry_delay_ms(base_secs: u64, attempt: i64) -> i64 {
     (delay as f64 * rand::thread_rng().gen_range(0.5..1.5)) as i64
 }
 
+/// One try: the account it went through (once found) and how it went — delivered, with the
+/// expiry of the server's certificate if TLS was used, or not.
+struct Tried {
+    account: Option<AccountRow>,
+    outcome: Result<Option<i64>, Problem>,
+}
+
 /// One try at delivering `letter` through the account it was queued for.
-async fn attempt(state: &AppState, tenant: TenantId, letter: &OutboxRow) -> Result<(), Problem> {
+async fn attempt(state: &AppState, tenant: TenantId, letter: &OutboxRow) -> Tried {
     let via = Via::from_name(&letter.via).unwrap_or(Via::Crm);
-    let outbox::Sending { account, name: from_name, from } = {
-        let mut tx = state.db.read(tenant).await.map_err(|e| Problem::internal("reading the account", e))?;
-        let found =
-            outbox::sending(&mut tx, tenant, via).await.map_err(|e| Problem::internal("reading the account", e))?;
-        tx.commit().await.map_err(|e| Problem::internal("reading the account", e))?;
-        found.ok_or(Problem::unsendable(Unsendable::AccountNotConfigured))?
+    let found = async {
+        let mut tx = state.db.read(tenant).await?;
+        let found = outbox::sending(&mut tx, tenant, via).await?;
+        tx.commit().await?;
+        Ok::<_, crate::model::error::AppError>(found)
     };
+    match found.await {
+        Ok(Some(sending)) => {
+            let outcome = deliver(state, tenant, letter, &sending).await;
+            Tried { account: Some(sending.account), outcome }
+        }
+        Ok(None) => Tried { account: None, outcome: Err(Problem::unsendable(Unsendable::AccountNotConfigured)) },
+        Err(e) => Tried { account: None, outcome: Err(Problem::internal("reading the account", e)) },
+    }
+}
+
+async fn deliver(
+    state: &AppState,
+    tenant: TenantId,
+    letter: &OutboxRow,
+    sending: &outbox::Sending,
+) -> Result<Option<i64>, Problem> {
+    let outbox::Sending { account, name: from_name, from } = sending;
     let server = account.smtp.clone().ok_or(Problem::unsendable(Unsendable::AccountNotConfigured))?;
     let password =
-        state.secrets.open_stored(&account, SecretField::Main).map_err(|e| Problem::internal("password", e))?;
+        state.secrets.open_stored(account, SecretField::Main).map_err(|e| Problem::internal("password", e))?;
     let password = password.ok_or(Problem::unsendable(Unsendable::PasswordNotStored))?;
     let login_user = account.smtp_login.clone().unwrap_or_else(|| account.address.clone());
     let to: Vec<EmailAddress> = letter.recipients.lines().filter_map(|a| EmailAddress::parse(a).ok()).collect();
     let reply_to = letter.reply_to.as_deref().and_then(|a| EmailAddress::parse(a).ok());
-    let sender_name = SenderName::parse(&from_name).ok();
-    let sender = Sender { name: sender_name.as_ref(), address: &from };
+    let sender_name = SenderName::parse(from_name).ok();
+    let sender = Sender { name: sender_name.as_ref(), address: from };
     let composed = letters::notification(
         &sender,
         &letters::Notification {
@@ -251,7 +297,7 @@ async fn attempt(state: &AppState, tenant: TenantId, letter: &OutboxRow) -> Resu
     let login = Login { user: &login_user, password: &password };
     let report = smtp::errand(&mail, &server, &login, Errand::Send(&composed), None).await;
     match report.failure {
-        None => Ok(()),
+        None => Ok(report.certificate_expires_at),
         Some(failure) => Err(Problem::of(failure)),
     }
 }

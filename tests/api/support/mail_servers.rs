@@ -195,7 +195,8 @@ pub async fn count_messages(mail: &MailServers, user: &str, needle: &str) -> usi
     matching_messages(mail, user, needle).await.len()
 }
 
-async fn matching_messages(mail: &MailServers, user: &str, needle: &str) -> Vec<Received> {
+/// The letters in `user`'s INBOX whose sender, subject or text contains `needle`.
+pub async fn matching_messages(mail: &MailServers, user: &str, needle: &str) -> Vec<Received> {
     let tcp = TcpStream::connect(("127.0.0.1", mail.imaps)).await.unwrap();
     let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
     let tls = tls_connector(&mail.ca_file).connect(name, tcp).await.unwrap();
