@@ -13,6 +13,7 @@ mod hostile_servers;
 mod housekeeping;
 mod instances;
 mod isolation;
+mod killed;
 mod logs;
 mod notifications;
 mod rls;

@@ -1,5 +1,5 @@
 //! The real `pochta` binary as an operator runs it (its own process, its own logging), for what
-//! only a whole process shows: its memory, its log output.
+//! only a whole process shows: its memory, its log output, being killed.
 
 use super::browser::{browser_for, Browser};
 use super::mail_servers::{mail_args, MailServers};
@@ -11,7 +11,10 @@ pub struct ServerProcess {
     pub browser: Browser,
     /// Where its standard error goes, when kept.
     pub log: Option<std::path::PathBuf>,
-    _data: tempfile::TempDir,
+    /// How it was started, to start it again on the same database.
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+    data: tempfile::TempDir,
 }
 
 impl ServerProcess {
@@ -30,26 +33,36 @@ impl ServerProcess {
         ];
         args.extend(mail_args(mail, extra_ports));
         let log = keep_log.then(|| data.path().join("stderr.log"));
-        let stderr = match &log {
-            Some(path) => Stdio::from(std::fs::File::create(path).unwrap()),
-            None => Stdio::null(),
-        };
-        let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_pochta"))
-            .args(&args)
-            .arg("serve")
-            .envs(env.iter().copied())
-            .stderr(stderr)
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap();
+        let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let child = spawn(&args, &env, log.as_deref());
         let browser = browser_for(&format!("http://127.0.0.1:{port}"));
+        let server = Self { child, browser, log, args, env, data };
+        server.wait_until_it_answers().await;
+        server
+    }
+
+    async fn wait_until_it_answers(&self) {
         for _ in 0..100 {
-            if browser.client.get(browser.url("/sign-in")).send().await.is_ok() {
-                return Self { child, browser, log, _data: data };
+            if self.browser.client.get(self.browser.url("/sign-in")).send().await.is_ok() {
+                return;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         panic!("the server did not start");
+    }
+
+    /// SIGKILL (nothing it was doing is finished), then the same server started again on the same
+    /// database and port; the browser stays signed in.
+    pub async fn kill_and_restart(&mut self) {
+        self.child.start_kill().unwrap();
+        self.child.wait().await.unwrap();
+        self.child = spawn(&self.args, &self.env, self.log.as_deref());
+        self.wait_until_it_answers().await;
+    }
+
+    /// The app's SQLite database, for a test to read.
+    pub fn database_url(&self) -> String {
+        format!("sqlite://{}", self.data.path().join("pochta.db").display())
     }
 
     pub fn pid(&self) -> u32 {
@@ -62,4 +75,19 @@ impl ServerProcess {
             .map(|p| String::from_utf8_lossy(&std::fs::read(p).unwrap_or_default()).into_owned())
             .unwrap_or_default()
     }
+}
+
+fn spawn(args: &[String], env: &[(String, String)], log: Option<&std::path::Path>) -> tokio::process::Child {
+    let stderr = match log {
+        Some(path) => Stdio::from(std::fs::OpenOptions::new().create(true).append(true).open(path).unwrap()),
+        None => Stdio::null(),
+    };
+    tokio::process::Command::new(env!("CARGO_BIN_EXE_pochta"))
+        .args(args)
+        .arg("serve")
+        .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        .stderr(stderr)
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap()
 }
