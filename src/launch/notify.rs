@@ -76,6 +76,6 @@ pub async fn notify(config: Config, cmd: NotifyCommand) -> Result<(), String> {
     let notification = Notification::parse(&input).map_err(|e| explain(crate::model::error::AppError::Invalid(e)))?;
     let queued = outbox::enqueue(&state, TenantId(tenant), outbox::Via::Crm, &notification).await.map_err(explain)?;
     let verb = if queued.added { "queued" } else { "already queued (same idempotency key)" };
-    println!("notification {} {verb}", queued.id);
+    println!("notification {} {verb}", queued.letter.id);
     Ok(())
 }

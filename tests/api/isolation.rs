@@ -255,7 +255,7 @@ async fn letter_and_key_of(app: &TestApp, a: &TenantA) -> (i64, i64) {
         now: far,
         give_up_at: far,
     };
-    let (id, _) = insert(&mut tx, tenant, &letter).await.unwrap();
+    let id = insert(&mut tx, tenant, &letter).await.unwrap().0.id;
     tx.commit().await.unwrap();
     (id, made.id)
 }

@@ -544,7 +544,7 @@ async fn a_letter_claimed_by_a_server_that_died_is_taken_over_when_its_lease_run
         now,
         give_up_at: now + 3_600_000,
     };
-    let (id, _) = outbox::insert(&mut tx, tenant, &letter).await.unwrap();
+    let id = outbox::insert(&mut tx, tenant, &letter).await.unwrap().0.id;
     let claimed = outbox::claim(&mut tx, app.state.db.backend(), tenant, now, now + 3_000).await.unwrap().unwrap();
     assert_eq!((claimed.id, claimed.attempts), (id, 1));
     tx.commit().await.unwrap();

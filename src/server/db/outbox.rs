@@ -44,15 +44,15 @@ pub struct NewLetter<'a> {
     pub give_up_at: i64,
 }
 
-/// Queues a letter. With an idempotency key the tenant used before, nothing is added and the
-/// earlier letter's id is returned; the flag says whether this call added it.
-pub async fn insert(tx: &mut Tx, tenant: TenantId, letter: &NewLetter<'_>) -> Result<(i64, bool), sqlx::Error> {
-    let inserted: Option<i64> = sqlx::query_scalar(
+/// Queues a letter and gives it back as stored. With an idempotency key the tenant used before,
+/// nothing is added and the earlier letter is given; the flag says whether this call added it.
+pub async fn insert(tx: &mut Tx, tenant: TenantId, letter: &NewLetter<'_>) -> Result<(OutboxRow, bool), sqlx::Error> {
+    let inserted: Option<OutboxRow> = sqlx::query_as(&format!(
         "INSERT INTO outbox (tenant_id, via, idempotency_key, recipients, subject, text_body, html_body, reply_to, message_id, \
          status, attempts, next_attempt_at, give_up_at, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'queued', 0, $10, $11, $10) \
-         ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING id",
-    )
+         ON CONFLICT (tenant_id, idempotency_key) DO NOTHING RETURNING {COLUMNS}"
+    ))
     .bind(tenant.0)
     .bind(letter.via)
     .bind(letter.idempotency_key)
@@ -66,14 +66,15 @@ pub async fn insert(tx: &mut Tx, tenant: TenantId, letter: &NewLetter<'_>) -> Re
     .bind(letter.give_up_at)
     .fetch_optional(&mut **tx)
     .await?;
-    if let Some(id) = inserted {
-        return Ok((id, true));
+    if let Some(row) = inserted {
+        return Ok((row, true));
     }
-    let earlier = sqlx::query_scalar("SELECT id FROM outbox WHERE tenant_id = $1 AND idempotency_key = $2")
-        .bind(tenant.0)
-        .bind(letter.idempotency_key)
-        .fetch_one(&mut **tx)
-        .await?;
+    let earlier =
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM outbox WHERE tenant_id = $1 AND idempotency_key = $2"))
+            .bind(tenant.0)
+            .bind(letter.idempotency_key)
+            .fetch_one(&mut **tx)
+            .await?;
     Ok((earlier, false))
 }
 

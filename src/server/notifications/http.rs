@@ -35,11 +35,11 @@ async fn enqueue(State(state): State<AppState>, headers: HeaderMap, body: Body) 
     };
     let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<usize>().ok());
     if declared.is_some_and(|length| length > BODY_LIMIT) {
-        return Refusal::Status(StatusCode::PAYLOAD_TOO_LARGE).answer(lang);
+        return Refusal::TooLarge.answer(lang);
     }
     // A body without a length stops being read at the limit.
     let Ok(body) = axum::body::to_bytes(body, BODY_LIMIT).await else {
-        return Refusal::Status(StatusCode::PAYLOAD_TOO_LARGE).answer(lang);
+        return Refusal::TooLarge.answer(lang);
     };
     let Ok(input) = serde_json::from_slice::<NotificationInput>(&body) else {
         return Refusal::App(AppError::BadRequest).answer(lang);
@@ -48,15 +48,11 @@ async fn enqueue(State(state): State<AppState>, headers: HeaderMap, body: Body) 
         Ok(n) => n,
         Err(fields) => return Refusal::App(AppError::Invalid(fields)).answer(lang),
     };
-    let queued = match outbox::enqueue(&state, tenant, Via::Crm, &notification).await {
-        Ok(queued) => queued,
-        Err(e) => return Refusal::App(e).answer(lang),
-    };
-    match outbox::status(&state, tenant, queued.id, lang).await {
-        Ok(view) => {
+    match outbox::enqueue(&state, tenant, Via::Crm, &notification).await {
+        Ok(queued) => {
             let code = if queued.added { StatusCode::ACCEPTED } else { StatusCode::OK };
-            let location = format!("/api/v1/notifications/{}", view.id);
-            (code, [(header::LOCATION, location)], Json(view)).into_response()
+            let location = format!("/api/v1/notifications/{}", queued.letter.id);
+            (code, [(header::LOCATION, location)], Json(outbox::view(&queued.letter, lang))).into_response()
         }
         Err(e) => Refusal::App(e).answer(lang),
     }
@@ -98,8 +94,8 @@ async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<TenantId,
 
 enum Refusal {
     App(AppError),
-    /// Refused by the HTTP layer (413 for a body over the limit).
-    Status(StatusCode),
+    /// A body over the limit (413).
+    TooLarge,
 }
 
 impl Refusal {
@@ -119,10 +115,12 @@ impl Refusal {
                 let key = if error == AppError::NotSignedIn { "api.key_refused" } else { error.key() };
                 (status, code.to_string(), t(lang, key).to_string(), fields)
             }
-            Refusal::Status(status) => {
-                let key = if status == StatusCode::PAYLOAD_TOO_LARGE { "error.too_large" } else { "error.bad_request" };
-                (status, key.trim_start_matches("error.").to_string(), t(lang, key).to_string(), Map::new())
-            }
+            Refusal::TooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_large".to_string(),
+                t(lang, "error.too_large").to_string(),
+                Map::new(),
+            ),
         };
         let mut response =
             (status, Json(json!({ "error": code, "message": message, "fields": fields }))).into_response();

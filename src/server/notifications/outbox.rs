@@ -89,10 +89,10 @@ pub async fn sending(tx: &mut Tx, tenant: TenantId, via: Via) -> Result<Option<S
     Ok(account.zip(from).map(|(account, from)| Sending { account, name, from }))
 }
 
-/// The queued letter's id, and whether this call queued it (`false`: its idempotency key was
-/// used before, and that letter is the answer).
+/// The queued letter as stored, and whether this call queued it (`false`: its idempotency key
+/// was used before, and that letter is the answer).
 pub struct Queued {
-    pub id: i64,
+    pub letter: OutboxRow,
     pub added: bool,
 }
 
@@ -138,8 +138,8 @@ pub async fn enqueue_in(
         now,
         give_up_at,
     };
-    let (id, added) = db::outbox::insert(tx, tenant, &letter).await?;
-    Ok(Queued { id, added })
+    let (letter, added) = db::outbox::insert(tx, tenant, &letter).await?;
+    Ok(Queued { letter, added })
 }
 
 /// Where the tenant's letter `id` is, its last failure explained in `lang`.
@@ -150,7 +150,8 @@ pub async fn status(state: &AppState, tenant: TenantId, id: i64, lang: Lang) -> 
     Ok(view(&row, lang))
 }
 
-fn view(row: &OutboxRow, lang: Lang) -> QueuedNotification {
+/// A letter as the host application reads it, its last failure explained in `lang`.
+pub fn view(row: &OutboxRow, lang: Lang) -> QueuedNotification {
     QueuedNotification {
         id: row.id,
         status: OutboxStatus::from_name(&row.status).unwrap_or(OutboxStatus::Queued),
