@@ -13,6 +13,7 @@ mod hostile_servers;
 mod housekeeping;
 mod instances;
 mod isolation;
+mod kept_connection;
 mod killed;
 mod logs;
 mod notifications;

@@ -24,7 +24,7 @@ use tokio::net::{TcpListener, TcpStream};
 
 /// A tenant whose «Почта» tab was saved with alice's mailbox on the test Postfix at `port`
 /// (implicit TLS), and an API key of that tenant.
-async fn tenant_with_notifications(
+pub(crate) async fn tenant_with_notifications(
     app: &TestApp,
     mail: &MailServers,
     organisation: &str,
@@ -70,7 +70,7 @@ async fn tenant_with_admin(
     (TenantId(id), key.key, admin)
 }
 
-async fn post(app: &TestApp, key: &str, lang: &str, body: &Value) -> (u16, Value) {
+pub(crate) async fn post(app: &TestApp, key: &str, lang: &str, body: &Value) -> (u16, Value) {
     let response = reqwest::Client::new()
         .post(format!("{}/api/v1/notifications", app.address))
         .bearer_auth(key)
@@ -95,7 +95,7 @@ async fn get(app: &TestApp, key: &str, id: i64) -> (u16, Value) {
 }
 
 /// Asks until the letter has `status` (up to 30 s) and returns its last answer.
-async fn wait_for_status(app: &TestApp, key: &str, id: i64, status: &str) -> Value {
+pub(crate) async fn wait_for_status(app: &TestApp, key: &str, id: i64, status: &str) -> Value {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     loop {
         let (code, view) = get(app, key, id).await;
@@ -109,7 +109,7 @@ async fn wait_for_status(app: &TestApp, key: &str, id: i64, status: &str) -> Val
 }
 
 /// The retry delay is an operator setting; a short one keeps the tests quick.
-async fn app_with_quick_retries(mail: &MailServers, extra_ports: &[u16]) -> TestApp {
+pub(crate) async fn app_with_quick_retries(mail: &MailServers, extra_ports: &[u16]) -> TestApp {
     let mut args = mail_args(mail, extra_ports);
     args.extend(["--outbox-retry-seconds".into(), "1".into()]);
     spawn_app_with(&args.iter().map(String::as_str).collect::<Vec<_>>()).await

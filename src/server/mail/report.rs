@@ -94,6 +94,10 @@ impl Recorder {
         self.report.certificate_expires_at = expires_at;
     }
 
+    pub fn certificate_expires_at(&self) -> Option<i64> {
+        self.report.certificate_expires_at
+    }
+
     pub fn set_messages(&mut self, count: u32) {
         self.report.messages = Some(count);
     }

@@ -1,6 +1,7 @@
 //! SMTP through lettre's low-level connection, one step at a time, on a socket the egress guard
 //! opened: resolve, connect, TLS (implicit or STARTTLS), greeting, login, and for a test letter
-//! sender, recipient and data. Each step is timed and explained if it fails.
+//! sender, recipient and data. Each step is timed and explained if it fails. A [`Session`] keeps
+//! the connection past its login for letters one after another (the outbox's workers).
 
 use super::report::{Recorder, StepFailure, StepObserver};
 use super::tls_failure;
@@ -77,23 +78,80 @@ async fn dialogue(
     errand: Errand<'_>,
     rec: &mut Recorder,
 ) -> Result<(), StepFailure> {
+    let mut session = sign_in(ctx, server, login, rec).await?;
+    if let Errand::Send(letter) = errand {
+        transfer(&mut session, letter, rec).await?;
+    }
+    session.quit().await;
+    Ok(())
+}
+
+/// An SMTP connection past its login, for letters one after another (the outbox's workers keep
+/// one open while a tenant's queue drains). Each letter is its own mail transaction.
+pub struct Session {
+    conn: AsyncSmtpConnection,
+    /// The expiry of the certificate its server showed (Unix ms), if TLS was used.
+    pub certificate_expires_at: Option<i64>,
+    step_timeout: std::time::Duration,
+    total_timeout: std::time::Duration,
+}
+
+impl Session {
+    /// Connects and logs in within the overall time limit: the session, or the report of the
+    /// step that failed.
+    pub async fn open(ctx: &MailContext, server: &ServerAddress, login: &Login<'_>) -> Result<Self, CheckReport> {
+        let mut rec = Recorder::new(ctx.step_timeout, None);
+        let signed_in = tokio::time::timeout(ctx.total_timeout, sign_in(ctx, server, login, &mut rec)).await;
+        match signed_in.unwrap_or_else(|_| Err(StepFailure::new(Reason::Timeout))) {
+            Ok(session) => Ok(session),
+            Err(failure) => Err(rec.finish(SIDE, Err(super::with_fix(failure, server)))),
+        }
+    }
+
+    /// Sends one letter (sender, recipients, data) within the overall time limit; the report
+    /// of its steps. After a failure the connection is in an unknown state: quit it.
+    pub async fn send(&mut self, letter: &Letter) -> CheckReport {
+        let mut rec = Recorder::new(self.step_timeout, None);
+        let total = self.total_timeout;
+        let outcome = tokio::time::timeout(total, transfer(self, letter, &mut rec)).await;
+        let mut report = rec.finish(SIDE, outcome.unwrap_or_else(|_| Err(StepFailure::new(Reason::Timeout))));
+        report.certificate_expires_at = self.certificate_expires_at;
+        report
+    }
+
+    /// Says goodbye, waiting at most one step's time for the answer.
+    pub async fn quit(mut self) {
+        let _ = tokio::time::timeout(self.step_timeout, self.conn.quit()).await;
+    }
+}
+
+/// Connect, TLS (implicit or STARTTLS), greeting and login.
+async fn sign_in(
+    ctx: &MailContext,
+    server: &ServerAddress,
+    login: &Login<'_>,
+    rec: &mut Recorder,
+) -> Result<Session, StepFailure> {
     let hello = ClientId::Domain(HELLO_NAME.to_string());
     let host = server.host.as_str().to_string();
 
     let (tcp, vetted, address) = super::connect(ctx, server, SIDE, ReadLimits::SHORT_ANSWERS, rec).await?;
 
-    let mut conn = match server.security {
+    let (mut conn, certificate_expires_at) = match server.security {
         Security::Ssl => {
             let stream = super::start_tls(ctx, tcp, server, SIDE, rec).await?;
+            let expires_at = rec.certificate_expires_at();
             let stream = Box::new(Socket { inner: stream, peer: address });
-            rec.run(
-                SIDE,
-                Step::Greeting,
-                AsyncSmtpConnection::connect_with_transport(stream, &hello),
-                smtp_failure(Step::Greeting),
-                greeting,
-            )
-            .await?
+            let conn = rec
+                .run(
+                    SIDE,
+                    Step::Greeting,
+                    AsyncSmtpConnection::connect_with_transport(stream, &hello),
+                    smtp_failure(Step::Greeting),
+                    greeting,
+                )
+                .await?;
+            (conn, expires_at)
         }
         Security::StartTls => {
             let stream = Box::new(Socket { inner: tcp, peer: address });
@@ -126,7 +184,7 @@ async fn dialogue(
                 .run(SIDE, Step::Tls, upgrade, |f| f, |(certificate, _)| Some(format!("STARTTLS · {certificate}")))
                 .await?;
             rec.saw_certificate(expires_at);
-            conn
+            (conn, expires_at)
         }
     };
 
@@ -139,42 +197,41 @@ async fn dialogue(
         Some(login.user.to_string())
     })
     .await?;
+    let (step_timeout, total_timeout) = (ctx.step_timeout, ctx.total_timeout);
+    Ok(Session { conn, certificate_expires_at, step_timeout, total_timeout })
+}
 
-    if let Errand::Send(letter) = errand {
-        let from = lettre_address(&letter.envelope_from)?;
-        // An address with letters outside ASCII (`иван@…`) goes only to a server offering SMTPUTF8.
-        let mut parameters = Vec::new();
-        let all_ascii =
-            std::iter::once(&letter.envelope_from).chain(&letter.envelope_to).all(|a| a.as_str().is_ascii());
-        if !all_ascii {
-            if !conn.server_info().supports_feature(Extension::SmtpUtfEight) {
-                return Err(rec.fail_now(SIDE, Step::Sender, StepFailure::new(Reason::SmtpUtf8NotOffered)));
-            }
-            parameters.push(MailParameter::SmtpUtfEight);
+/// One mail transaction: the envelope sender is the letter's sender, so a server that refuses
+/// that sender for this login says so here.
+async fn transfer(session: &mut Session, letter: &Letter, rec: &mut Recorder) -> Result<(), StepFailure> {
+    let conn = &mut session.conn;
+    let from = lettre_address(&letter.envelope_from)?;
+    // An address with letters outside ASCII (`иван@…`) goes only to a server offering SMTPUTF8.
+    let mut parameters = Vec::new();
+    let all_ascii = std::iter::once(&letter.envelope_from).chain(&letter.envelope_to).all(|a| a.as_str().is_ascii());
+    if !all_ascii {
+        if !conn.server_info().supports_feature(Extension::SmtpUtfEight) {
+            return Err(rec.fail_now(SIDE, Step::Sender, StepFailure::new(Reason::SmtpUtf8NotOffered)));
         }
-        rec.run(
-            SIDE,
-            Step::Sender,
-            conn.command(Mail::new(Some(from), parameters)),
-            smtp_failure(Step::Sender),
-            |_| Some(letter.envelope_from.unicode()),
-        )
-        .await?;
-        for recipient in &letter.envelope_to {
-            let to = lettre_address(recipient)?;
-            rec.run(SIDE, Step::Recipient, conn.command(Rcpt::new(to, vec![])), smtp_failure(Step::Recipient), |_| {
-                Some(recipient.to_string())
-            })
-            .await?;
-        }
-        let bytes = letter.bytes.as_slice();
-        let data = async {
-            conn.command(Data).await?;
-            conn.message(bytes).await
-        };
-        rec.run(SIDE, Step::Data, data, smtp_failure(Step::Data), |r| Some(reply_text(r))).await?;
+        parameters.push(MailParameter::SmtpUtfEight);
     }
-    let _ = tokio::time::timeout(rec.step_timeout(), conn.quit()).await;
+    rec.run(SIDE, Step::Sender, conn.command(Mail::new(Some(from), parameters)), smtp_failure(Step::Sender), |_| {
+        Some(letter.envelope_from.unicode())
+    })
+    .await?;
+    for recipient in &letter.envelope_to {
+        let to = lettre_address(recipient)?;
+        rec.run(SIDE, Step::Recipient, conn.command(Rcpt::new(to, vec![])), smtp_failure(Step::Recipient), |_| {
+            Some(recipient.to_string())
+        })
+        .await?;
+    }
+    let bytes = letter.bytes.as_slice();
+    let data = async {
+        conn.command(Data).await?;
+        conn.message(bytes).await
+    };
+    rec.run(SIDE, Step::Data, data, smtp_failure(Step::Data), |r| Some(reply_text(r))).await?;
     Ok(())
 }
 

@@ -11,6 +11,7 @@
 //! A claim is a lease: a letter whose server stopped while sending it is due again when the lease
 //! runs out and is sent with the same Message-ID, so a duplicate is recognisably the same letter.
 
+use super::connection::Kept;
 use super::health::{self, Seen};
 use super::outbox::{self, Unsendable, Via};
 use crate::model::check::{Failure, Reason};
@@ -19,7 +20,7 @@ use crate::server::db::accounts::{AccountRow, SecretField};
 use crate::server::db::outbox::{Ending, OutboxRow};
 use crate::server::db::{self, now_millis, Capability};
 use crate::server::mail::letters::{self, Sender};
-use crate::server::mail::smtp::{self, Errand, Login};
+use crate::server::mail::smtp::Login;
 use crate::server::state::AppState;
 use crate::server::trusted_certificates;
 use rand::Rng;
@@ -87,8 +88,15 @@ async fn due_tenants(state: &AppState) -> Result<Vec<i64>, crate::model::error::
     Ok(tenants)
 }
 
-/// Sends the tenant's due letters one after another until none is left.
+/// Sends the tenant's due letters one after another until none is left, on one SMTP connection
+/// for as long as they go through the same account.
 async fn drain(state: &AppState, tenant: TenantId) {
+    let mut kept = Kept::default();
+    drain_on(state, tenant, &mut kept).await;
+    kept.close().await;
+}
+
+async fn drain_on(state: &AppState, tenant: TenantId, kept: &mut Kept) {
     loop {
         let letter = match claim(state, tenant).await {
             Ok(Some(letter)) => letter,
@@ -119,7 +127,7 @@ async fn drain(state: &AppState, tenant: TenantId) {
             );
             return;
         }
-        let Tried { account, outcome } = attempt(state, tenant, &letter).await;
+        let Tried { account, outcome } = attempt(state, tenant, &letter, kept).await;
         let now = now_millis();
         let ending = match &outcome {
             Ok(_) => Ending::Sent { at: now },
@@ -245,7 +253,7 @@ struct Tried {
 }
 
 /// One try at delivering `letter` through the account it was queued for.
-async fn attempt(state: &AppState, tenant: TenantId, letter: &OutboxRow) -> Tried {
+async fn attempt(state: &AppState, tenant: TenantId, letter: &OutboxRow, kept: &mut Kept) -> Tried {
     let via = Via::from_name(&letter.via).unwrap_or(Via::Crm);
     let found = async {
         let mut tx = state.db.read(tenant).await?;
@@ -255,7 +263,7 @@ async fn attempt(state: &AppState, tenant: TenantId, letter: &OutboxRow) -> Trie
     };
     match found.await {
         Ok(Some(sending)) => {
-            let outcome = deliver(state, tenant, letter, &sending).await;
+            let outcome = deliver(state, tenant, letter, &sending, kept).await;
             Tried { account: Some(sending.account), outcome }
         }
         Ok(None) => Tried { account: None, outcome: Err(Problem::unsendable(Unsendable::AccountNotConfigured)) },
@@ -268,13 +276,10 @@ async fn deliver(
     tenant: TenantId,
     letter: &OutboxRow,
     sending: &outbox::Sending,
+    kept: &mut Kept,
 ) -> Result<Option<i64>, Problem> {
     let outbox::Sending { account, name: from_name, from } = sending;
     let server = account.smtp.clone().ok_or(Problem::unsendable(Unsendable::AccountNotConfigured))?;
-    let password =
-        state.secrets.open_stored(account, SecretField::Main).map_err(|e| Problem::internal("password", e))?;
-    let password = password.ok_or(Problem::unsendable(Unsendable::PasswordNotStored))?;
-    let login_user = account.smtp_login.clone().unwrap_or_else(|| account.address.clone());
     let to: Vec<EmailAddress> = letter.recipients.lines().filter_map(|a| EmailAddress::parse(a).ok()).collect();
     let reply_to = letter.reply_to.as_deref().and_then(|a| EmailAddress::parse(a).ok());
     let sender_name = SenderName::parse(from_name).ok();
@@ -291,11 +296,20 @@ async fn deliver(
         },
     )
     .map_err(|e| Problem::internal("composing", e))?;
-    let mail = trusted_certificates::mail_for(state, tenant)
-        .await
-        .map_err(|e| Problem::internal("trusted certificates", e))?;
-    let login = Login { user: &login_user, password: &password };
-    let report = smtp::errand(&mail, &server, &login, Errand::Send(&composed), None).await;
+    let report = match kept.reuse(account, &composed).await {
+        Some(report) => report,
+        None => {
+            let password =
+                state.secrets.open_stored(account, SecretField::Main).map_err(|e| Problem::internal("password", e))?;
+            let password = password.ok_or(Problem::unsendable(Unsendable::PasswordNotStored))?;
+            let login_user = account.smtp_login.clone().unwrap_or_else(|| account.address.clone());
+            let mail = trusted_certificates::mail_for(state, tenant)
+                .await
+                .map_err(|e| Problem::internal("trusted certificates", e))?;
+            let login = Login { user: &login_user, password: &password };
+            kept.open_and_send(&mail, &server, &login, account, &composed).await
+        }
+    };
     match report.failure {
         None => Ok(report.certificate_expires_at),
         Some(failure) => Err(Problem::of(failure)),

@@ -1,0 +1,164 @@
+//! The outbox's workers keep one SMTP connection open while a tenant's queue drains: letters
+//! queued together reach the real Postfix over one connection and one login, each exactly once;
+//! a server that closes the connection after a few letters («421 too many messages») gets the
+//! rest on a new one, without the letter it refused counting as a failed attempt.
+
+use crate::notifications::{app_with_quick_retries, post, tenant_with_notifications, wait_for_status};
+use crate::support::mail_servers::{count_messages, tls_server, MailServers};
+use crate::support::unique;
+use serde_json::json;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+
+/// Holds every new connection until the gate opens, so that the letters queued meanwhile wait
+/// for the worker's first one.
+async fn until_open(gate: &AtomicBool) {
+    while !gate.load(Ordering::SeqCst) {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// A port that passes connections on to `target`, counting them.
+async fn counting_forwarder(target: u16, gate: Arc<AtomicBool>, connections: Arc<AtomicUsize>) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((mut client, _)) = listener.accept().await {
+            let (gate, connections) = (gate.clone(), connections.clone());
+            tokio::spawn(async move {
+                until_open(&gate).await;
+                connections.fetch_add(1, Ordering::SeqCst);
+                if let Ok(mut server) = TcpStream::connect(("127.0.0.1", target)).await {
+                    let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                }
+            });
+        }
+    });
+    port
+}
+
+async fn queue(app: &crate::support::TestApp, key: &str, mail: &MailServers, subjects: &[String]) -> Vec<i64> {
+    let mut ids = Vec::new();
+    for subject in subjects {
+        let (code, queued) =
+            post(app, key, "en", &json!({"to": [mail.address("bob")], "subject": subject, "text": "Текст."})).await;
+        assert_eq!(code, 202, "{queued}");
+        ids.push(queued["id"].as_i64().unwrap());
+    }
+    ids
+}
+
+#[tokio::test]
+async fn letters_queued_together_reach_the_server_over_one_connection_each_exactly_once() {
+    let mail = MailServers::from_env();
+    let (gate, connections) = (Arc::new(AtomicBool::new(true)), Arc::new(AtomicUsize::new(0)));
+    let port = counting_forwarder(mail.smtps, gate.clone(), connections.clone()).await;
+    let app = app_with_quick_retries(&mail, &[port]).await;
+    let (_, key) = tenant_with_notifications(&app, &mail, "Ромашка", port).await;
+
+    gate.store(false, Ordering::SeqCst);
+    let before = connections.load(Ordering::SeqCst);
+    let batch = unique("Kept");
+    let subjects: Vec<String> = (0..6).map(|i| format!("{batch} #{i}")).collect();
+    let ids = queue(&app, &key, &mail, &subjects).await;
+    gate.store(true, Ordering::SeqCst);
+    for id in &ids {
+        let sent = wait_for_status(&app, &key, *id, "sent").await;
+        assert_eq!(sent["attempts"], 1, "{sent}");
+    }
+    assert_eq!(connections.load(Ordering::SeqCst) - before, 1, "six letters, one connection");
+    for subject in &subjects {
+        assert_eq!(count_messages(&mail, "bob", subject).await, 1, "{subject} exactly once");
+    }
+}
+
+/// What the scripted server below saw.
+#[derive(Default)]
+struct Heard {
+    connections: AtomicUsize,
+    logins: AtomicUsize,
+    subjects: Mutex<Vec<String>>,
+}
+
+/// An SMTP server with implicit TLS that takes `per_connection` letters on a connection, then
+/// answers the next MAIL with 421 and closes it, as providers limiting letters per connection do.
+async fn server_closing_after(
+    mail: &MailServers,
+    per_connection: usize,
+    gate: Arc<AtomicBool>,
+    heard: Arc<Heard>,
+) -> u16 {
+    tls_server(mail, "server", move |tls| {
+        let (gate, heard) = (gate.clone(), heard.clone());
+        async move {
+            until_open(&gate).await;
+            heard.connections.fetch_add(1, Ordering::SeqCst);
+            let (read, mut write) = tokio::io::split(tls);
+            let mut lines = BufReader::new(read).lines();
+            let _ = write.write_all(b"220 counting ESMTP\r\n").await;
+            let mut letters = 0;
+            while let Ok(Some(line)) = lines.next_line().await {
+                let upper = line.to_ascii_uppercase();
+                let reply: &[u8] = if upper.starts_with("EHLO") {
+                    b"250-counting\r\n250 AUTH PLAIN LOGIN\r\n"
+                } else if upper.starts_with("AUTH") {
+                    heard.logins.fetch_add(1, Ordering::SeqCst);
+                    b"235 2.7.0 ok\r\n"
+                } else if upper.starts_with("MAIL") && letters == per_connection {
+                    let _ = write.write_all(b"421 4.7.0 Too many messages on this connection, closing\r\n").await;
+                    return;
+                } else if upper.starts_with("DATA") {
+                    let _ = write.write_all(b"354 go on\r\n").await;
+                    while let Ok(Some(line)) = lines.next_line().await {
+                        if line == "." {
+                            break;
+                        }
+                        if let Some(subject) = line.strip_prefix("Subject: ") {
+                            heard.subjects.lock().unwrap().push(subject.to_string());
+                        }
+                    }
+                    letters += 1;
+                    b"250 2.0.0 queued\r\n"
+                } else if upper.starts_with("QUIT") {
+                    let _ = write.write_all(b"221 bye\r\n").await;
+                    return;
+                } else {
+                    b"250 2.0.0 ok\r\n"
+                };
+                if write.write_all(reply).await.is_err() {
+                    return;
+                }
+            }
+        }
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_server_closing_the_connection_after_a_few_letters_gets_the_rest_on_a_new_one() {
+    let mail = MailServers::from_env();
+    let (gate, heard) = (Arc::new(AtomicBool::new(true)), Arc::new(Heard::default()));
+    let port = server_closing_after(&mail, 2, gate.clone(), heard.clone()).await;
+    let app = app_with_quick_retries(&mail, &[port]).await;
+    let (_, key) = tenant_with_notifications(&app, &mail, "Ромашка", port).await;
+
+    gate.store(false, Ordering::SeqCst);
+    let (connections, logins) = (heard.connections.load(Ordering::SeqCst), heard.logins.load(Ordering::SeqCst));
+    let batch = unique("Limited");
+    let subjects: Vec<String> = (0..5).map(|i| format!("{batch} #{i}")).collect();
+    let ids = queue(&app, &key, &mail, &subjects).await;
+    gate.store(true, Ordering::SeqCst);
+    for id in &ids {
+        let sent = wait_for_status(&app, &key, *id, "sent").await;
+        assert_eq!(sent["attempts"], 1, "the 421 before a letter is no failed attempt: {sent}");
+    }
+    assert_eq!(heard.connections.load(Ordering::SeqCst) - connections, 3, "two letters a connection");
+    assert_eq!(heard.logins.load(Ordering::SeqCst) - logins, 3, "one login a connection");
+    let mut received = heard.subjects.lock().unwrap().clone();
+    received.retain(|s| s.starts_with(&batch));
+    received.sort();
+    assert_eq!(received, subjects, "every letter once");
+}
