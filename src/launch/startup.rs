@@ -152,7 +152,9 @@ impl Application {
         let interval = Duration::from_secs(state.config.purge_interval_secs);
         tokio::spawn(crate::server::housekeeping::run(state.db.clone(), interval));
         tokio::spawn(state.db.clone().checkpoints());
-        tokio::spawn(crate::server::notifications::worker::run(state.clone()));
+        if state.config.outbox_tenants_at_once > 0 {
+            tokio::spawn(crate::server::notifications::worker::run(state.clone()));
+        }
         Ok(Self { listener, router, state })
     }
 

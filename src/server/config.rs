@@ -145,7 +145,8 @@ pub struct Config {
     pub outbox_give_up_hours: u64,
 
     /// Tenants whose notifications this instance sends at the same time (one letter after the
-    /// other within a tenant, so one tenant's broken server holds one of these, not all).
+    /// other within a tenant, so one tenant's broken server holds one of these, not all). With 0
+    /// this instance sends none and only serves; other instances' workers send them.
     #[arg(long, env = "POCHTA_OUTBOX_TENANTS_AT_ONCE", default_value_t = 8)]
     pub outbox_tenants_at_once: usize,
 

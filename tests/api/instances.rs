@@ -1,11 +1,13 @@
 //! Several app servers on one database, as behind a load balancer: sessions, sign-in throttling
-//! and the once-per-version notification hold across instances.
+//! and the once-per-version notification hold across instances; an instance may only serve
+//! while others send the outbox's letters.
 
 use crate::accounts::notification_outcome;
+use crate::notifications::{get, post, tenant_with_notifications, wait_for_status};
 use crate::support::browser_for;
 use crate::support::forms::{editing, manual_account};
-use crate::support::mail_servers::{spawn_app_with_mail, wait_for_message};
-use crate::support::PASSWORD;
+use crate::support::mail_servers::{mail_args, spawn_app_with_mail, wait_for_message, MailServers};
+use crate::support::{spawn_app_with, unique, PASSWORD};
 use pochta::model::accounts::{AccountInput, AccountListView};
 use pochta::model::error::AppError;
 use pochta::model::session::SessionInfo;
@@ -114,4 +116,25 @@ async fn signing_out_or_deactivation_on_one_instance_reaches_another_within_the_
     assert!(!signed_in(&user).await, "at once where it happened");
     let took = until_signed_out(&user_there).await;
     assert!(took < std::time::Duration::from_millis(2_500), "the second instance followed after {took:?}");
+}
+
+#[tokio::test]
+async fn an_instance_that_only_serves_queues_letters_and_another_sends_them() {
+    let mail = MailServers::from_env();
+    let mut args = mail_args(&mail, &[]);
+    args.extend(["--outbox-tenants-at-once".into(), "0".into()]);
+    let app = spawn_app_with(&args.iter().map(String::as_str).collect::<Vec<_>>()).await;
+    let (_, key) = tenant_with_notifications(&app, &mail, "Ромашка", mail.smtps).await;
+    let subject = unique("Через другой сервер");
+    let letter = serde_json::json!({"to": [mail.address("bob")], "subject": subject, "text": "Текст."});
+    let (code, queued) = post(&app, &key, "ru", &letter).await;
+    assert_eq!(code, 202, "{queued}");
+    let id = queued["id"].as_i64().unwrap();
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let waiting = get(&app, &key, id).await.1;
+    assert_eq!((waiting["status"].as_str(), waiting["attempts"].as_i64()), (Some("queued"), Some(0)), "{waiting}");
+
+    let _sender = app.another_instance_with(&["--outbox-tenants-at-once", "2"]).await;
+    wait_for_message(&mail, "bob", &subject).await;
+    assert_eq!(wait_for_status(&app, &key, id, "sent").await["attempts"], 1);
 }

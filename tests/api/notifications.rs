@@ -83,7 +83,7 @@ pub(crate) async fn post(app: &TestApp, key: &str, lang: &str, body: &Value) -> 
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-async fn get(app: &TestApp, key: &str, id: i64) -> (u16, Value) {
+pub(crate) async fn get(app: &TestApp, key: &str, id: i64) -> (u16, Value) {
     let response = reqwest::Client::new()
         .get(format!("{}/api/v1/notifications/{id}", app.address))
         .bearer_auth(key)

@@ -36,7 +36,7 @@ const POLL: Duration = Duration::from_secs(1);
 const TENANTS_PER_ROUND: i64 = 64;
 const LONGEST_DELAY_MS: i64 = 3_600_000;
 
-/// Runs for as long as the server does.
+/// Runs for as long as the server does (not started with `--outbox-tenants-at-once 0`).
 pub async fn run(state: AppState) {
     let working: Arc<Mutex<HashSet<i64>>> = Arc::default();
     let slots = Arc::new(Semaphore::new(state.config.outbox_tenants_at_once.max(1)));

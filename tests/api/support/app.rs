@@ -87,6 +87,18 @@ impl TestApp {
         start(&self.args).await
     }
 
+    /// Another instance on the same database, with these settings instead of the first's.
+    pub async fn another_instance_with(&self, settings: &[&str]) -> (String, AppState) {
+        let mut args = self.args.clone();
+        for pair in settings.chunks(2) {
+            if let Some(at) = args.iter().position(|a| a == pair[0]) {
+                args.drain(at..at + 2);
+            }
+            args.extend(pair.iter().map(|s| s.to_string()));
+        }
+        start(&args).await
+    }
+
     /// A connection that sees every row, for checking what is really stored.
     pub fn inspect(&self) -> &sqlx::AnyPool {
         &self.inspect
