@@ -51,7 +51,8 @@ test-on-postgres:
 	cd end2end && POCHTA_TEST_DATABASE=postgres npx playwright test
 
 ## Figures (not tests): page size, first paint and hydration, throughput against a bare axum
-## floor on SQLite and PostgreSQL, memory, mail round trip vs curl, detection, load and faults.
+## floor on SQLite and PostgreSQL, memory, mail round trip vs curl, detection, load and faults,
+## the outbox's enqueue latency and drain rate vs curl (bench/drain.sh).
 ## Appends to bench/results.md.
 bench: setup-test
 	scripts/test-servers.sh run -- bench/suite.sh

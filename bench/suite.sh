@@ -5,6 +5,8 @@
 #
 #   BENCH_SECONDS   length of each throughput run (default 10)
 #   BENCH_LOAD      length of the 200-user load run (default 60)
+#   BENCH_LETTERS   notifications queued and drained by bench/drain.sh (default 10000)
+#   BENCH_CURL_LETTERS  letters curl sends one process each, for the floor (default 500)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH=$PWD/.tools/node_modules/.bin:$HOME/.cargo/bin:$PATH
@@ -25,11 +27,7 @@ trap cleanup EXIT
 out() { printf '%s\n' "$*" | tee -a "$work/figures"; }
 # A figure of the goals table (bench/table.py), kept for the next run to compare with.
 fig() { printf '%s\t%s\n' "$1" "$2" >>"$work/goals.tsv"; }
-field() { sed -E "s/.*[ ^]$1=([0-9.]+).*/\1/" <<<" $2"; }
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-rss_mb() { awk '/VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$1/status"; }
-median_ms() { sort -n | awk '{ a[NR] = $1 } END { printf "%.1f", a[int((NR + 1) / 2)] }'; }
-wait_up() { for _ in $(seq 1 300); do curl -fso /dev/null "$1" && return 0; sleep 0.1; done; echo "not up: $1" >&2; return 1; }
+. bench/lib.sh
 
 # ---------------------------------------------------------------------------------------------
 out "## $(date -u +%Y-%m-%d\ %H:%M) UTC — $(nproc) cores, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), $(uname -m), commit $(git rev-parse --short HEAD)"
@@ -270,6 +268,23 @@ for db in sqlite postgres; do
   stop_app
 done
 
+# ---------------------------------------------------------------------------------------------
+out ""
+out "### Outbox (SQLite): ${BENCH_LETTERS:-10000} notifications queued by 32 clients, then drained into the loopback Postfix"
+bench/drain.sh >"$work/drain" 2>>"$work/app.log"
+enqueue=$(grep '^enqueue ' "$work/drain")
+drain=$(grep '^drain ' "$work/drain")
+curls=$(grep '^curl ' "$work/drain")
+out "- $enqueue"
+out "- $drain"
+out "- $curls"
+app_rate=$(field rate_per_s "$drain")
+out "- the app's rate / curl one process per letter: $(echo "scale=2; $app_rate / $(field one_process_each "$curls")" | bc); / curl all letters on one connection: $(echo "scale=2; $app_rate / $(field one_connection "$curls")" | bc)"
+fig drain_vs_curl "$(echo "scale=3; $app_rate / $(field one_process_each "$curls")" | bc)"
+fig drain_vs_curl_reuse "$(echo "scale=3; $app_rate / $(field one_connection "$curls")" | bc)"
+fig enqueue32_p99 "$(field p99_ms "$enqueue")"
+fig drain_rss_peak "$(field rss_peak_mib "$drain")"
+
 ratio() { echo "scale=3; $1 / $2" | bc; }
 fig list32_ratio "$(ratio "${rps_of[sqlite:list:32]}" "${floor[32]}")"
 fig list32_p99x "$(ratio "${p99_of[sqlite:list:32]}" "${floor_p99[32]}")"
@@ -277,7 +292,7 @@ fig save32_p99 "${p99_of[sqlite:save:32]}"
 fig scale_p99x "$(ratio "${p99_of[sqlite at scale:list:32]}" "${p99_of[sqlite:list:32]}")"
 fig pg_list32_ratio "$(ratio "${rps_of[postgres:list:32]}" "${floor[32]}")"
 out ""
-out "### The goals (issue 12): this run beside the previous one (bench/goals.tsv)"
+out "### The goals (issues 12 and 14): this run beside the previous one (bench/goals.tsv)"
 out ""
 while IFS= read -r row; do out "$row"; done < <(python3 bench/table.py bench/goals.tsv "$work/goals.tsv")
 cp "$work/goals.tsv" bench/goals.tsv

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The goals of the speed work (issue 12) as a table: each figure of this run beside the
+"""The goals of the speed work (issues 12 and 14) as a table: each figure of this run beside the
 previous run's and its goal. Figures are `name<TAB>value` lines written by bench/suite.sh.
 
     bench/table.py PREVIOUS.tsv NOW.tsv    (a missing PREVIOUS prints "—")
@@ -18,6 +18,10 @@ GOALS = [
     ("bundle_br", "whole app JS + WASM + CSS, brotli", ("<=", 250.0), " KiB"),
     ("fcp", "«Почта» tab first contentful paint, headless Chromium, loopback, cold", ("<=", 100.0), " ms"),
     ("hydrated", "«Почта» tab hydrated, same runs", ("<=", 300.0), " ms"),
+    ("drain_vs_curl", "outbox drain into Postfix, SQLite: letters/s / curl one process per letter (as swaks)", (">=", 0.8), "×"),
+    ("drain_vs_curl_reuse", "the same / curl sending all letters on one connection", (">=", 0.8), "×"),
+    ("enqueue32_p99", "notification API, 32 clients, SQLite: p99 of a queued letter", None, " ms"),
+    ("drain_rss_peak", "server RSS while draining the outbox", ("<=", 100.0), " MiB"),
     # Not a goal: the browser's own floor, the same document served as a static copy.
     ("fcp_floor", "the same document as a static copy, first contentful paint (the browser's floor)", None, " ms"),
 ]

@@ -8,6 +8,8 @@
 //!   load verify --base URL --tenants N --acked FILE
 //!   load flood  --base URL --requests R             (R sign-ins at once with random e-mails,
 //!                                                    while tenant 0's administrator lists)
+//!   load enqueue --base URL --key KEY --letters N --clients C --to ADDRESS
+//!                                                   (N notifications queued through the API)
 
 use clap::{Parser, Subcommand};
 use reqwest::Client;
@@ -61,6 +63,72 @@ enum Command {
         #[arg(long)]
         requests: usize,
     },
+    /// The host application's side of the outbox: tenant 0's «Почта» tab is saved with the test
+    /// mailbox's own address as its sender (Postfix takes no other for its login), then
+    /// `--letters` notifications to `--to` are posted with the tenant's API key by `--clients`
+    /// at once; prints their latencies.
+    Enqueue {
+        #[arg(long)]
+        key: String,
+        #[arg(long)]
+        letters: u64,
+        #[arg(long)]
+        clients: usize,
+        #[arg(long)]
+        to: String,
+    },
+}
+
+async fn enqueue(base: &str, key: &str, letters: u64, clients: usize, to: &str) {
+    let admin = signed_in(base, 0).await;
+    let (version, _) = version_of(&admin, base).await.unwrap();
+    save_as(&admin, base, version, "Рассылка", &mail_login()).await.unwrap();
+    let next = Arc::new(AtomicU64::new(0));
+    let figures = Arc::new(Figures::default());
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..clients)
+        .map(|_| {
+            let (base, key, to, next, figures) =
+                (base.to_string(), key.to_string(), to.to_string(), next.clone(), figures.clone());
+            tokio::spawn(async move {
+                let http = client();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= letters {
+                        break;
+                    }
+                    let letter = serde_json::json!({
+                        "to": [to],
+                        "subject": format!("Уведомление №{i}"),
+                        "text": "Здравствуйте! Ваш заказ готов к выдаче в пункте на Лесной, 5. Срок хранения 7 дней.",
+                        "idempotency_key": format!("bench-{}-{i}", std::process::id()),
+                    });
+                    let t = Instant::now();
+                    let sent = http.post(format!("{base}/api/v1/notifications")).bearer_auth(&key).json(&letter).send();
+                    let outcome = match sent.await {
+                        Ok(r) if r.status().as_u16() == 202 => Ok(()),
+                        Ok(r) => Err(format!("{}: {}", r.status(), r.text().await.unwrap_or_default())),
+                        Err(e) => Err(format!("request: {e}")),
+                    };
+                    figures.record(t, outcome);
+                }
+            })
+        })
+        .collect();
+    for task in tasks {
+        let _ = task.await;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let (count, p50, p99) = figures.latencies_ms();
+    println!(
+        "enqueue letters={count} clients={clients} rps={:.0} p50_ms={p50:.2} p99_ms={p99:.2} errors={}",
+        count as f64 / elapsed,
+        figures.errors.load(Ordering::Relaxed)
+    );
+    let first_error = figures.first_error.lock().unwrap().clone();
+    if let Some(e) = first_error {
+        println!("first error: {}", e.chars().take(300).collect::<String>());
+    }
 }
 
 async fn flood(base: &str, requests: usize) {
@@ -154,7 +222,11 @@ fn mail_login() -> String {
 
 /// Saves tenant `i`'s «Почта» tab with `sender_name`; the new version.
 async fn save(c: &Client, base: &str, i: usize, version: i64, sender_name: &str) -> Result<i64, String> {
-    let address = format!("mail@t{i}.bench.test");
+    save_as(c, base, version, sender_name, &format!("mail@t{i}.bench.test")).await
+}
+
+/// Saves the signed-in tenant's «Почта» tab with this sender; the new version.
+async fn save_as(c: &Client, base: &str, version: i64, sender_name: &str, address: &str) -> Result<i64, String> {
     let port = mail_server("POCHTA_TEST_SMTPS_PORT");
     let login = mail_login();
     let password = mail_server("POCHTA_TEST_MAIL_PASSWORD");
@@ -172,7 +244,7 @@ async fn save(c: &Client, base: &str, i: usize, version: i64, sender_name: &str)
             ("login", &login),
             ("password", &password),
             ("sender_name", sender_name),
-            ("sender_email", &address),
+            ("sender_email", address),
             ("version", &version),
         ],
     )
@@ -405,5 +477,6 @@ async fn main() {
             run(&args.base, args.tenants, &scenario, clients, seconds, acked.as_deref()).await
         }
         Command::Verify { acked } => verify(&args.base, &acked).await,
+        Command::Enqueue { key, letters, clients, to } => enqueue(&args.base, &key, letters, clients, &to).await,
     }
 }
