@@ -36,6 +36,11 @@ impl StepFailure {
     }
 }
 
+/// `work` within `limit` (a whole conversation's); running out of time is a [`Reason::Timeout`].
+pub async fn within<T>(limit: Duration, work: impl Future<Output = Result<T, StepFailure>>) -> Result<T, StepFailure> {
+    tokio::time::timeout(limit, work).await.unwrap_or_else(|_| Err(StepFailure::new(Reason::Timeout)))
+}
+
 impl Recorder {
     pub fn new(step_timeout: Duration, observer: Option<StepObserver>) -> Self {
         Self { report: CheckReport::default(), step_timeout, observer }

@@ -3,7 +3,7 @@
 //! sender, recipient and data. Each step is timed and explained if it fails. A [`Session`] keeps
 //! the connection past its login for letters one after another (the outbox's workers).
 
-use super::report::{Recorder, StepFailure, StepObserver};
+use super::report::{within, Recorder, StepFailure, StepObserver};
 use super::tls_failure;
 use super::wire::ReadLimits;
 use super::MailContext;
@@ -55,8 +55,7 @@ pub async fn errand(
     observer: Option<StepObserver>,
 ) -> CheckReport {
     let mut rec = Recorder::new(ctx.step_timeout, observer);
-    let outcome = tokio::time::timeout(ctx.total_timeout, run(ctx, server, login, errand, &mut rec)).await;
-    let outcome = outcome.unwrap_or_else(|_| Err(StepFailure::new(Reason::Timeout)));
+    let outcome = within(ctx.total_timeout, run(ctx, server, login, errand, &mut rec)).await;
     rec.finish(SIDE, outcome)
 }
 
@@ -101,8 +100,7 @@ impl Session {
     /// step that failed.
     pub async fn open(ctx: &MailContext, server: &ServerAddress, login: &Login<'_>) -> Result<Self, CheckReport> {
         let mut rec = Recorder::new(ctx.step_timeout, None);
-        let signed_in = tokio::time::timeout(ctx.total_timeout, sign_in(ctx, server, login, &mut rec)).await;
-        match signed_in.unwrap_or_else(|_| Err(StepFailure::new(Reason::Timeout))) {
+        match within(ctx.total_timeout, sign_in(ctx, server, login, &mut rec)).await {
             Ok(session) => Ok(session),
             Err(failure) => Err(rec.finish(SIDE, Err(super::with_fix(failure, server)))),
         }
@@ -112,9 +110,8 @@ impl Session {
     /// of its steps. After a failure the connection is in an unknown state: quit it.
     pub async fn send(&mut self, letter: &Letter) -> CheckReport {
         let mut rec = Recorder::new(self.step_timeout, None);
-        let total = self.total_timeout;
-        let outcome = tokio::time::timeout(total, transfer(self, letter, &mut rec)).await;
-        let mut report = rec.finish(SIDE, outcome.unwrap_or_else(|_| Err(StepFailure::new(Reason::Timeout))));
+        let outcome = within(self.total_timeout, transfer(self, letter, &mut rec)).await;
+        let mut report = rec.finish(SIDE, outcome);
         report.certificate_expires_at = self.certificate_expires_at;
         report
     }
@@ -137,34 +134,13 @@ async fn sign_in(
 
     let (tcp, vetted, address) = super::connect(ctx, server, SIDE, ReadLimits::SHORT_ANSWERS, rec).await?;
 
-    let (mut conn, certificate_expires_at) = match server.security {
+    let mut conn = match server.security {
         Security::Ssl => {
             let stream = super::start_tls(ctx, tcp, server, SIDE, rec).await?;
-            let expires_at = rec.certificate_expires_at();
-            let stream = Box::new(Socket { inner: stream, peer: address });
-            let conn = rec
-                .run(
-                    SIDE,
-                    Step::Greeting,
-                    AsyncSmtpConnection::connect_with_transport(stream, &hello),
-                    smtp_failure(Step::Greeting),
-                    greeting,
-                )
-                .await?;
-            (conn, expires_at)
+            greet(rec, stream, address, &hello).await?
         }
         Security::StartTls => {
-            let stream = Box::new(Socket { inner: tcp, peer: address });
-            let greeted = rec
-                .run(
-                    SIDE,
-                    Step::Greeting,
-                    AsyncSmtpConnection::connect_with_transport(stream, &hello),
-                    smtp_failure(Step::Greeting),
-                    greeting,
-                )
-                .await;
-            let mut conn = match greeted {
+            let mut conn = match greet(rec, tcp, address, &hello).await {
                 Ok(conn) => conn,
                 Err(f) => return Err(super::silent_greeting(ctx, &vetted, server, f).await),
             };
@@ -184,7 +160,7 @@ async fn sign_in(
                 .run(SIDE, Step::Tls, upgrade, |f| f, |(certificate, _)| Some(format!("STARTTLS · {certificate}")))
                 .await?;
             rec.saw_certificate(expires_at);
-            (conn, expires_at)
+            conn
         }
     };
 
@@ -198,7 +174,22 @@ async fn sign_in(
     })
     .await?;
     let (step_timeout, total_timeout) = (ctx.step_timeout, ctx.total_timeout);
-    Ok(Session { conn, certificate_expires_at, step_timeout, total_timeout })
+    Ok(Session { conn, certificate_expires_at: rec.certificate_expires_at(), step_timeout, total_timeout })
+}
+
+/// The greeting, on a socket connected (and for implicit TLS, encrypted) to `peer`.
+async fn greet<S>(
+    rec: &mut Recorder,
+    stream: S,
+    peer: SocketAddr,
+    hello: &ClientId,
+) -> Result<AsyncSmtpConnection, StepFailure>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + Sync + std::fmt::Debug + 'static,
+{
+    let stream = Box::new(Socket { inner: stream, peer });
+    let greeted = AsyncSmtpConnection::connect_with_transport(stream, hello);
+    rec.run(SIDE, Step::Greeting, greeted, smtp_failure(Step::Greeting), greeting).await
 }
 
 /// One mail transaction: the envelope sender is the letter's sender, so a server that refuses
