@@ -3,10 +3,10 @@
 
 use crate::support::forms::{invited_user, mail_tab_form, open_mail_tab, ticked};
 use crate::support::mail_servers::{
-    certificate_fingerprint, expired_tls_server, mail_args, scripted_smtps, server_dropping_during_data, silent_server,
-    smtp_without_starttls, spawn_app_with_mail, wait_for_message, wrong_name_tls_server, MailServers,
+    app_with_mail, certificate_fingerprint, expired_tls_server, scripted_smtps, server_dropping_during_data,
+    silent_server, smtp_without_starttls, spawn_app_with_mail, wait_for_message, wrong_name_tls_server, MailServers,
 };
-use crate::support::{spawn_app_with, unique, Browser, TestApp};
+use crate::support::{unique, Browser, TestApp};
 use pochta::model::check::{CheckReport, Fix, Reason, Step};
 use pochta::model::crm_email::{CrmEmailView, MailTabInput, MailTabOutcome, MailTabView};
 use pochta::model::error::AppError;
@@ -674,9 +674,8 @@ async fn an_address_in_cyrillic_before_the_at_goes_only_to_a_server_offering_smt
 #[tokio::test]
 async fn mail_operations_are_limited_per_user_and_per_tenant_as_the_operator_set() {
     let mail = MailServers::from_env();
-    let mut args = mail_args(&mail, &[]);
-    args.extend(["--mail-operations-per-user", "2", "--mail-operations-per-tenant", "3"].map(String::from));
-    let app = spawn_app_with(&args.iter().map(String::as_str).collect::<Vec<_>>()).await;
+    let settings = ["--mail-operations-per-user", "2", "--mail-operations-per-tenant", "3"];
+    let app = app_with_mail(&mail, &[], &settings).await;
     let anna = tenant_with_open_tab(&app, &unique("Ромашка")).await;
     let boris = invited_user(&app, &anna, "boris@romashka.test", "admin", "пароль Бориса 1").await;
     // A server that refuses the connection: quick, and counted all the same.

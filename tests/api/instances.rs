@@ -6,8 +6,8 @@ use crate::accounts::notification_outcome;
 use crate::notifications::{get, post, tenant_with_notifications, wait_for_status};
 use crate::support::browser_for;
 use crate::support::forms::{editing, manual_account};
-use crate::support::mail_servers::{mail_args, spawn_app_with_mail, wait_for_message, MailServers};
-use crate::support::{spawn_app_with, unique, PASSWORD};
+use crate::support::mail_servers::{app_with_mail, spawn_app_with_mail, wait_for_message, MailServers};
+use crate::support::{unique, PASSWORD};
 use pochta::model::accounts::{AccountInput, AccountListView};
 use pochta::model::error::AppError;
 use pochta::model::session::SessionInfo;
@@ -121,9 +121,7 @@ async fn signing_out_or_deactivation_on_one_instance_reaches_another_within_the_
 #[tokio::test]
 async fn an_instance_that_only_serves_queues_letters_and_another_sends_them() {
     let mail = MailServers::from_env();
-    let mut args = mail_args(&mail, &[]);
-    args.extend(["--outbox-tenants-at-once".into(), "0".into()]);
-    let app = spawn_app_with(&args.iter().map(String::as_str).collect::<Vec<_>>()).await;
+    let app = app_with_mail(&mail, &[], &["--outbox-tenants-at-once", "0"]).await;
     let (_, key) = tenant_with_notifications(&app, &mail, "Ромашка", mail.smtps).await;
     let subject = unique("Через другой сервер");
     let letter = serde_json::json!({"to": [mail.address("bob")], "subject": subject, "text": "Текст."});

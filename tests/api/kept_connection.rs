@@ -40,15 +40,32 @@ async fn counting_forwarder(target: u16, gate: Arc<AtomicBool>, connections: Arc
     port
 }
 
-async fn queue(app: &crate::support::TestApp, key: &str, mail: &MailServers, subjects: &[String]) -> Vec<i64> {
+/// Queues `count` letters while `gate` holds the worker's connection, then lets it through and
+/// waits until each is sent, on its first attempt; their subjects (`prefix #i`).
+async fn send_held(
+    app: &crate::support::TestApp,
+    key: &str,
+    mail: &MailServers,
+    gate: &AtomicBool,
+    prefix: &str,
+    count: usize,
+) -> Vec<String> {
+    gate.store(false, Ordering::SeqCst);
+    let batch = unique(prefix);
+    let subjects: Vec<String> = (0..count).map(|i| format!("{batch} #{i}")).collect();
     let mut ids = Vec::new();
-    for subject in subjects {
+    for subject in &subjects {
         let (code, queued) =
             post(app, key, "en", &json!({"to": [mail.address("bob")], "subject": subject, "text": "Текст."})).await;
         assert_eq!(code, 202, "{queued}");
         ids.push(queued["id"].as_i64().unwrap());
     }
-    ids
+    gate.store(true, Ordering::SeqCst);
+    for id in &ids {
+        let sent = wait_for_status(app, key, *id, "sent").await;
+        assert_eq!(sent["attempts"], 1, "a 421 before a letter is no failed attempt: {sent}");
+    }
+    subjects
 }
 
 #[tokio::test]
@@ -59,16 +76,8 @@ async fn letters_queued_together_reach_the_server_over_one_connection_each_exact
     let app = app_with_quick_retries(&mail, &[port]).await;
     let (_, key) = tenant_with_notifications(&app, &mail, "Ромашка", port).await;
 
-    gate.store(false, Ordering::SeqCst);
     let before = connections.load(Ordering::SeqCst);
-    let batch = unique("Kept");
-    let subjects: Vec<String> = (0..6).map(|i| format!("{batch} #{i}")).collect();
-    let ids = queue(&app, &key, &mail, &subjects).await;
-    gate.store(true, Ordering::SeqCst);
-    for id in &ids {
-        let sent = wait_for_status(&app, &key, *id, "sent").await;
-        assert_eq!(sent["attempts"], 1, "{sent}");
-    }
+    let subjects = send_held(&app, &key, &mail, &gate, "Kept", 6).await;
     assert_eq!(connections.load(Ordering::SeqCst) - before, 1, "six letters, one connection");
     for subject in &subjects {
         assert_eq!(count_messages(&mail, "bob", subject).await, 1, "{subject} exactly once");
@@ -145,20 +154,12 @@ async fn a_server_closing_the_connection_after_a_few_letters_gets_the_rest_on_a_
     let app = app_with_quick_retries(&mail, &[port]).await;
     let (_, key) = tenant_with_notifications(&app, &mail, "Ромашка", port).await;
 
-    gate.store(false, Ordering::SeqCst);
     let (connections, logins) = (heard.connections.load(Ordering::SeqCst), heard.logins.load(Ordering::SeqCst));
-    let batch = unique("Limited");
-    let subjects: Vec<String> = (0..5).map(|i| format!("{batch} #{i}")).collect();
-    let ids = queue(&app, &key, &mail, &subjects).await;
-    gate.store(true, Ordering::SeqCst);
-    for id in &ids {
-        let sent = wait_for_status(&app, &key, *id, "sent").await;
-        assert_eq!(sent["attempts"], 1, "the 421 before a letter is no failed attempt: {sent}");
-    }
+    let subjects = send_held(&app, &key, &mail, &gate, "Limited", 5).await;
     assert_eq!(heard.connections.load(Ordering::SeqCst) - connections, 3, "two letters a connection");
     assert_eq!(heard.logins.load(Ordering::SeqCst) - logins, 3, "one login a connection");
     let mut received = heard.subjects.lock().unwrap().clone();
-    received.retain(|s| s.starts_with(&batch));
+    received.retain(|s| subjects.contains(s));
     received.sort();
     assert_eq!(received, subjects, "every letter once");
 }

@@ -7,7 +7,7 @@
 use crate::support::forms::{editing, manual_account};
 use crate::support::forms::{mail_tab_form, open_mail_tab};
 use crate::support::mail_servers::{
-    count_messages, mail_args, matching_messages, spawn_app_with_mail, wait_for_message, MailServers,
+    app_with_mail, count_messages, matching_messages, spawn_app_with_mail, wait_for_message, MailServers,
 };
 use crate::support::{spawn_app_with, unique, Browser, TestApp};
 use pochta::model::accounts::{AccountInput, AccountListView};
@@ -110,9 +110,7 @@ pub(crate) async fn wait_for_status(app: &TestApp, key: &str, id: i64, status: &
 
 /// The retry delay is an operator setting; a short one keeps the tests quick.
 pub(crate) async fn app_with_quick_retries(mail: &MailServers, extra_ports: &[u16]) -> TestApp {
-    let mut args = mail_args(mail, extra_ports);
-    args.extend(["--outbox-retry-seconds".into(), "1".into()]);
-    spawn_app_with(&args.iter().map(String::as_str).collect::<Vec<_>>()).await
+    app_with_mail(mail, extra_ports, &["--outbox-retry-seconds", "1"]).await
 }
 
 async fn outbox_rows(app: &TestApp) -> i64 {
@@ -493,9 +491,7 @@ async fn without_javascript_a_new_key_is_shown_once_and_the_journal_filters_by_s
 #[tokio::test]
 async fn an_account_sends_no_more_letters_a_minute_than_the_operator_allows_the_rest_wait() {
     let mail = MailServers::from_env();
-    let mut args = mail_args(&mail, &[]);
-    args.extend(["--outbox-per-account-per-minute".into(), "2".into()]);
-    let app = spawn_app_with(&args.iter().map(String::as_str).collect::<Vec<_>>()).await;
+    let app = app_with_mail(&mail, &[], &["--outbox-per-account-per-minute", "2"]).await;
     let (_, key) = tenant_with_notifications(&app, &mail, "Ромашка", mail.smtps).await;
     let batch = unique("Лимит");
     let mut ids = Vec::new();

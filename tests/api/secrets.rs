@@ -1,8 +1,7 @@
 //! Stored mail passwords: encrypted at rest, and re-encrypted by `pochta keys rotate`.
 
 use crate::support::forms::{mail_tab_form, open_mail_tab};
-use crate::support::mail_servers::{mail_args, spawn_app_with_mail, MailServers};
-use crate::support::spawn_app_with;
+use crate::support::mail_servers::{app_with_mail, spawn_app_with_mail, MailServers};
 use pochta::model::crm_email::{MailTabInput, MailTabOutcome};
 use pochta::model::{AccountId, TenantId};
 use pochta::server::db::accounts::SecretField;
@@ -86,9 +85,8 @@ async fn keys_rotated_while_the_app_runs_leave_its_stored_passwords_readable() {
     let keys = tempfile::tempdir().unwrap();
     let key_file = keys.path().join("secret-keys");
     std::fs::write(&key_file, format!("{}\n", Secrets::generate_line())).unwrap();
-    let mut args = mail_args(&mail, &[]);
-    args.extend(["--secret-keys-file".to_string(), key_file.display().to_string()]);
-    let app = spawn_app_with(&args.iter().map(String::as_str).collect::<Vec<_>>()).await;
+    let key_file = key_file.display().to_string();
+    let app = app_with_mail(&mail, &[], &["--secret-keys-file", &key_file]).await;
     let admin = app.first_run("Ромашка", "anna@romashka.test").await;
     open_mail_tab(&admin).await;
     let save = MailTabInput { intent: "save".into(), ..mail_tab_form(&mail, mail.smtps, true) };

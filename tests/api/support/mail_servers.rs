@@ -67,8 +67,15 @@ impl MailServers {
 /// Mail steps time out after 5 s so the silent-server cases stay quick.
 pub async fn spawn_app_with_mail(extra_ports: &[u16]) -> (TestApp, MailServers) {
     let mail = MailServers::from_env();
-    let app = spawn_app_with(&mail_args(&mail, extra_ports).iter().map(String::as_str).collect::<Vec<_>>()).await;
+    let app = app_with_mail(&mail, extra_ports, &[]).await;
     (app, mail)
+}
+
+/// The same, with more operator settings (`--name value` …).
+pub async fn app_with_mail(mail: &MailServers, extra_ports: &[u16], settings: &[&str]) -> TestApp {
+    let mut args = mail_args(mail, extra_ports);
+    args.extend(settings.iter().map(|s| s.to_string()));
+    spawn_app_with(&args.iter().map(String::as_str).collect::<Vec<_>>()).await
 }
 
 /// The operator settings that let the app reach the test servers and trust their CA; the
