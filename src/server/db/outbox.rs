@@ -86,22 +86,34 @@ pub async fn get(tx: &mut Tx, tenant: TenantId, id: i64) -> Result<Option<Outbox
         .await
 }
 
-/// Tenants with a letter due at `now` (queued, or sending with its lease run out), at most
-/// `limit`, those waiting longest first. Needs the outbox-scan capability on PostgreSQL.
+/// Tenants with a letter due at `$1` (queued, or sending with its lease run out), at most `$2`,
+/// those waiting longest first. Reads only the letters still to send (the index `outbox_due`).
+pub const DUE_TENANTS: &str =
+    "SELECT tenant_id FROM outbox WHERE status IN ('queued', 'sending') AND next_attempt_at <= $1 \
+     GROUP BY tenant_id ORDER BY MIN(next_attempt_at) LIMIT $2";
+
+/// See [`DUE_TENANTS`]. Needs the outbox-scan capability on PostgreSQL.
 pub async fn due_tenants(tx: &mut Tx, now: i64, limit: i64) -> Result<Vec<i64>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT tenant_id FROM outbox WHERE status IN ('queued', 'sending') AND next_attempt_at <= $1 \
-         GROUP BY tenant_id ORDER BY MIN(next_attempt_at) LIMIT $2",
-    )
-    .bind(now)
-    .bind(limit)
-    .fetch_all(&mut **tx)
-    .await
+    sqlx::query_scalar(DUE_TENANTS).bind(now).bind(limit).fetch_all(&mut **tx).await
 }
 
-/// Takes the tenant's letter due longest: `sending`, one more attempt, leased until
-/// `lease_until`. On PostgreSQL a letter another server is claiming is skipped, not waited for;
-/// SQLite has one writer, so its claim is atomic anyway.
+/// Takes tenant `$1`'s letter due longest at `$2`: `sending`, one more attempt, leased until
+/// `$3`; one entry of the index `outbox_due`, however many letters wait. On PostgreSQL a letter
+/// another server is claiming is skipped, not waited for; SQLite has one writer, so its claim
+/// is atomic anyway.
+pub fn claim_sql(backend: Backend) -> String {
+    let lock = match backend {
+        Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+        Backend::Sqlite => "",
+    };
+    format!(
+        "UPDATE outbox SET status = 'sending', attempts = attempts + 1, next_attempt_at = $3 \
+         WHERE id = (SELECT id FROM outbox WHERE tenant_id = $1 AND status IN ('queued', 'sending') AND next_attempt_at <= $2 \
+         ORDER BY next_attempt_at, id LIMIT 1 {lock}) RETURNING {COLUMNS}"
+    )
+}
+
+/// See [`claim_sql`].
 pub async fn claim(
     tx: &mut Tx,
     backend: Backend,
@@ -109,20 +121,7 @@ pub async fn claim(
     now: i64,
     lease_until: i64,
 ) -> Result<Option<OutboxRow>, sqlx::Error> {
-    let lock = match backend {
-        Backend::Postgres => "FOR UPDATE SKIP LOCKED",
-        Backend::Sqlite => "",
-    };
-    sqlx::query_as(&format!(
-        "UPDATE outbox SET status = 'sending', attempts = attempts + 1, next_attempt_at = $3 \
-         WHERE id = (SELECT id FROM outbox WHERE tenant_id = $1 AND status IN ('queued', 'sending') AND next_attempt_at <= $2 \
-         ORDER BY next_attempt_at, id LIMIT 1 {lock}) RETURNING {COLUMNS}"
-    ))
-    .bind(tenant.0)
-    .bind(now)
-    .bind(lease_until)
-    .fetch_optional(&mut **tx)
-    .await
+    sqlx::query_as(&claim_sql(backend)).bind(tenant.0).bind(now).bind(lease_until).fetch_optional(&mut **tx).await
 }
 
 /// How a claimed attempt ended.
