@@ -31,7 +31,7 @@ pub async fn mail_operation(db: &Db, limits: MailLimits, tenant: TenantId, user:
     let mut tx = db.write_global().await?;
     let mut over = false;
     for (key, limit) in [(format!("user:{user}"), limits.per_user), (format!("tenant:{tenant}"), limits.per_tenant)] {
-        over |= rates::bump(&mut tx, &key, start).await? > limit;
+        over |= rates::bump(&mut tx, &key, start, 1).await? > limit;
     }
     tx.commit().await?;
     if over {
@@ -41,21 +41,25 @@ pub async fn mail_operation(db: &Db, limits: MailLimits, tenant: TenantId, user:
     Ok(())
 }
 
-/// Counts one letter the outbox is about to send through a tenant's account (`via`); `Some(at)`
-/// when the account has sent `limit` this minute already and the letter must wait until `at`
-/// (a provider's own limit would refuse it, or worse, lock the account).
-pub async fn outbox_send(db: &Db, tenant: TenantId, via: &str, limit: i64) -> Result<Option<i64>, AppError> {
+/// Counts `letters` the outbox is about to send through a tenant's account (`via`), in the
+/// transaction that claims them: how many of them may go this minute, and when the rest may (a
+/// provider's own limit would refuse them, or worse, lock the account).
+pub async fn outbox_send(
+    tx: &mut Tx,
+    tenant: TenantId,
+    via: &str,
+    letters: i64,
+    limit: i64,
+) -> Result<(i64, i64), sqlx::Error> {
     let (start, _) = window();
-    let mut tx = db.write_global().await?;
-    let count = rates::bump(&mut tx, &format!("send:{tenant}:{via}"), start).await?;
-    tx.commit().await?;
-    Ok((count > limit).then_some(start + WINDOW_MS))
+    let count = rates::bump(tx, &format!("send:{tenant}:{via}"), start, letters).await?;
+    Ok(((limit - (count - letters)).clamp(0, letters), start + WINDOW_MS))
 }
 
 /// Counts one sign-in attempt from `address` in `tx`; refuses beyond `limit` this minute.
 pub async fn sign_in_attempt(tx: &mut Tx, address: IpAddr, limit: i64) -> Result<(), AppError> {
     let (start, retry_after_secs) = window();
-    if rates::bump(tx, &format!("sign_in:{address}"), start).await? > limit {
+    if rates::bump(tx, &format!("sign_in:{address}"), start, 1).await? > limit {
         tracing::warn!(%address, "sign-in attempts from one address rate-limited");
         return Err(AppError::TooManyAttempts { retry_after_secs });
     }

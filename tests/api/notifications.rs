@@ -541,8 +541,8 @@ async fn a_letter_claimed_by_a_server_that_died_is_taken_over_when_its_lease_run
         give_up_at: now + 3_600_000,
     };
     let id = outbox::insert(&mut tx, tenant, &letter).await.unwrap().0.id;
-    let claimed = outbox::claim(&mut tx, app.state.db.backend(), tenant, now, now + 3_000).await.unwrap().unwrap();
-    assert_eq!((claimed.id, claimed.attempts), (id, 1));
+    let claimed = outbox::claim(&mut tx, app.state.db.backend(), tenant, (now, now + 3_000), 1).await.unwrap();
+    assert_eq!(claimed.iter().map(|l| (l.id, l.attempts)).collect::<Vec<_>>(), [(id, 1)]);
     tx.commit().await.unwrap();
 
     tokio::time::sleep(Duration::from_millis(1_500)).await;

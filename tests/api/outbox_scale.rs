@@ -1,5 +1,5 @@
 //! The outbox's workers stay as quick with a long journal and a long queue as with none: the
-//! database plans their two look-ups — claiming a tenant's next letter, finding the tenants with
+//! database plans their two look-ups — claiming a tenant's next letters, finding the tenants with
 //! letters due — as walks of the index of letters still to send, never sorting a tenant's queue
 //! or reading the letters already sent (every letter of the 90 days the journal keeps).
 
@@ -48,7 +48,7 @@ async fn claiming_a_letter_and_finding_tenants_due_walk_only_the_letters_still_t
     fill(&app, 1, 20_000, 2_000).await;
     let now = now_millis();
 
-    let claim = plan(&app, &claim_sql(app.backend), &[1, now, now + 60_000]).await;
+    let claim = plan(&app, &claim_sql(app.backend), &[1, now, now + 60_000, 10]).await;
     assert!(claim.contains("outbox_due"), "the claim walks the index of letters still to send:\n{claim}");
     for sorting in ["TEMP B-TREE", "Sort"] {
         assert!(!claim.contains(sorting), "the claim does not sort the tenant's queue:\n{claim}");

@@ -97,10 +97,10 @@ pub async fn due_tenants(tx: &mut Tx, now: i64, limit: i64) -> Result<Vec<i64>, 
     sqlx::query_scalar(DUE_TENANTS).bind(now).bind(limit).fetch_all(&mut **tx).await
 }
 
-/// Takes tenant `$1`'s letter due longest at `$2`: `sending`, one more attempt, leased until
-/// `$3`; one entry of the index `outbox_due`, however many letters wait. On PostgreSQL a letter
-/// another server is claiming is skipped, not waited for; SQLite has one writer, so its claim
-/// is atomic anyway.
+/// Takes tenant `$1`'s letters due longest at `$2`, at most `$4`: `sending`, one more attempt,
+/// leased until `$3`; as many entries of the index `outbox_due`, however many letters wait. On
+/// PostgreSQL letters another server is claiming are skipped, not waited for; SQLite has one
+/// writer, so its claim is atomic anyway.
 pub fn claim_sql(backend: Backend) -> String {
     let lock = match backend {
         Backend::Postgres => "FOR UPDATE SKIP LOCKED",
@@ -108,20 +108,28 @@ pub fn claim_sql(backend: Backend) -> String {
     };
     format!(
         "UPDATE outbox SET status = 'sending', attempts = attempts + 1, next_attempt_at = $3 \
-         WHERE id = (SELECT id FROM outbox WHERE tenant_id = $1 AND status IN ('queued', 'sending') AND next_attempt_at <= $2 \
-         ORDER BY next_attempt_at, id LIMIT 1 {lock}) RETURNING {COLUMNS}"
+         WHERE id IN (SELECT id FROM outbox WHERE tenant_id = $1 AND status IN ('queued', 'sending') AND next_attempt_at <= $2 \
+         ORDER BY next_attempt_at, id LIMIT $4 {lock}) RETURNING {COLUMNS}"
     )
 }
 
-/// See [`claim_sql`].
+/// See [`claim_sql`]; the letters in the order they were queued.
 pub async fn claim(
     tx: &mut Tx,
     backend: Backend,
     tenant: TenantId,
-    now: i64,
-    lease_until: i64,
-) -> Result<Option<OutboxRow>, sqlx::Error> {
-    sqlx::query_as(&claim_sql(backend)).bind(tenant.0).bind(now).bind(lease_until).fetch_optional(&mut **tx).await
+    (now, lease_until): (i64, i64),
+    most: i64,
+) -> Result<Vec<OutboxRow>, sqlx::Error> {
+    let mut letters: Vec<OutboxRow> = sqlx::query_as(&claim_sql(backend))
+        .bind(tenant.0)
+        .bind(now)
+        .bind(lease_until)
+        .bind(most)
+        .fetch_all(&mut **tx)
+        .await?;
+    letters.sort_by_key(|letter| letter.id);
+    Ok(letters)
 }
 
 /// How a claimed attempt ended.

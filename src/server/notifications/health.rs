@@ -31,39 +31,39 @@ enum Tell<'a> {
     CertificateExpiring { expires_at: i64 },
 }
 
-/// Records what an attempt through `account` showed, telling the administrators if it made the
-/// account newly failing or its certificate newly close to expiring.
-pub async fn record(state: &AppState, tenant: TenantId, account: &AccountRow, seen: &Seen<'_>) -> Result<(), AppError> {
+/// Records in `tx` what an attempt through `account` showed, telling the administrators if it
+/// made the account newly failing or its certificate newly close to expiring; `true` when a
+/// letter to them was queued (wake the workers once `tx` is committed).
+pub async fn record(
+    tx: &mut Tx,
+    state: &AppState,
+    tenant: TenantId,
+    account: &AccountRow,
+    seen: &Seen<'_>,
+) -> Result<bool, AppError> {
     let now = now_millis();
-    let mut tx = state.db.write(tenant).await?;
     let tell = match *seen {
         Seen::Failed { reason } => {
-            let (failures, since) =
-                db::health::failed(&mut tx, tenant, account.id, account.version, now, reason).await?;
+            let (failures, since) = db::health::failed(tx, tenant, account.id, account.version, now, reason).await?;
             // Exactly once per run of failures: the count passes the threshold only once.
             (failures == FAILURES_TO_WARN && !account.is_system).then_some(Tell::Failing { failures, since, reason })
         }
         Seen::Delivered { certificate_expires_at } => {
-            let told = db::health::succeeded(&mut tx, tenant, account.id, account.version, now, certificate_expires_at)
-                .await?;
+            let told =
+                db::health::succeeded(tx, tenant, account.id, account.version, now, certificate_expires_at).await?;
             match certificate_expires_at {
                 Some(expires_at) if health::certificate_expiring(expires_at, now) && told != Some(expires_at) => {
-                    db::health::certificate_told(&mut tx, tenant, account.id, expires_at).await?;
+                    db::health::certificate_told(tx, tenant, account.id, expires_at).await?;
                     Some(Tell::CertificateExpiring { expires_at })
                 }
                 _ => None,
             }
         }
     };
-    let queued = match &tell {
-        Some(tell) => tell_administrators(&mut tx, state, tenant, account, tell).await?,
-        None => false,
-    };
-    tx.commit().await?;
-    if queued {
-        state.outbox_queued.notify_one();
+    match &tell {
+        Some(tell) => tell_administrators(tx, state, tenant, account, tell).await,
+        None => Ok(false),
     }
-    Ok(())
 }
 
 /// Queues one letter per active administrator, in their language, through the system account;

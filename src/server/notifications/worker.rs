@@ -1,7 +1,7 @@
 //! The outbox's workers, in every app server. They look for tenants with letters due and, for at
 //! most `--outbox-tenants-at-once` tenants at a time (one letter after another within a tenant,
-//! so one tenant's broken server never holds up another's mail), claim a letter, send it through
-//! the tenant's account and record how it went:
+//! so one tenant's broken server never holds up another's mail), claim letters (a few at a
+//! time: `claims`), send each through the tenant's account and record how it went:
 //! - sent;
 //! - tried again later after a passing failure (a 4xx reply, no connection, no answer), each
 //!   delay twice the last (`--outbox-retry-seconds` first, at most an hour) and spread at random;
@@ -11,12 +11,13 @@
 //! A claim is a lease: a letter whose server stopped while sending it is due again when the lease
 //! runs out and is sent with the same Message-ID, so a duplicate is recognisably the same letter.
 
+use super::claims;
 use super::connection::Kept;
-use super::health::{self, Seen};
-use super::outbox::{self, Unsendable, Via};
+use super::health::Seen;
+use super::outbox::{Sending, Unsendable};
 use crate::model::check::{Failure, Reason};
 use crate::model::{EmailAddress, SenderName, TenantId};
-use crate::server::db::accounts::{AccountRow, SecretField};
+use crate::server::db::accounts::SecretField;
 use crate::server::db::outbox::{Ending, OutboxRow};
 use crate::server::db::{self, now_millis, Capability};
 use crate::server::mail::letters::{self, Sender};
@@ -26,7 +27,7 @@ use crate::server::trusted_certificates;
 use rand::Rng;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::Semaphore;
 
 /// How often the outbox is looked at when nothing woke the workers (a letter queued by another
@@ -98,96 +99,74 @@ async fn drain(state: &AppState, tenant: TenantId) {
 
 async fn drain_on(state: &AppState, tenant: TenantId, kept: &mut Kept) {
     loop {
-        let letter = match claim(state, tenant).await {
-            Ok(Some(letter)) => letter,
-            Ok(None) => return,
+        let batch = match claims::claim(state, tenant).await {
+            Ok(batch) => batch,
             Err(e) => {
-                tracing::warn!(tenant = tenant.0, error = ?e, "outbox: claiming a letter");
+                tracing::warn!(tenant = tenant.0, error = ?e, "outbox: claiming letters");
                 return;
             }
         };
-        // The account's sending limit first: a letter over it waits for the next minute, and so
-        // does the rest of this tenant's queue (the next round finds it due then).
-        let limit = state.config.outbox_per_account_per_minute;
-        let postponed = match crate::server::rate::outbox_send(&state.db, tenant, &letter.via, limit).await {
-            Ok(until) => until,
-            Err(e) => {
-                tracing::warn!(tenant = tenant.0, error = ?e, "outbox: counting a send");
-                Some(now_millis() + 1_000)
-            }
-        };
-        if let Some(at) = postponed {
-            if let Err(e) = record(state, tenant, &letter, &Ending::Postponed { at }).await {
-                tracing::warn!(tenant = tenant.0, id = letter.id, error = ?e, "outbox: postponing a letter");
-            }
-            tracing::info!(
-                tenant = tenant.0,
-                id = letter.id,
-                "outbox: the account's sending limit is reached; the letter waits"
-            );
+        if batch.letters.is_empty() {
             return;
         }
-        let Tried { account, outcome } = attempt(state, tenant, &letter, kept).await;
-        let now = now_millis();
-        let ending = match &outcome {
-            Ok(_) => Ending::Sent { at: now },
-            Err(problem) => {
-                let retry_at = now.saturating_add(retry_delay_ms(state.config.outbox_retry_seconds, letter.attempts));
-                let (reason, reply) = (problem.reason.as_str(), problem.reply.as_deref());
-                if problem.lasting || retry_at > letter.give_up_at {
-                    Ending::Failed { reason, reply }
-                } else {
-                    Ending::Retry { at: retry_at, reason, reply }
+        let claimed = Instant::now();
+        for (i, (letter, sending)) in batch.letters.iter().enumerate() {
+            // A letter started later might not be recorded within its lease: it waits for the
+            // next claim, with the rest of the batch.
+            if claimed.elapsed() > state.config.mail_total_timeout() {
+                let rest: Vec<&OutboxRow> = batch.letters[i..].iter().map(|(letter, _)| letter).collect();
+                if let Err(e) = claims::release(state, tenant, &rest).await {
+                    tracing::warn!(tenant = tenant.0, error = ?e, "outbox: giving back letters not tried");
                 }
+                break;
             }
-        };
-        match record(state, tenant, &letter, &ending).await {
-            Ok(true) => {}
-            Ok(false) => {
-                tracing::warn!(tenant = tenant.0, id = letter.id, "outbox: the claim ran out before it was recorded")
-            }
-            Err(e) => tracing::warn!(tenant = tenant.0, id = letter.id, error = ?e, "outbox: recording an attempt"),
+            send_one(state, tenant, letter, sending.as_deref(), kept).await;
         }
-        let seen = match &outcome {
-            Ok(certificate_expires_at) => Some(Seen::Delivered { certificate_expires_at: *certificate_expires_at }),
-            Err(problem) if problem.account_fault => Some(Seen::Failed { reason: &problem.reason }),
-            Err(_) => None,
-        };
-        if let (Some(account), Some(seen)) = (&account, seen) {
-            if let Err(e) = health::record(state, tenant, account, &seen).await {
-                tracing::warn!(tenant = tenant.0, id = letter.id, error = ?e, "outbox: recording the account's health");
-            }
+        if batch.postponed {
+            return;
         }
-        let outcome = match ending {
-            Ending::Sent { .. } => "sent",
-            Ending::Retry { .. } => "retry",
-            Ending::Failed { .. } => "failed",
-            Ending::Postponed { .. } => "postponed",
-        };
-        tracing::info!(tenant = tenant.0, id = letter.id, attempt = letter.attempts, outcome, "outbox letter");
     }
 }
 
-async fn claim(state: &AppState, tenant: TenantId) -> Result<Option<OutboxRow>, crate::model::error::AppError> {
+/// Tries `letter` and records how it went.
+async fn send_one(state: &AppState, tenant: TenantId, letter: &OutboxRow, sending: Option<&Sending>, kept: &mut Kept) {
+    let outcome = match sending {
+        Some(sending) => deliver(state, tenant, letter, sending, kept).await,
+        None => Err(Problem::unsendable(Unsendable::AccountNotConfigured)),
+    };
     let now = now_millis();
-    let total = state.config.mail_total_timeout().as_millis() as i64;
-    let lease_until = now + 2 * total + 30_000;
-    let mut tx = state.db.write(tenant).await?;
-    let letter = db::outbox::claim(&mut tx, state.db.backend(), tenant, now, lease_until).await?;
-    tx.commit().await?;
-    Ok(letter)
-}
-
-async fn record(
-    state: &AppState,
-    tenant: TenantId,
-    letter: &OutboxRow,
-    ending: &Ending<'_>,
-) -> Result<bool, crate::model::error::AppError> {
-    let mut tx = state.db.write(tenant).await?;
-    let recorded = db::outbox::finish(&mut tx, tenant, letter.id, letter.attempts, ending).await?;
-    tx.commit().await?;
-    Ok(recorded)
+    let ending = match &outcome {
+        Ok(_) => Ending::Sent { at: now },
+        Err(problem) => {
+            let retry_at = now.saturating_add(retry_delay_ms(state.config.outbox_retry_seconds, letter.attempts));
+            let (reason, reply) = (problem.reason.as_str(), problem.reply.as_deref());
+            if problem.lasting || retry_at > letter.give_up_at {
+                Ending::Failed { reason, reply }
+            } else {
+                Ending::Retry { at: retry_at, reason, reply }
+            }
+        }
+    };
+    let seen = match &outcome {
+        Ok(certificate_expires_at) => Some(Seen::Delivered { certificate_expires_at: *certificate_expires_at }),
+        Err(problem) if problem.account_fault => Some(Seen::Failed { reason: &problem.reason }),
+        Err(_) => None,
+    };
+    let health = sending.map(|s| &s.account).zip(seen);
+    match claims::record(state, tenant, letter, &ending, health).await {
+        Ok(true) => {}
+        Ok(false) => {
+            tracing::warn!(tenant = tenant.0, id = letter.id, "outbox: the claim ran out before it was recorded")
+        }
+        Err(e) => tracing::warn!(tenant = tenant.0, id = letter.id, error = ?e, "outbox: recording an attempt"),
+    }
+    let outcome = match ending {
+        Ending::Sent { .. } => "sent",
+        Ending::Retry { .. } => "retry",
+        Ending::Failed { .. } => "failed",
+        Ending::Postponed { .. } => "postponed",
+    };
+    tracing::info!(tenant = tenant.0, id = letter.id, attempt = letter.attempts, outcome, "outbox letter");
 }
 
 /// Why an attempt did not deliver, whether trying again could help, and whether it tells about
@@ -245,40 +224,14 @@ fn retry_delay_ms(base_secs: u64, attempt: i64) -> i64 {
     (delay as f64 * rand::thread_rng().gen_range(0.5..1.5)) as i64
 }
 
-/// One try: the account it went through (once found) and how it went — delivered, with the
-/// expiry of the server's certificate if TLS was used, or not.
-struct Tried {
-    account: Option<AccountRow>,
-    outcome: Result<Option<i64>, Problem>,
-}
-
-/// One try at delivering `letter` through the account it was queued for.
-async fn attempt(state: &AppState, tenant: TenantId, letter: &OutboxRow, kept: &mut Kept) -> Tried {
-    let via = Via::from_name(&letter.via).unwrap_or(Via::Crm);
-    let found = async {
-        let mut tx = state.db.read(tenant).await?;
-        let found = outbox::sending(&mut tx, tenant, via).await?;
-        tx.commit().await?;
-        Ok::<_, crate::model::error::AppError>(found)
-    };
-    match found.await {
-        Ok(Some(sending)) => {
-            let outcome = deliver(state, tenant, letter, &sending, kept).await;
-            Tried { account: Some(sending.account), outcome }
-        }
-        Ok(None) => Tried { account: None, outcome: Err(Problem::unsendable(Unsendable::AccountNotConfigured)) },
-        Err(e) => Tried { account: None, outcome: Err(Problem::internal("reading the account", e)) },
-    }
-}
-
 async fn deliver(
     state: &AppState,
     tenant: TenantId,
     letter: &OutboxRow,
-    sending: &outbox::Sending,
+    sending: &Sending,
     kept: &mut Kept,
 ) -> Result<Option<i64>, Problem> {
-    let outbox::Sending { account, name: from_name, from } = sending;
+    let Sending { account, name: from_name, from } = sending;
     let server = account.smtp.clone().ok_or(Problem::unsendable(Unsendable::AccountNotConfigured))?;
     let to: Vec<EmailAddress> = letter.recipients.lines().filter_map(|a| EmailAddress::parse(a).ok()).collect();
     let reply_to = letter.reply_to.as_deref().and_then(|a| EmailAddress::parse(a).ok());

@@ -1,0 +1,121 @@
+//! The outbox's transactions around sending, as few as a long queue allows: a tenant's letters
+//! are claimed [`BATCH`] at a time (counted against their accounts' sending limits and with the
+//! accounts read, all in one transaction), then each is sent and recorded on its own — so a
+//! server stopped in the middle leaves at most the letter in flight to be sent twice, and the
+//! rest of its batch is taken over, unsent, when their lease runs out.
+
+use super::health::{self, Seen};
+use super::outbox::{self, Sending, Via};
+use crate::model::error::AppError;
+use crate::model::TenantId;
+use crate::server::db::accounts::AccountRow;
+use crate::server::db::outbox::{Ending, OutboxRow};
+use crate::server::db::{self, now_millis};
+use crate::server::rate;
+use crate::server::state::AppState;
+use std::sync::Arc;
+
+/// Letters claimed in one transaction.
+pub const BATCH: i64 = 10;
+
+/// What one claim took.
+#[derive(Default)]
+pub struct Batch {
+    /// Letters to send in the order they were queued, each with the account it goes through as
+    /// saved when claimed (`None`: the tenant has no such account).
+    pub letters: Vec<(OutboxRow, Option<Arc<Sending>>)>,
+    /// Some letters due were over their account's sending limit and wait for the next minute
+    /// (and so does the rest of the tenant's queue: the next round finds it due then).
+    pub postponed: bool,
+}
+
+/// How long a claim lasts: two attempts' time and half a minute. A batch stops taking letters
+/// after one attempt's time (`drain`), so each letter started is recorded within its lease.
+fn lease_ms(state: &AppState) -> i64 {
+    2 * state.config.mail_total_timeout().as_millis() as i64 + 30_000
+}
+
+/// Claims the tenant's letters due longest, counts them against their accounts' sending limits
+/// (postponing those over it) and reads those accounts, in one transaction.
+pub async fn claim(state: &AppState, tenant: TenantId) -> Result<Batch, AppError> {
+    let now = now_millis();
+    let mut tx = state.db.write(tenant).await?;
+    let mut claimed =
+        db::outbox::claim(&mut tx, state.db.backend(), tenant, (now, now + lease_ms(state)), BATCH).await?;
+    let mut batch = Batch::default();
+    for via in [Via::Crm, Via::System] {
+        let (through, rest): (Vec<_>, Vec<_>) =
+            claimed.into_iter().partition(|letter| Via::from_name(&letter.via).unwrap_or(Via::Crm) == via);
+        claimed = rest;
+        if through.is_empty() {
+            continue;
+        }
+        let limit = state.config.outbox_per_account_per_minute;
+        let (allowed, wait_until) = rate::outbox_send(&mut tx, tenant, via.name(), through.len() as i64, limit).await?;
+        let sending = outbox::sending(&mut tx, tenant, via).await?.map(Arc::new);
+        for (i, letter) in through.into_iter().enumerate() {
+            if (i as i64) < allowed {
+                batch.letters.push((letter, sending.clone()));
+            } else {
+                let waits = Ending::Postponed { at: wait_until };
+                db::outbox::finish(&mut tx, tenant, letter.id, letter.attempts, &waits).await?;
+                tracing::info!(tenant = tenant.0, id = letter.id, "outbox: the account's sending limit is reached");
+                batch.postponed = true;
+            }
+        }
+    }
+    tx.commit().await?;
+    batch.letters.sort_by_key(|(letter, _)| letter.id);
+    Ok(batch)
+}
+
+/// Gives back claimed letters not tried (a batch that ran long): due again at once, their claim
+/// no attempt.
+pub async fn release(state: &AppState, tenant: TenantId, letters: &[&OutboxRow]) -> Result<(), AppError> {
+    let mut tx = state.db.write(tenant).await?;
+    let now = Ending::Postponed { at: now_millis() };
+    for letter in letters {
+        db::outbox::finish(&mut tx, tenant, letter.id, letter.attempts, &now).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Records how an attempt ended and, in the same transaction, what it showed about the account
+/// it went through; `false` when the claim is no longer this server's. If the account's health
+/// cannot be recorded, the ending still is: a letter not marked sent would be sent again.
+pub async fn record(
+    state: &AppState,
+    tenant: TenantId,
+    letter: &OutboxRow,
+    ending: &Ending<'_>,
+    health: Option<(&AccountRow, Seen<'_>)>,
+) -> Result<bool, AppError> {
+    match record_in_one(state, tenant, letter, ending, health).await {
+        Ok(recorded) => Ok(recorded),
+        Err(e) => {
+            tracing::warn!(tenant = tenant.0, id = letter.id, error = ?e, "outbox: recording the account's health");
+            record_in_one(state, tenant, letter, ending, None).await
+        }
+    }
+}
+
+async fn record_in_one(
+    state: &AppState,
+    tenant: TenantId,
+    letter: &OutboxRow,
+    ending: &Ending<'_>,
+    health: Option<(&AccountRow, Seen<'_>)>,
+) -> Result<bool, AppError> {
+    let mut tx = state.db.write(tenant).await?;
+    let recorded = db::outbox::finish(&mut tx, tenant, letter.id, letter.attempts, ending).await?;
+    let told = match health {
+        Some((account, seen)) => health::record(&mut tx, state, tenant, account, &seen).await?,
+        None => false,
+    };
+    tx.commit().await?;
+    if told {
+        state.outbox_queued.notify_one();
+    }
+    Ok(recorded)
+}
