@@ -159,7 +159,7 @@ floor_port=$(free_port)
 target/release/examples/floor "127.0.0.1:$floor_port" &
 pids+=($!)
 wait_up "http://127.0.0.1:$floor_port/"
-declare -A floor floor_p99 rps_of p99_of
+declare -A floor floor_p99 rps_of p99_of rate_of
 out ""
 out "### Server throughput (${seconds} s per run; one signed-in administrator per client, own tenant for saves)"
 for c in 1 32 256; do
@@ -270,20 +270,25 @@ done
 
 # ---------------------------------------------------------------------------------------------
 out ""
-out "### Outbox (SQLite): ${BENCH_LETTERS:-10000} notifications queued by 32 clients, then drained into the loopback Postfix"
+out "### Outbox: ${BENCH_LETTERS:-10000} notifications queued by 32 clients, then drained into the loopback Postfix"
 bench/drain.sh >"$work/drain" 2>>"$work/app.log"
-enqueue=$(grep '^enqueue ' "$work/drain")
-drain=$(grep '^drain ' "$work/drain")
 curls=$(grep '^curl ' "$work/drain")
-out "- $enqueue"
-out "- $drain"
+for db in sqlite postgres; do
+  enqueue=$(grep "^enqueue db=$db " "$work/drain")
+  drain=$(grep "^drain db=$db " "$work/drain")
+  out "- $enqueue"
+  out "- $drain"
+  rate_of[$db]=$(field rate_per_s "$drain")
+  out "- $db: the app's rate / curl one process per letter: $(echo "scale=2; ${rate_of[$db]} / $(field one_process_each "$curls")" | bc); / curl all letters on one connection: $(echo "scale=2; ${rate_of[$db]} / $(field one_connection "$curls")" | bc)"
+  if [ "$db" = sqlite ]; then
+    fig enqueue32_p99 "$(field p99_ms "$enqueue")"
+    fig drain_rss_peak "$(field rss_peak_mib "$drain")"
+  fi
+done
 out "- $curls"
-app_rate=$(field rate_per_s "$drain")
-out "- the app's rate / curl one process per letter: $(echo "scale=2; $app_rate / $(field one_process_each "$curls")" | bc); / curl all letters on one connection: $(echo "scale=2; $app_rate / $(field one_connection "$curls")" | bc)"
-fig drain_vs_curl "$(echo "scale=3; $app_rate / $(field one_process_each "$curls")" | bc)"
-fig drain_vs_curl_reuse "$(echo "scale=3; $app_rate / $(field one_connection "$curls")" | bc)"
-fig enqueue32_p99 "$(field p99_ms "$enqueue")"
-fig drain_rss_peak "$(field rss_peak_mib "$drain")"
+fig drain_vs_curl "$(echo "scale=3; ${rate_of[sqlite]} / $(field one_process_each "$curls")" | bc)"
+fig drain_vs_curl_reuse "$(echo "scale=3; ${rate_of[sqlite]} / $(field one_connection "$curls")" | bc)"
+fig pg_drain_vs_curl_reuse "$(echo "scale=3; ${rate_of[postgres]} / $(field one_connection "$curls")" | bc)"
 
 ratio() { echo "scale=3; $1 / $2" | bc; }
 fig list32_ratio "$(ratio "${rps_of[sqlite:list:32]}" "${floor[32]}")"
