@@ -269,6 +269,7 @@ for db in sqlite postgres; do
 done
 
 # ---------------------------------------------------------------------------------------------
+ratio() { echo "scale=3; $1 / $2" | bc; }
 out ""
 out "### Outbox: ${BENCH_LETTERS:-10000} notifications queued by 32 clients, then drained into the loopback Postfix"
 bench/drain.sh >"$work/drain" 2>>"$work/app.log"
@@ -286,11 +287,10 @@ for db in sqlite postgres; do
   fi
 done
 out "- $curls"
-fig drain_vs_curl "$(echo "scale=3; ${rate_of[sqlite]} / $(field one_process_each "$curls")" | bc)"
-fig drain_vs_curl_reuse "$(echo "scale=3; ${rate_of[sqlite]} / $(field one_connection "$curls")" | bc)"
-fig pg_drain_vs_curl_reuse "$(echo "scale=3; ${rate_of[postgres]} / $(field one_connection "$curls")" | bc)"
+fig drain_vs_curl "$(ratio "${rate_of[sqlite]}" "$(field one_process_each "$curls")")"
+fig drain_vs_curl_reuse "$(ratio "${rate_of[sqlite]}" "$(field one_connection "$curls")")"
+fig pg_drain_vs_curl_reuse "$(ratio "${rate_of[postgres]}" "$(field one_connection "$curls")")"
 
-ratio() { echo "scale=3; $1 / $2" | bc; }
 fig list32_ratio "$(ratio "${rps_of[sqlite:list:32]}" "${floor[32]}")"
 fig list32_p99x "$(ratio "${p99_of[sqlite:list:32]}" "${floor_p99[32]}")"
 fig save32_p99 "${p99_of[sqlite:save:32]}"

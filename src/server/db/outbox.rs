@@ -113,7 +113,7 @@ pub fn claim_sql(backend: Backend) -> String {
     )
 }
 
-/// See [`claim_sql`]; the letters in the order they were queued.
+/// See [`claim_sql`]; the letters in no particular order.
 pub async fn claim(
     tx: &mut Tx,
     backend: Backend,
@@ -121,15 +121,7 @@ pub async fn claim(
     (now, lease_until): (i64, i64),
     most: i64,
 ) -> Result<Vec<OutboxRow>, sqlx::Error> {
-    let mut letters: Vec<OutboxRow> = sqlx::query_as(&claim_sql(backend))
-        .bind(tenant.0)
-        .bind(now)
-        .bind(lease_until)
-        .bind(most)
-        .fetch_all(&mut **tx)
-        .await?;
-    letters.sort_by_key(|letter| letter.id);
-    Ok(letters)
+    sqlx::query_as(&claim_sql(backend)).bind(tenant.0).bind(now).bind(lease_until).bind(most).fetch_all(&mut **tx).await
 }
 
 /// How a claimed attempt ended.
