@@ -32,6 +32,7 @@ start() {
   RUST_LOG=warn "$bin" "${db_args[@]}" --listen "127.0.0.1:$port" --site-root target/site \
     --egress-allow "localhost:$POCHTA_TEST_SMTPS_PORT" --ca-file "$POCHTA_TEST_MAIL_CA" --dns-server "$POCHTA_TEST_DNS" \
     --sign-in-per-address 1000000 --mail-operations-per-user 1000000 --mail-operations-per-tenant 1000000 \
+    --notifications-per-tenant-per-minute 100000000 \
     "$@" >>"$work/app.log" 2>&1 &
   app_pid=$!
   wait_up "$base/sign-in"

@@ -154,6 +154,11 @@ pub struct Config {
     /// for the next minute. Providers refuse, or lock the account, beyond their own limits.
     #[arg(long, env = "POCHTA_OUTBOX_PER_ACCOUNT_PER_MINUTE", default_value_t = 30)]
     pub outbox_per_account_per_minute: i64,
+
+    /// Notifications one tenant's host application may queue per minute through the API (across
+    /// all app servers); beyond it the API answers 429 with `Retry-After`.
+    #[arg(long, env = "POCHTA_NOTIFICATIONS_PER_TENANT_PER_MINUTE", default_value_t = 600)]
+    pub notifications_per_tenant_per_minute: i64,
 }
 
 impl Config {

@@ -56,6 +56,18 @@ pub async fn outbox_send(
     Ok(((limit - (count - letters)).clamp(0, letters), start + WINDOW_MS))
 }
 
+/// Counts one letter a tenant's host application hands in (`POST /api/v1/notifications`), in
+/// the transaction that queues it; refuses beyond `limit` this minute, so one tenant's runaway
+/// loop cannot fill the database that every tenant shares. A refused letter is not counted.
+pub async fn notification(tx: &mut Tx, tenant: TenantId, limit: i64) -> Result<(), AppError> {
+    let (start, retry_after_secs) = window();
+    if rates::bump(tx, &format!("notify:{tenant}"), start, 1).await? > limit {
+        tracing::warn!(tenant = tenant.0, "notifications from the host application rate-limited");
+        return Err(AppError::RateLimited { retry_after_secs });
+    }
+    Ok(())
+}
+
 /// Counts one sign-in attempt from `address` in `tx`; refuses beyond `limit` this minute.
 pub async fn sign_in_attempt(tx: &mut Tx, address: IpAddr, limit: i64) -> Result<(), AppError> {
     let (start, retry_after_secs) = window();

@@ -518,6 +518,48 @@ async fn an_account_sends_no_more_letters_a_minute_than_the_operator_allows_the_
 }
 
 #[tokio::test]
+async fn a_tenants_host_application_queues_no_more_letters_a_minute_than_the_operator_allows_and_is_told_when_to_retry()
+{
+    let mail = MailServers::from_env();
+    let limits = ["--notifications-per-tenant-per-minute", "3", "--outbox-tenants-at-once", "0"];
+    let app = app_with_mail(&mail, &[], &limits).await;
+    let (_, key) = tenant_with_notifications(&app, &mail, "Ромашка", mail.smtps).await;
+    let (_, other_key) = tenant_with_notifications(&app, &mail, "Василёк", mail.smtps).await;
+    // All four letters within one minute's window: not in its last seconds.
+    let into_minute = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() % 60_000;
+    if into_minute > 50_000 {
+        tokio::time::sleep(Duration::from_millis(60_100 - into_minute as u64)).await;
+    }
+    let letter = |i: usize| json!({"to": [mail.address("bob")], "subject": format!("Рассылка #{i}"), "text": "Т."});
+    for i in 0..3 {
+        assert_eq!(post(&app, &key, "ru", &letter(i)).await.0, 202, "letter {i} is within the limit");
+    }
+    let refused = reqwest::Client::new()
+        .post(format!("{}/api/v1/notifications", app.address))
+        .bearer_auth(&key)
+        .header("Accept-Language", "en")
+        .json(&letter(3))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status().as_u16(), 429);
+    let retry_after: u64 = refused.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&retry_after), "{retry_after}");
+    let body: Value = refused.json().await.unwrap();
+    assert_eq!(body["error"], "rate_limited");
+    assert_eq!(
+        body["message"],
+        format!("Too many notifications from this organisation this minute. Try again in {retry_after} s.")
+    );
+    let (code, refused) = post(&app, &key, "ru", &letter(4)).await;
+    assert_eq!(code, 429);
+    assert!(refused["message"].as_str().unwrap().starts_with("Слишком много уведомлений"), "{refused}");
+    assert_eq!(outbox_rows(&app).await, 3, "nothing queued beyond the limit");
+    // Another tenant's host application has its own minute.
+    assert_eq!(post(&app, &other_key, "ru", &letter(5)).await.0, 202);
+}
+
+#[tokio::test]
 async fn a_letter_claimed_by_a_server_that_died_is_taken_over_when_its_lease_runs_out_and_sent_once() {
     use pochta::server::db::{now_millis, outbox};
     let (app, mail) = spawn_app_with_mail(&[]).await;

@@ -4,8 +4,8 @@
 //! errors name each refused field in the language of `Accept-Language` (Russian by default).
 
 use super::api_keys;
-use super::outbox::{self, Via};
-use crate::i18n::{invalid_text, t};
+use super::outbox;
+use crate::i18n::{invalid_text, t, tf};
 use crate::model::error::AppError;
 use crate::model::notifications::{Notification, NotificationInput, QueuedNotification};
 use crate::model::{Lang, TenantId};
@@ -48,7 +48,7 @@ async fn enqueue(State(state): State<AppState>, headers: HeaderMap, body: Body) 
         Ok(n) => n,
         Err(fields) => return Refusal::App(AppError::Invalid(fields)).answer(lang),
     };
-    match outbox::enqueue(&state, tenant, Via::Crm, &notification).await {
+    match outbox::enqueue_from_host(&state, tenant, &notification).await {
         Ok(queued) => {
             let code = if queued.added { StatusCode::ACCEPTED } else { StatusCode::OK };
             let location = format!("/api/v1/notifications/{}", queued.letter.id);
@@ -101,6 +101,10 @@ enum Refusal {
 impl Refusal {
     /// `{"error": code, "message": text, "fields": {field: text}}`.
     fn answer(self, lang: Lang) -> Response {
+        let retry_after = match &self {
+            Refusal::App(AppError::RateLimited { retry_after_secs }) => Some(*retry_after_secs),
+            _ => None,
+        };
         let (status, code, message, fields) = match self {
             Refusal::App(error) => {
                 let status = StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -111,9 +115,15 @@ impl Refusal {
                     _ => Map::new(),
                 };
                 let code = error.key().trim_start_matches("error.");
-                // Here "not signed in" means the key: say so, not "sign in".
-                let key = if error == AppError::NotSignedIn { "api.key_refused" } else { error.key() };
-                (status, code.to_string(), t(lang, key).to_string(), fields)
+                let message = match error {
+                    // Here "not signed in" means the key: say so, not "sign in".
+                    AppError::NotSignedIn => t(lang, "api.key_refused").to_string(),
+                    AppError::RateLimited { retry_after_secs } => {
+                        tf(lang, "api.rate_limited", &[("n", &retry_after_secs.to_string())])
+                    }
+                    _ => t(lang, error.key()).to_string(),
+                };
+                (status, code.to_string(), message, fields)
             }
             Refusal::TooLarge => (
                 StatusCode::PAYLOAD_TOO_LARGE,
@@ -126,6 +136,9 @@ impl Refusal {
             (status, Json(json!({ "error": code, "message": message, "fields": fields }))).into_response();
         if status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+        }
+        if let Some(seconds) = retry_after {
+            response.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from(seconds));
         }
         response
     }

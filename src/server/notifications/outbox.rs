@@ -10,6 +10,7 @@ use crate::model::{AccountId, EmailAddress, Lang, TenantId};
 use crate::server::credentials::new_token;
 use crate::server::db::accounts::AccountRow;
 use crate::server::db::{self, now_millis, outbox::NewLetter, outbox::OutboxRow, Tx};
+use crate::server::rate;
 use crate::server::state::AppState;
 
 /// The account a notification goes through.
@@ -101,8 +102,28 @@ pub fn give_up_at(state: &AppState, now: i64) -> i64 {
     now.saturating_add((state.config.outbox_give_up_hours as i64).saturating_mul(3_600_000))
 }
 
+/// Queues a program's letter (or the operator's, from the command line): not limited.
 pub async fn enqueue(state: &AppState, tenant: TenantId, via: Via, n: &Notification) -> Result<Queued, AppError> {
+    enqueue_counted(state, tenant, via, n, None).await
+}
+
+/// Queues a letter the host application handed in through the CRM account, counted against the
+/// tenant's per-minute limit in the same transaction.
+pub async fn enqueue_from_host(state: &AppState, tenant: TenantId, n: &Notification) -> Result<Queued, AppError> {
+    enqueue_counted(state, tenant, Via::Crm, n, Some(state.config.notifications_per_tenant_per_minute)).await
+}
+
+async fn enqueue_counted(
+    state: &AppState,
+    tenant: TenantId,
+    via: Via,
+    n: &Notification,
+    limit: Option<i64>,
+) -> Result<Queued, AppError> {
     let mut tx = state.db.write(tenant).await?;
+    if let Some(limit) = limit {
+        rate::notification(&mut tx, tenant, limit).await?;
+    }
     let queued = enqueue_in(&mut tx, state, tenant, via, n).await?;
     tx.commit().await?;
     if queued.added {
