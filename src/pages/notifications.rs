@@ -1,6 +1,6 @@
 //! «Уведомления» (administrators): «Журнал отправки» — the letters the host application queued,
 //! newest first, filtered by status with a plain GET form and paged by a link (both work without
-//! JavaScript), with «Повторить» and «Отменить» — and «Ключи API» of the host application: made
+//! JavaScript), with «Повторить» and «Отменить», kept current while open (with JavaScript) — and «Ключи API» of the host application: made
 //! (the key shown once), listed by their first characters, revoked.
 
 use crate::api::notifications::{
@@ -9,7 +9,8 @@ use crate::api::notifications::{
 use crate::components::form::{action_error, error_text, success_count, Field, FormError, Submit};
 use crate::components::health_banner::HealthBanner;
 use crate::i18n::{t, tr, use_lang};
-use crate::model::notifications::{ApiKeyView, JournalEntry, OutboxStatus};
+use crate::model::error::AppError;
+use crate::model::notifications::{ApiKeyView, JournalEntry, JournalPage, OutboxStatus};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -28,16 +29,18 @@ fn status_key(status: OutboxStatus) -> &'static str {
 
 #[component]
 pub fn NotificationsPage() -> impl IntoView {
+    // Bumped each time the journal asks again; the banner follows it.
+    let refreshed = RwSignal::new(0u32);
     view! {
         <h1>{tr("notifications.title")}</h1>
-        <HealthBanner/>
-        <Journal/>
+        <HealthBanner after=refreshed/>
+        <Journal refreshed/>
         <Keys/>
     }
 }
 
 #[component]
-fn Journal() -> impl IntoView {
+fn Journal(refreshed: RwSignal<u32>) -> impl IntoView {
     let lang = use_lang();
     let query = use_query_map();
     let param = move |name: &'static str| query.with(|q| q.get(name).unwrap_or_default());
@@ -47,9 +50,10 @@ fn Journal() -> impl IntoView {
     let cancel = ServerAction::<CancelLetter>::new();
     let (retried, cancelled) = (success_count(retry), success_count(cancel));
     let page = Resource::new(
-        move || (status(), before(), from(), to(), retried.get(), cancelled.get()),
-        |(status, before, from, to, _, _)| journal(status, before, from, to),
+        move || (status(), before(), from(), to(), retried.get(), cancelled.get(), refreshed.get()),
+        |(status, before, from, to, ..)| journal(status, before, from, to),
     );
+    keep_current(page, refreshed, move || query.with_untracked(|q| q.get("before").is_none()));
     let row_error = Signal::derive(move || {
         retry.value().get().and_then(Result::err).or_else(|| cancel.value().get().and_then(Result::err))
     });
@@ -124,6 +128,34 @@ fn Journal() -> impl IntoView {
             </Transition>
         </section>
     }
+}
+
+/// How often the journal asks again while the administrator watches it (with JavaScript).
+const REFRESH_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Keeps the journal current without a reload: every [`REFRESH_EVERY`] the newest page is asked
+/// again (new letters appear, waiting ones change), an older page only while a letter on it is
+/// still on its way; never while the browser's tab is hidden. Bumps `refreshed`.
+fn keep_current(
+    page: Resource<Result<JournalPage, AppError>>,
+    refreshed: RwSignal<u32>,
+    newest: impl Fn() -> bool + Copy + 'static,
+) {
+    Effect::new(move |_| {
+        let tick = move || {
+            let waiting = page.with_untracked(|p| {
+                p.as_ref().and_then(|p| p.as_ref().ok()).is_some_and(|p| {
+                    p.entries.iter().any(|e| matches!(e.status, OutboxStatus::Queued | OutboxStatus::Sending))
+                })
+            });
+            if !document().hidden() && (newest() || waiting) {
+                refreshed.try_update(|n| *n += 1);
+            }
+        };
+        if let Ok(handle) = set_interval_with_handle(tick, REFRESH_EVERY) {
+            on_cleanup(move || handle.clear());
+        }
+    });
 }
 
 #[component]
