@@ -58,11 +58,19 @@ pub async fn outbox_send(
 
 /// Counts one letter a tenant's host application hands in (`POST /api/v1/notifications`), in
 /// the transaction that queues it; refuses beyond `limit` this minute, so one tenant's runaway
-/// loop cannot fill the database that every tenant shares. A refused letter is not counted.
+/// loop cannot fill the database that every tenant shares. Only a window's first refusal is
+/// logged (keep the count of a refusal: commit), so the loop cannot flood the log either.
 pub async fn notification(tx: &mut Tx, tenant: TenantId, limit: i64) -> Result<(), AppError> {
     let (start, retry_after_secs) = window();
-    if rates::bump(tx, &format!("notify:{tenant}"), start, 1).await? > limit {
-        tracing::warn!(tenant = tenant.0, "notifications from the host application rate-limited");
+    let count = rates::bump(tx, &format!("notify:{tenant}"), start, 1).await?;
+    if count > limit {
+        if count == limit + 1 {
+            tracing::warn!(
+                tenant = tenant.0,
+                limit,
+                "notifications from the host application rate-limited this minute"
+            );
+        }
         return Err(AppError::RateLimited { retry_after_secs });
     }
     Ok(())

@@ -122,7 +122,14 @@ async fn enqueue_counted(
 ) -> Result<Queued, AppError> {
     let mut tx = state.db.write(tenant).await?;
     if let Some(limit) = limit {
-        rate::notification(&mut tx, tenant, limit).await?;
+        match rate::notification(&mut tx, tenant, limit).await {
+            // The refusal is counted too: only the first of the minute is logged.
+            Err(refused @ AppError::RateLimited { .. }) => {
+                tx.commit().await?;
+                return Err(refused);
+            }
+            counted => counted?,
+        }
     }
     let queued = enqueue_in(&mut tx, state, tenant, via, n).await?;
     tx.commit().await?;
