@@ -56,13 +56,17 @@ pub async fn outbox_send(
     Ok(((limit - (count - letters)).clamp(0, letters), start + WINDOW_MS))
 }
 
-/// Counts one letter a tenant's host application hands in (`POST /api/v1/notifications`), in
-/// the transaction that queues it; refuses beyond `limit` this minute, so one tenant's runaway
-/// loop cannot fill the database that every tenant shares. Only a window's first refusal is
-/// logged (keep the count of a refusal: commit), so the loop cannot flood the log either.
-pub async fn notification(tx: &mut Tx, tenant: TenantId, limit: i64) -> Result<(), AppError> {
+/// Counts one letter a tenant's host application hands in (`POST /api/v1/notifications`);
+/// refuses beyond `limit` this minute, so one tenant's runaway loop cannot fill the database that
+/// every tenant shares. Counted in its own short transaction before the letter's: the tenant's
+/// counter row is then locked only for the count, and the letters of one tenant are queued side
+/// by side. Refusals are counted too, and only a minute's first one is logged, so the loop cannot
+/// flood the log either.
+pub async fn notification(db: &Db, tenant: TenantId, limit: i64) -> Result<(), AppError> {
     let (start, retry_after_secs) = window();
-    let count = rates::bump(tx, &format!("notify:{tenant}"), start, 1).await?;
+    let mut tx = db.write_counters().await?;
+    let count = rates::bump(&mut tx, &format!("notify:{tenant}"), start, 1).await?;
+    tx.commit().await?;
     if count > limit {
         if count == limit + 1 {
             tracing::warn!(

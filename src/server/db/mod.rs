@@ -177,6 +177,15 @@ impl Db {
         Ok(self.begin_write().await?)
     }
 
+    /// A write transaction for counters that a crash may lose (rate limits): on PostgreSQL its
+    /// commit does not wait for the disk, so a counter row many requests update (one tenant's)
+    /// is locked only for the update itself, not for a disk flush each.
+    pub async fn write_counters(&self) -> Result<Tx, AppError> {
+        let mut tx = self.begin_write().await?;
+        self.set_local(&mut tx, "synchronous_commit", "off").await?;
+        Ok(tx)
+    }
+
     async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
         match self.backend {
             Backend::Sqlite => {

@@ -102,41 +102,23 @@ pub fn give_up_at(state: &AppState, now: i64) -> i64 {
     now.saturating_add((state.config.outbox_give_up_hours as i64).saturating_mul(3_600_000))
 }
 
-/// Queues a program's letter (or the operator's, from the command line): not limited.
+/// Queues a letter (a program's, the operator's from the command line, or the host
+/// application's once counted: [`enqueue_from_host`]).
 pub async fn enqueue(state: &AppState, tenant: TenantId, via: Via, n: &Notification) -> Result<Queued, AppError> {
-    enqueue_counted(state, tenant, via, n, None).await
-}
-
-/// Queues a letter the host application handed in through the CRM account, counted against the
-/// tenant's per-minute limit in the same transaction.
-pub async fn enqueue_from_host(state: &AppState, tenant: TenantId, n: &Notification) -> Result<Queued, AppError> {
-    enqueue_counted(state, tenant, Via::Crm, n, Some(state.config.notifications_per_tenant_per_minute)).await
-}
-
-async fn enqueue_counted(
-    state: &AppState,
-    tenant: TenantId,
-    via: Via,
-    n: &Notification,
-    limit: Option<i64>,
-) -> Result<Queued, AppError> {
     let mut tx = state.db.write(tenant).await?;
-    if let Some(limit) = limit {
-        match rate::notification(&mut tx, tenant, limit).await {
-            // The refusal is counted too: only the first of the minute is logged.
-            Err(refused @ AppError::RateLimited { .. }) => {
-                tx.commit().await?;
-                return Err(refused);
-            }
-            counted => counted?,
-        }
-    }
     let queued = enqueue_in(&mut tx, state, tenant, via, n).await?;
     tx.commit().await?;
     if queued.added {
         state.outbox_queued.notify_one();
     }
     Ok(queued)
+}
+
+/// Queues a letter the host application handed in through the CRM account, once counted against
+/// the tenant's per-minute limit.
+pub async fn enqueue_from_host(state: &AppState, tenant: TenantId, n: &Notification) -> Result<Queued, AppError> {
+    rate::notification(&state.db, tenant, state.config.notifications_per_tenant_per_minute).await?;
+    enqueue(state, tenant, Via::Crm, n).await
 }
 
 /// Queues a letter within a transaction of the caller's (the workers are woken by the poll).
