@@ -1,6 +1,6 @@
 // «Уведомления» as an administrator meets it: a key for the host application made and shown once,
-// a letter the host application queues with it arriving and listed as sent in the open journal, a refused one
-// explained, the key revoked; and the same page without JavaScript on a phone.
+// a letter the host application queues with it arriving and listed as sent in the open journal, a
+// refused one explained, the key revoked; and the same page without JavaScript on a phone.
 import { test, expect, Page } from "@playwright/test";
 import { createTenant, failOnPageErrors, hydrated, mail, mailboxHas, overflowWidth, signIn } from "./helpers";
 

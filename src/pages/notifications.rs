@@ -1,7 +1,8 @@
 //! «Уведомления» (administrators): «Журнал отправки» — the letters the host application queued,
 //! newest first, filtered by status with a plain GET form and paged by a link (both work without
-//! JavaScript), with «Повторить» and «Отменить», kept current while open (with JavaScript) — and «Ключи API» of the host application: made
-//! (the key shown once), listed by their first characters, revoked.
+//! JavaScript), with «Повторить» and «Отменить», kept current while open (with JavaScript) — and
+//! «Ключи API» of the host application: made (the key shown once), listed by their first
+//! characters, revoked.
 
 use crate::api::notifications::{
     api_keys, journal, key_shown_once, CancelLetter, CreateApiKey, RetryLetter, RevokeApiKey,
