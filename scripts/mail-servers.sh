@@ -3,7 +3,9 @@
 # an implicit-TLS port with an untrusted certificate, and a company server's self-signed one on
 # implicit TLS and STARTTLS; SASL through Dovecot) and Dovecot
 # (IMAP and POP3 with STARTTLS and implicit TLS, LMTP delivery into maildirs), with throwaway
-# certificates and test users. Ordinary processes with their own configuration; nothing of the
+# certificates and test users; and the authorization server of the OAuth tests
+# (end2end/oauth-server.mjs on HTTPS), whose tokens Dovecot checks itself (oauth2 passdb,
+# XOAUTH2 and OAUTHBEARER for IMAP, POP3 and, through Dovecot SASL, SMTP). Ordinary processes with their own configuration; nothing of the
 # system's mail setup is used or changed, except that Postfix requires its default main.cf to
 # list this configuration folder.
 #
@@ -78,6 +80,8 @@ certificates() {
   openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" -keyout "$dir/expired.key" -out "$dir/expired.csr" 2>/dev/null
   expired_certificate "$dir"
   office_certificates "$dir"
+  # The key the authorization server signs its tokens with.
+  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$dir/oauth-signing.key" 2>/dev/null
   chmod 644 "$dir"/*.pem "$dir"/*.key
 }
 
@@ -150,7 +154,7 @@ local_name office.$DOMAIN {
   ssl_key = <$BASE/certs/office-a.key
 }
 disable_plaintext_auth = yes
-auth_mechanisms = plain login
+auth_mechanisms = plain login xoauth2 oauthbearer
 # Every test connects from 127.0.0.1 and tests run in parallel. Dovecot's per-IP auth penalty
 # (2, 4, 8… s after each failure) and its failure delay (which holds up the other logins queued
 # on Postfix's shared auth connection) would turn one test's wrong password into another test's
@@ -168,11 +172,21 @@ first_valid_uid = 8
 first_valid_gid = 8
 passdb {
   driver = passwd-file
+  mechanisms = plain login
   args = scheme=PLAIN username_format=%u $passwd
 }
+# Tokens of the test authorization server, checked here against its public key (no call to
+# it): the token's email claim must equal the login.
+passdb {
+  driver = oauth2
+  mechanisms = xoauth2 oauthbearer
+  args = $BASE/dovecot/oauth2.conf
+}
+# The oauth2 passdb cannot answer user look-ups, so the userdb accepts any user (LMTP delivery
+# only reaches the addresses Postfix's maps list).
 userdb {
   driver = static
-  args = uid=mail gid=mail home=$BASE/mail/%d/%n
+  args = uid=mail gid=mail home=$BASE/mail/%d/%n allow_all_users=yes
 }
 service imap-login {
   inet_listener imap {
@@ -212,6 +226,23 @@ protocol lmtp {
   postmaster_address = postmaster@$DOMAIN
 }
 EOF
+  # Keys at <prefix>/<azp or default>/<algorithm>/<kid>, as the authorization server names its key.
+  mkdir -p "$BASE/dovecot/keys/default/RS256"
+  openssl pkey -in "$BASE/certs/oauth-signing.key" -pubout -out "$BASE/dovecot/keys/default/RS256/pochta-test" 2>/dev/null
+  chmod -R a+rX "$BASE/dovecot/keys"
+  cat >"$BASE/dovecot/oauth2.conf" <<EOF
+introspection_mode = local
+local_validation_key_dict = fs:posix:prefix=$BASE/dovecot/keys/
+username_attribute = email
+EOF
+}
+
+# The authorization server, in the background with none of this script's output open (a caller
+# reading it would wait for the server to end); its command line names $BASE, so `stop` finds it.
+oauth_server() {
+  (cd "$(dirname "$0")/../end2end" &&
+    exec node oauth-server.mjs "$BASE/certs/oauth-signing.key" "$BASE/certs/server.pem" "$BASE/certs/server.key" \
+      "$OAUTH_PORT") </dev/null >"$BASE/logs/oauth.log" 2>&1 &
 }
 
 postfix_config() {
@@ -302,13 +333,14 @@ start() {
   rm -rf "$BASE"
   mkdir -p "$BASE"
   read -r SUBMISSION_PORT SMTPS_PORT UNTRUSTED_PORT IMAP_PORT IMAPS_PORT POP3_PORT POP3S_PORT LMTP_PORT AUTH_PORT CLOSED_PORT \
-    OFFICE_SMTPS_PORT OFFICE_SUBMISSION_PORT < <(free_ports 12)
+    OFFICE_SMTPS_PORT OFFICE_SUBMISSION_PORT OAUTH_PORT < <(free_ports 13)
   certificates
   dovecot_config
   postfix_config
   dovecot -c "$BASE/dovecot/dovecot.conf" </dev/null >/dev/null 2>&1
   postfix -c "$BASE/postfix" check
   postfix -c "$BASE/postfix" start </dev/null >/dev/null 2>&1
+  oauth_server
   cat >"$BASE/env" <<EOF
 export POCHTA_TEST_MAIL_DOMAIN=$DOMAIN
 export POCHTA_TEST_MAIL_IDN_DOMAIN=$IDN_DOMAIN
@@ -326,16 +358,18 @@ export POCHTA_TEST_OFFICE_SMTPS_PORT=$OFFICE_SMTPS_PORT
 export POCHTA_TEST_OFFICE_SUBMISSION_PORT=$OFFICE_SUBMISSION_PORT
 export POCHTA_TEST_OFFICE_CERTS=$BASE/certs
 export POCHTA_TEST_POSTFIX_CONFIG=$BASE/postfix
+export POCHTA_TEST_OAUTH_PORT=$OAUTH_PORT
+export POCHTA_TEST_OAUTH_URL=https://127.0.0.1:$OAUTH_PORT
 EOF
   # Ready when every listener answers.
   for port in $SUBMISSION_PORT $SMTPS_PORT $UNTRUSTED_PORT $IMAP_PORT $IMAPS_PORT $POP3_PORT $POP3S_PORT \
-    $OFFICE_SMTPS_PORT $OFFICE_SUBMISSION_PORT; do
+    $OFFICE_SMTPS_PORT $OFFICE_SUBMISSION_PORT $OAUTH_PORT; do
     for _ in $(seq 1 100); do
       (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
       sleep 0.1
     done
   done
-  say "Postfix and Dovecot are up on 127.0.0.1 (see $BASE/env)"
+  say "Postfix, Dovecot and the authorization server are up on 127.0.0.1 (see $BASE/env)"
 }
 
 case "${1:-}" in

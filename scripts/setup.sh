@@ -60,8 +60,9 @@ if [ "$purpose" = test ]; then
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   fi
-  # Playwright itself from npm; it runs Debian's Chromium and downloads no browser.
-  if [ ! -d end2end/node_modules/@playwright/test ]; then
+  # Playwright itself from npm (it runs Debian's Chromium and downloads no browser), and the
+  # mock authorization server of the OAuth tests (end2end/oauth-server.mjs).
+  if [ ! -d end2end/node_modules/@playwright/test ] || [ ! -d end2end/node_modules/oauth2-mock-server ]; then
     say "installing the end-to-end test packages"
     (cd end2end && npm ci --no-audit --no-fund >/dev/null)
   fi

@@ -100,6 +100,10 @@ pub enum Reason {
     TooManyConnections,
     /// An address has letters outside ASCII before the @ and the server does not offer SMTPUTF8.
     SmtpUtf8NotOffered,
+    /// The server refused the provider's access token (revoked, expired, or for another address).
+    TokenRefused,
+    /// Signing in with the provider's token (XOAUTH2) is not offered on this connection.
+    Xoauth2NotOffered,
 }
 
 /// One table gives each reason its stored name and its catalog keys (`reason.*`, `advice.*`).
@@ -156,6 +160,8 @@ reasons! {
     ReplyTooLong => "reply_too_long",
     TooManyConnections => "too_many_connections",
     SmtpUtf8NotOffered => "smtputf8_not_offered",
+    TokenRefused => "token_refused",
+    Xoauth2NotOffered => "xoauth2_not_offered",
 }
 
 impl Reason {

@@ -17,6 +17,7 @@ mod kept_connection;
 mod killed;
 mod logs;
 mod notifications;
+mod oauth;
 mod outbox_scale;
 mod rls;
 mod schema;

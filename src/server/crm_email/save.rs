@@ -14,7 +14,8 @@ use crate::server::accounts::stored_password::{source, Purpose, Routes};
 use crate::server::db::accounts::{self, AccountData, AccountRow, SecretField};
 use crate::server::db::{self, crm_email::CrmEmailData, Tx};
 use crate::server::fail::{internal, on_violation};
-use crate::server::mail::smtp::{self, Errand, Login};
+use crate::server::mail::login::Login;
+use crate::server::mail::smtp::{self, Errand};
 use crate::server::progress::Progress;
 use crate::server::rate;
 use crate::server::session::Admin;
@@ -170,7 +171,7 @@ async fn check(
     progress: Option<Progress>,
 ) -> Result<(), AppError> {
     rate::mail_operation(&state.db, state.config.mail_limits(), admin.tenant, admin.id).await?;
-    let login = Login { user: draft.login.as_str(), password };
+    let login = Login::password(draft.login.as_str(), password);
     let mail = trusted_certificates::mail_for(state, admin.tenant).await?;
     let report = smtp::errand(&mail, smtp, &login, Errand::Login, progress.map(|p| p.steps())).await;
     let report = trusted_certificates::vouched(state, admin.tenant, report);

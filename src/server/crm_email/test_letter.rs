@@ -9,7 +9,8 @@ use crate::model::{AccountId, Invalid, ServerAddress, TenantId};
 use crate::server::accounts::stored_password::{source, Purpose, Source};
 use crate::server::db::{self, accounts, accounts::SecretField};
 use crate::server::mail::letters::{self, Sender};
-use crate::server::mail::smtp::{self, Errand, Login};
+use crate::server::mail::login::Login;
+use crate::server::mail::smtp::{self, Errand};
 use crate::server::progress::Progress;
 use crate::server::rate;
 use crate::server::session::Admin;
@@ -43,7 +44,7 @@ pub async fn send_test_letter(
     let sender = Sender { name: Some(&draft.sender_name), address: &draft.sender_email };
     let letter = letters::test_letter(admin.lang, &sender, &recipient, &tenant_name, now)
         .map_err(|e| crate::server::fail::internal("composing the test letter", e))?;
-    let login = Login { user: draft.login.as_str(), password: &password };
+    let login = Login::password(draft.login.as_str(), &password);
     let observer = progress.map(|p| p.steps());
     let mail = trusted_certificates::mail_for(state, admin.tenant).await?;
     let report = smtp::errand(&mail, &smtp, &login, Errand::Send(&letter), observer).await;

@@ -4,8 +4,9 @@
 
 use super::imap;
 use super::letters::{self, Sender};
+use super::login::Login;
 use super::report::{Recorder, StepFailure, StepObserver};
-use super::smtp::{self, Errand, Login};
+use super::smtp::{self, Errand};
 use super::MailContext;
 use crate::model::check::{CheckReport, Reason, Side};
 use crate::model::time_zone::Moment;
@@ -51,7 +52,7 @@ pub async fn run(ctx: &MailContext, check: &AccountCheck<'_>, observer: Option<S
 
 async fn sides(ctx: &MailContext, check: &AccountCheck<'_>, rec: &mut Recorder) -> Result<(), (Side, StepFailure)> {
     if let Some(out) = &check.outgoing {
-        let login = Login { user: out.login, password: out.password };
+        let login = Login::password(out.login, out.password);
         let outcome = if out.send_to_self {
             let sender = Sender { name: check.sender_name, address: check.address };
             let letter = letters::account_check_letter(check.lang, &sender, check.now)
@@ -63,7 +64,7 @@ async fn sides(ctx: &MailContext, check: &AccountCheck<'_>, rec: &mut Recorder) 
         outcome.map_err(|f| (Side::Outgoing, f))?;
     }
     if let Some(inc) = &check.incoming {
-        let login = Login { user: inc.login, password: inc.password };
+        let login = Login::password(inc.login, inc.password);
         let messages = imap::check(ctx, inc.protocol, inc.server, &login, inc.since, rec)
             .await
             .map_err(|f| (Side::Incoming, f))?;

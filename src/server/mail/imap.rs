@@ -3,15 +3,15 @@
 //! egress guard opened, with STARTTLS/STLS or implicit TLS.
 
 use super::explain::incoming_login_reply;
+use super::login::{Login, Secret};
 use super::pop3::{Pop3, Pop3Error};
 use super::report::{Recorder, StepFailure};
-use super::smtp::Login;
 use super::wire::{Capped, ReadLimits};
 use super::{connect, silent_greeting, start_tls, tls_failure, MailContext, Wire};
 use crate::model::check::{Reason, Side, Step};
 use crate::model::{Date, Protocol, Security, ServerAddress};
 use async_imap::imap_proto::{Response, Status};
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use tokio_rustls::client::TlsStream;
 
 const SIDE: Side = Side::Incoming;
@@ -99,15 +99,21 @@ async fn imap(
     if server.security == Security::Ssl {
         rec.run(SIDE, Step::Greeting, imap_greeting(&mut client), |f| f, |_| None).await?;
     }
-    let mut session = rec
-        .run(
-            SIDE,
-            Step::Login,
-            async { client.login(login.user, login.password.expose_secret()).await.map_err(|(e, _)| e) },
-            imap_failure,
-            |_| Some(login.user.to_string()),
-        )
-        .await?;
+    let mut session = match login.secret {
+        Secret::Password(password) => {
+            let signed_in = async { client.login(login.user, password.expose_secret()).await.map_err(|(e, _)| e) };
+            rec.run(SIDE, Step::Login, signed_in, imap_failure, |_| Some(login.user.to_string())).await?
+        }
+        Secret::AccessToken(_) => {
+            let Some(response) = login.xoauth2() else {
+                return Err(rec.fail_now(SIDE, Step::Login, StepFailure::new(Reason::TokenRefused)));
+            };
+            let signed_in = async {
+                client.authenticate("XOAUTH2", Xoauth2 { response: Some(response) }).await.map_err(|(e, _)| e)
+            };
+            rec.run(SIDE, Step::Login, signed_in, token_failure(imap_failure), |_| Some(login.user.to_string())).await?
+        }
+    };
     let count = async {
         let mailbox = session.select("INBOX").await?;
         match since {
@@ -133,6 +139,49 @@ async fn imap(
         .await?;
     let _ = tokio::time::timeout(rec.step_timeout(), session.logout()).await;
     Ok(messages)
+}
+
+/// The XOAUTH2 exchange as async-imap drives it: the initial response to the server's first
+/// (empty) challenge; to a second one — the server's reasons for refusing the token, base64 JSON
+/// — the empty answer RFC 7628 asks for, after which the server says `NO`.
+struct Xoauth2 {
+    /// Already base64, as async-imap encodes what `process` returns once more: decoded here,
+    /// so the server sees it encoded once.
+    response: Option<SecretString>,
+}
+
+impl async_imap::Authenticator for Xoauth2 {
+    type Response = zeroize::Zeroizing<Vec<u8>>;
+
+    fn process(&mut self, _challenge: &[u8]) -> Self::Response {
+        use base64::Engine;
+        let raw = match self.response.take() {
+            Some(encoded) => {
+                base64::engine::general_purpose::STANDARD.decode(encoded.expose_secret()).unwrap_or_default()
+            }
+            None => Vec::new(),
+        };
+        zeroize::Zeroizing::new(raw)
+    }
+}
+
+/// A refused login, when it signed in with a token, is a refused token, or XOAUTH2 not offered
+/// when the server says it does not know the mechanism; a time-out or a dropped connection stays
+/// what it is.
+fn token_failure<E>(explain: impl Fn(E) -> StepFailure) -> impl Fn(E) -> StepFailure {
+    move |error| {
+        let failure = explain(error);
+        let reply = failure.server_reply.as_deref().unwrap_or_default().to_ascii_lowercase();
+        let reason = if reply.contains("unsupported authentication mechanism") || reply.contains("[cannot]") {
+            Reason::Xoauth2NotOffered
+        } else {
+            match failure.reason {
+                Reason::WrongLoginOrPassword | Reason::AppPasswordRequired => Reason::TokenRefused,
+                other => other,
+            }
+        };
+        StepFailure { reason, ..failure }
+    }
 }
 
 fn pop3_failure(step: Step) -> impl Fn(Pop3Error) -> StepFailure {
@@ -189,14 +238,20 @@ async fn pop3(
         // After STLS the server does not greet again.
         Pop3::resume(tls)
     };
-    rec.run(
-        SIDE,
-        Step::Login,
-        client.login(login.user, login.password.expose_secret()),
-        pop3_failure(Step::Login),
-        |_| Some(login.user.to_string()),
-    )
-    .await?;
+    match login.secret {
+        Secret::Password(password) => {
+            let signed_in = client.login(login.user, password.expose_secret());
+            rec.run(SIDE, Step::Login, signed_in, pop3_failure(Step::Login), |_| Some(login.user.to_string())).await?;
+        }
+        Secret::AccessToken(_) => {
+            let Some(response) = login.xoauth2() else {
+                return Err(rec.fail_now(SIDE, Step::Login, StepFailure::new(Reason::TokenRefused)));
+            };
+            let signed_in = client.xoauth2(response.expose_secret());
+            let refused = token_failure(pop3_failure(Step::Login));
+            rec.run(SIDE, Step::Login, signed_in, refused, |_| Some(login.user.to_string())).await?;
+        }
+    }
     let (messages, _) = rec
         .run(SIDE, Step::Mailbox, client.stat(), pop3_failure(Step::Mailbox), |(n, _)| Some(format!("STAT: {n}")))
         .await?;

@@ -6,6 +6,7 @@ pub mod egress;
 pub mod explain;
 pub mod imap;
 pub mod letters;
+pub mod login;
 pub mod pop3;
 pub mod public_address;
 pub mod report;

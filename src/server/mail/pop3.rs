@@ -1,5 +1,5 @@
 //! A small POP3 client (RFC 1939, STLS from RFC 2595) — just what a check needs: greeting, STLS,
-//! USER/PASS, STAT, QUIT. The crates on crates.io for POP3 are unmaintained or synchronous, and
+//! USER/PASS or AUTH XOAUTH2 (RFC 5034), STAT, QUIT. The crates on crates.io for POP3 are unmaintained or synchronous, and
 //! this is few lines with every answer bounded in length.
 
 use std::io;
@@ -81,6 +81,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Pop3<S> {
     /// One status line: `+OK text` gives the text, `-ERR text` an error.
     async fn answer(&mut self) -> Result<String, Pop3Error> {
         let line = self.line().await?;
+        Self::status(line)
+    }
+
+    fn status(line: String) -> Result<String, Pop3Error> {
         if let Some(rest) = line.strip_prefix("+OK") {
             Ok(rest.trim().to_string())
         } else if let Some(rest) = line.strip_prefix("-ERR") {
@@ -91,6 +95,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Pop3<S> {
     }
 
     async fn command(&mut self, command: &str) -> Result<String, Pop3Error> {
+        self.send(command).await?;
+        self.answer().await
+    }
+
+    async fn send(&mut self, command: &str) -> Result<(), Pop3Error> {
         if command.contains(['\r', '\n']) {
             return Err(Pop3Error::Protocol("line break in a command".into()));
         }
@@ -98,7 +107,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Pop3<S> {
         stream.write_all(command.as_bytes()).await?;
         stream.write_all(b"\r\n").await?;
         stream.flush().await?;
-        self.answer().await
+        Ok(())
     }
 
     /// Asks to start TLS; afterwards the caller wraps [`Pop3::into_inner`] in TLS.
@@ -109,6 +118,20 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Pop3<S> {
     pub async fn login(&mut self, user: &str, password: &str) -> Result<(), Pop3Error> {
         self.command(&format!("USER {user}")).await?;
         self.command(&format!("PASS {password}")).await.map(|_| ())
+    }
+
+    /// `AUTH XOAUTH2` with the initial response (already base64). A server refusing the token
+    /// first sends its reasons as a challenge (`+ <base64 JSON>`); the empty answer RFC 7628 asks
+    /// for brings its `-ERR`.
+    pub async fn xoauth2(&mut self, response: &str) -> Result<(), Pop3Error> {
+        let command = zeroize::Zeroizing::new(format!("AUTH XOAUTH2 {response}"));
+        self.send(&command).await?;
+        let line = self.line().await?;
+        if line == "+" || line.starts_with("+ ") {
+            self.send("").await?;
+            return self.answer().await.map(|_| ());
+        }
+        Self::status(line).map(|_| ())
     }
 
     /// `STAT`: how many messages the mailbox holds and their total size in octets.
@@ -214,6 +237,26 @@ mod tests {
         let (stream, _handle) = server("+OK\r\n", vec!["+OK many\r\n"]);
         let (mut pop, _) = Pop3::connect(stream).await.unwrap();
         assert!(matches!(pop.stat().await, Err(Pop3Error::Protocol(_))));
+    }
+
+    #[tokio::test]
+    async fn xoauth2_signs_in_and_a_refusal_ends_with_the_servers_words() {
+        let (stream, handle) = server("+OK\r\n", vec!["+OK Logged in.\r\n"]);
+        let (mut pop, _) = Pop3::connect(stream).await.unwrap();
+        pop.xoauth2("dXNlcj1h").await.unwrap();
+        drop(pop);
+        assert_eq!(handle.await.unwrap(), ["AUTH XOAUTH2 dXNlcj1h"]);
+
+        // The reasons come as a challenge; the client answers it with an empty line.
+        let (stream, handle) =
+            server("+OK\r\n", vec!["+ eyJzdGF0dXMiOiI0MDEifQ==\r\n", "-ERR [AUTH] Authentication failed.\r\n"]);
+        let (mut pop, _) = Pop3::connect(stream).await.unwrap();
+        match pop.xoauth2("dXNlcj1h").await {
+            Err(Pop3Error::Negative(text)) => assert_eq!(text, "[AUTH] Authentication failed."),
+            other => panic!("{other:?}"),
+        }
+        drop(pop);
+        assert_eq!(handle.await.unwrap(), ["AUTH XOAUTH2 dXNlcj1h", ""]);
     }
 
     #[tokio::test]

@@ -3,6 +3,7 @@
 //! sender, recipient and data. Each step is timed and explained if it fails. A [`Session`] keeps
 //! the connection past its login for letters one after another (the outbox's workers).
 
+use super::login::{Login, Secret};
 use super::report::{within, Recorder, StepFailure, StepObserver};
 use super::tls_failure;
 use super::wire::ReadLimits;
@@ -13,7 +14,8 @@ use lettre::transport::smtp::authentication::{Credentials, Mechanism};
 use lettre::transport::smtp::client::{AsyncSmtpConnection, AsyncTokioStream};
 use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
 use lettre::transport::smtp::extension::{ClientId, Extension, MailParameter};
-use secrecy::{ExposeSecret, SecretString};
+use secrecy::ExposeSecret;
+use std::fmt;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -39,11 +41,6 @@ pub struct Letter {
     /// Every recipient; one refused means the letter goes to none (it stops before DATA).
     pub envelope_to: Vec<EmailAddress>,
     pub bytes: Vec<u8>,
-}
-
-pub struct Login<'a> {
-    pub user: &'a str,
-    pub password: &'a SecretString,
 }
 
 /// Runs one SMTP errand within the overall time limit and reports every step.
@@ -164,17 +161,67 @@ async fn sign_in(
         }
     };
 
-    let mechanisms = [Mechanism::Plain, Mechanism::Login];
-    if conn.server_info().get_auth_mechanism(&mechanisms).is_none() {
-        return Err(rec.fail_now(SIDE, Step::Login, StepFailure::new(Reason::AuthNotOffered)));
+    match login.secret {
+        Secret::Password(password) => {
+            let mechanisms = [Mechanism::Plain, Mechanism::Login];
+            if conn.server_info().get_auth_mechanism(&mechanisms).is_none() {
+                return Err(rec.fail_now(SIDE, Step::Login, StepFailure::new(Reason::AuthNotOffered)));
+            }
+            let credentials = Credentials::new(login.user.to_string(), password.expose_secret().to_string());
+            rec.run(SIDE, Step::Login, conn.auth(&mechanisms, &credentials), smtp_failure(Step::Login), |_| {
+                Some(login.user.to_string())
+            })
+            .await?;
+        }
+        Secret::AccessToken(_) => {
+            if !conn.server_info().supports_auth_mechanism(Mechanism::Xoauth2) {
+                return Err(rec.fail_now(SIDE, Step::Login, StepFailure::new(Reason::Xoauth2NotOffered)));
+            }
+            let Some(response) = login.xoauth2() else {
+                return Err(rec.fail_now(SIDE, Step::Login, StepFailure::new(Reason::TokenRefused)));
+            };
+            rec.run(SIDE, Step::Login, xoauth2(&mut conn, &response), |f| f, |_| Some(login.user.to_string())).await?;
+        }
     }
-    let credentials = Credentials::new(login.user.to_string(), login.password.expose_secret().to_string());
-    rec.run(SIDE, Step::Login, conn.auth(&mechanisms, &credentials), smtp_failure(Step::Login), |_| {
-        Some(login.user.to_string())
-    })
-    .await?;
     let (step_timeout, total_timeout) = (ctx.step_timeout, ctx.total_timeout);
     Ok(Session { conn, certificate_expires_at: rec.certificate_expires_at(), step_timeout, total_timeout })
+}
+
+/// `AUTH XOAUTH2` with the initial response. lettre's own XOAUTH2 cannot answer the challenge a
+/// server sends when it refuses the token (base64 JSON with the reasons, RFC 7628 §3.2.2), which
+/// leaves the exchange open: here the challenge gets the empty line it asks for, and the
+/// server's final refusal is the error.
+async fn xoauth2(conn: &mut AsyncSmtpConnection, response: &secrecy::SecretString) -> Result<(), StepFailure> {
+    // A refused login is a refused token here; a time-out or a dropped connection stays what it is.
+    let refused = |e| {
+        let failure = smtp_failure(Step::Login)(e);
+        match failure.reason {
+            Reason::WrongLoginOrPassword | Reason::AppPasswordRequired | Reason::PasswordLoginDisabled => {
+                StepFailure { reason: Reason::TokenRefused, ..failure }
+            }
+            _ => failure,
+        }
+    };
+    let command = zeroize::Zeroizing::new(format!("AUTH XOAUTH2 {}", response.expose_secret()));
+    let mut reply = conn.command(Line(&command)).await.map_err(refused)?;
+    if reply.has_code(334) {
+        reply = conn.command(Line("")).await.map_err(refused)?;
+    }
+    if reply.has_code(235) {
+        Ok(())
+    } else {
+        Err(StepFailure::with_reply(Reason::TokenRefused, reply_text(&reply)))
+    }
+}
+
+/// One command line as lettre sends it (`Display` with its line end); never a secret in a log,
+/// since lettre logs nothing unless its `tracing` feature is on (it is not).
+struct Line<'a>(&'a str);
+
+impl fmt::Display for Line<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}\r\n", self.0)
+    }
 }
 
 /// The greeting, on a socket connected (and for implicit TLS, encrypted) to `peer`.

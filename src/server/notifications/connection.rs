@@ -8,7 +8,8 @@
 use crate::model::check::{CheckReport, Reason, Step};
 use crate::model::ServerAddress;
 use crate::server::db::accounts::AccountRow;
-use crate::server::mail::smtp::{Letter, Login, Session};
+use crate::server::mail::login::Login;
+use crate::server::mail::smtp::{Letter, Session};
 use crate::server::mail::MailContext;
 use std::time::{Duration, Instant};
 

@@ -21,7 +21,7 @@ use crate::server::db::accounts::SecretField;
 use crate::server::db::outbox::{Ending, OutboxRow};
 use crate::server::db::{self, now_millis, Capability};
 use crate::server::mail::letters::{self, Sender};
-use crate::server::mail::smtp::Login;
+use crate::server::mail::login::Login;
 use crate::server::state::AppState;
 use crate::server::trusted_certificates;
 use rand::Rng;
@@ -259,7 +259,7 @@ async fn deliver(
             let mail = trusted_certificates::mail_for(state, tenant)
                 .await
                 .map_err(|e| Problem::internal("trusted certificates", e))?;
-            let login = Login { user: &login_user, password: &password };
+            let login = Login::password(&login_user, &password);
             kept.open_and_send(&mail, &server, &login, account, &composed).await
         }
     };

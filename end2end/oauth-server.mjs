@@ -1,0 +1,140 @@
+// The authorization server of the OAuth tests, on loopback over HTTPS: oauth2-mock-server's
+// endpoints (authorization code with PKCE, refresh, RS256 JWTs, /jwks) with what a real provider
+// does and the mock leaves out, so that a test proves Pochta's side and not the mock's leniency:
+//
+// - the signed-in identity is the `login_hint` of the authorization request (Microsoft, Google
+//   and Yandex take one too); it goes into the tokens as `sub` and `email`, which Dovecot's
+//   oauth2 passdb compares with the login;
+// - a code works once, and only with a `code_verifier` when the request carried a challenge;
+// - a refresh token works once and is replaced by a new one (Microsoft rotates them);
+// - tokens carry `typ: JWT` and `nbf = iat` (Dovecot 2.3 refuses the mock's `nbf = iat - 10`).
+//
+// Started by scripts/mail-servers.sh, which gives Dovecot the public half of the signing key:
+//   node oauth-server.mjs SIGNING_KEY TLS_CERT TLS_KEY PORT
+// Test controls (loopback only, like everything here):
+//   POST /test/revoke?email=…            the user withdrew consent: their refresh tokens so far
+//                                        are refused (a new sign-in works again)
+//   POST /test/access-ttl?email=…&seconds=N   lifetime of the access tokens issued for that
+//                                        address from now on (default an hour)
+//   GET  /test/counts                    token requests so far, by grant type
+//   GET  /test/issued?email=…            the last tokens issued for that address (a test looks
+//                                        for them where they must never be)
+import { createServer } from 'node:https';
+import { readFileSync } from 'node:fs';
+import { createPrivateKey } from 'node:crypto';
+import { OAuth2Issuer, OAuth2Service } from 'oauth2-mock-server';
+
+const [signingKey, tlsCert, tlsKey, port] = process.argv.slice(2);
+if (!port) {
+  console.error('usage: node oauth-server.mjs SIGNING_KEY TLS_CERT TLS_KEY PORT');
+  process.exit(2);
+}
+
+const issuer = new OAuth2Issuer();
+issuer.url = `https://127.0.0.1:${port}`;
+const jwk = createPrivateKey(readFileSync(signingKey)).export({ format: 'jwk' });
+await issuer.keys.add({ ...jwk, kid: 'pochta-test', alg: 'RS256', use: 'sig' });
+const service = new OAuth2Service(issuer);
+
+/** code → { email, pkce }: who signed in, and whether the request carried a PKCE challenge. */
+const codes = new Map();
+/** refresh token → email; a used one is removed. */
+const refreshTokens = new Map();
+/** Token requests so far, by grant type. */
+const counts = {};
+/** The last tokens issued, by address. */
+const issued = new Map();
+/** Access token lifetimes by address, in seconds. */
+const accessTtl = new Map();
+const ttlOf = (email) => accessTtl.get(email) ?? 3600;
+
+service.on('beforeAuthorizeRedirect', (redirect, req) => {
+  const code = redirect.url.searchParams.get('code');
+  if (code) {
+    codes.set(code, { email: String(req.query.login_hint ?? ''), pkce: Boolean(req.query.code_challenge) });
+  }
+});
+
+/** The identity a token request is for, as far as the request shows it. */
+function identity(body) {
+  switch (body.grant_type) {
+    case 'authorization_code':
+      return codes.get(body.code)?.email;
+    case 'refresh_token':
+      return refreshTokens.get(body.refresh_token);
+    case 'password':
+      return body.username;
+    default:
+      return undefined;
+  }
+}
+
+service.on('beforeTokenSigning', (token, req) => {
+  const email = identity(req.body ?? {});
+  token.header.typ = 'JWT';
+  token.payload.nbf = token.payload.iat;
+  token.payload.exp = token.payload.iat + ttlOf(email);
+  if (email) {
+    token.payload.sub = email;
+    token.payload.email = email;
+  }
+});
+
+service.on('beforeResponse', (response, req) => {
+  const body = req.body ?? {};
+  counts[body.grant_type] = (counts[body.grant_type] ?? 0) + 1;
+  const refuse = (error) => {
+    response.statusCode = 400;
+    response.body = { error };
+  };
+  let email;
+  if (body.grant_type === 'authorization_code') {
+    const code = codes.get(body.code);
+    codes.delete(body.code);
+    if (!code || (code.pkce && !body.code_verifier)) return refuse('invalid_grant');
+    email = code.email;
+  } else if (body.grant_type === 'refresh_token') {
+    email = refreshTokens.get(body.refresh_token);
+    refreshTokens.delete(body.refresh_token);
+    if (!email) return refuse('invalid_grant');
+  } else if (body.grant_type === 'password') {
+    email = body.username;
+  } else {
+    return refuse('unsupported_grant_type');
+  }
+  response.body.expires_in = ttlOf(email);
+  if (response.body.refresh_token) refreshTokens.set(response.body.refresh_token, email);
+  issued.set(email, { access_token: response.body.access_token, refresh_token: response.body.refresh_token });
+});
+
+function control(url, req, res) {
+  const answer = (status, value) => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(value));
+  };
+  const email = url.searchParams.get('email');
+  if (req.method === 'POST' && url.pathname === '/test/revoke') {
+    let revoked = 0;
+    for (const [token, owner] of refreshTokens) {
+      if (owner === email) {
+        refreshTokens.delete(token);
+        revoked += 1;
+      }
+    }
+    return answer(200, { revoked });
+  }
+  if (req.method === 'POST' && url.pathname === '/test/access-ttl') {
+    accessTtl.set(email, Number(url.searchParams.get('seconds')));
+    return answer(200, { email, seconds: ttlOf(email) });
+  }
+  if (req.method === 'GET' && url.pathname === '/test/counts') return answer(200, counts);
+  if (req.method === 'GET' && url.pathname === '/test/issued') return answer(200, issued.get(email) ?? {});
+  return answer(404, { error: 'unknown test control' });
+}
+
+const server = createServer({ cert: readFileSync(tlsCert), key: readFileSync(tlsKey) }, (req, res) => {
+  const url = new URL(req.url, issuer.url);
+  if (url.pathname.startsWith('/test/')) return control(url, req, res);
+  return service.requestHandler(req, res);
+});
+server.listen(Number(port), '127.0.0.1', () => console.log(`authorization server on ${issuer.url}`));
