@@ -2,12 +2,9 @@
 //! connecting, the certificate verified against the host name, redirects followed only to HTTPS
 //! (each hop checked again), the body bounded.
 
-use super::super::mail::wire::ReadLimits;
-use super::super::mail::MailContext;
-use crate::model::{Host, Port};
-use http_body_util::{BodyExt, Empty, Limited};
+use super::super::mail::{web, MailContext};
+use http_body_util::Full;
 use hyper::body::Bytes;
-use hyper_util::rt::TokioIo;
 use std::time::Duration;
 
 const MAX_BODY: usize = 256 * 1024;
@@ -56,44 +53,18 @@ enum Answer {
 }
 
 async fn once(ctx: &MailContext, host: &str, port: u16, path: &str) -> Result<Answer, FetchFailure> {
-    let parsed_host = Host::parse(host).map_err(|_| FetchFailure(format!("bad host {host}")))?;
-    let parsed_port = Port::new(u32::from(port)).map_err(|_| FetchFailure(format!("bad port {port}")))?;
-    let vetted =
-        ctx.egress.vet_web(&parsed_host, parsed_port, ctx.tenant).await.map_err(|r| FetchFailure(format!("{r:?}")))?;
-    let (tcp, _) =
-        ctx.open(&vetted, ctx.step_timeout, ReadLimits::WEB).await.map_err(|r| FetchFailure(format!("{r:?}")))?;
-    // A web server: no mail server's trusted certificate applies.
-    let tls = ctx
-        .tls
-        .wrap(tcp, parsed_host.as_str(), port, None)
-        .await
-        .map_err(|e| FetchFailure(super::super::mail::tls::describe_failure(&e)))?;
-    let (mut sender, connection) =
-        hyper::client::conn::http1::handshake(TokioIo::new(tls)).await.map_err(|e| FetchFailure(e.to_string()))?;
-    tokio::spawn(async move {
-        let _ = connection.await;
-    });
-    let authority = if port == 443 { parsed_host.to_string() } else { format!("{parsed_host}:{port}") };
     let request = hyper::Request::get(path)
-        .header(hyper::header::HOST, authority)
         .header(hyper::header::USER_AGENT, "Pochta autoconfig")
         .header(hyper::header::ACCEPT, "application/xml, text/xml")
-        .body(Empty::<Bytes>::new())
+        .body(Full::new(Bytes::new()))
         .map_err(|e| FetchFailure(e.to_string()))?;
-    let response = sender.send_request(request).await.map_err(|e| FetchFailure(e.to_string()))?;
-    let status = response.status();
-    if status.is_redirection() {
-        let location =
-            response.headers().get(hyper::header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let answer = web::exchange(ctx, host, port, request, MAX_BODY).await.map_err(|e| FetchFailure(e.0))?;
+    if answer.status.is_redirection() {
+        let location = answer.headers.get(hyper::header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or_default();
         return Ok(Answer::Redirect(location.to_string()));
     }
-    if status != hyper::StatusCode::OK {
-        return Err(FetchFailure(format!("HTTP {status}")));
+    if answer.status != hyper::StatusCode::OK {
+        return Err(FetchFailure(format!("HTTP {}", answer.status)));
     }
-    let body = Limited::new(response.into_body(), MAX_BODY)
-        .collect()
-        .await
-        .map_err(|e| FetchFailure(e.to_string()))?
-        .to_bytes();
-    String::from_utf8(body.to_vec()).map(Answer::Body).map_err(|_| FetchFailure("not UTF-8".into()))
+    String::from_utf8(answer.body.to_vec()).map(Answer::Body).map_err(|_| FetchFailure("not UTF-8".into()))
 }

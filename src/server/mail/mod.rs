@@ -12,6 +12,7 @@ pub mod public_address;
 pub mod report;
 pub mod smtp;
 pub mod tls;
+pub mod web;
 pub mod wire;
 
 use crate::model::check::{Reason, Side, Step};
