@@ -46,6 +46,7 @@ if (process.env.POCHTA_TEST_MAIL_CA) {
     id: "pochta-test",
     name: "Pochta Test",
     domains: [process.env.POCHTA_TEST_MAIL_DOMAIN],
+    oauth: "microsoft",
     smtp: server(process.env.POCHTA_TEST_SMTPS_PORT),
     imap: server(process.env.POCHTA_TEST_IMAPS_PORT),
     pop3: server(process.env.POCHTA_TEST_POP3S_PORT),
@@ -63,8 +64,23 @@ const idnAllow = [process.env.POCHTA_TEST_SMTPS_PORT, process.env.POCHTA_TEST_IM
 const officeAllow = [process.env.POCHTA_TEST_OFFICE_SMTPS_PORT, process.env.POCHTA_TEST_OFFICE_SUBMISSION_PORT]
   .filter(Boolean)
   .map((p) => `office.pochta.test:${p}`);
+// The test authorization server of mail-servers.sh, registered as Microsoft (the test service's
+// provider): «Войти через Microsoft» goes there and comes back to this server.
+const oauthPort = process.env.POCHTA_TEST_OAUTH_PORT;
+const oauthFile = `${root}/target/e2e-oauth.json`;
+if (oauthPort) {
+  mkdirSync(`${root}/target`, { recursive: true });
+  writeFileSync(oauthFile, JSON.stringify({ microsoft: {
+    client_id: "pochta-e2e",
+    client_secret: "e2e-client-secret",
+    authorize_url: `https://localhost:${oauthPort}/authorize`,
+    token_url: `https://localhost:${oauthPort}/token`,
+  } }));
+  mailPorts.push(oauthPort);
+}
+const oauthOptions = oauthPort ? ` --oauth-file '${oauthFile}' --public-url 'http://127.0.0.1:${port}'` : "";
 const mailOptions = process.env.POCHTA_TEST_MAIL_CA
-  ? `--egress-allow '${[...mailPorts.map((p) => `localhost:${p}`), ...idnAllow, ...officeAllow].join(",")}' --ca-file '${process.env.POCHTA_TEST_MAIL_CA}' --presets-file '${presets}' --mail-step-timeout 5 --dns-server '${process.env.POCHTA_TEST_DNS}'`
+  ? `--egress-allow '${[...mailPorts.map((p) => `localhost:${p}`), ...idnAllow, ...officeAllow].join(",")}' --ca-file '${process.env.POCHTA_TEST_MAIL_CA}' --presets-file '${presets}' --mail-step-timeout 5 --dns-server '${process.env.POCHTA_TEST_DNS}'${oauthOptions}`
   : "";
 
 export default defineConfig({

@@ -14,7 +14,7 @@ pub async fn load_mail_tab(#[server(default)] run: String) -> Result<MailTabView
     crm_email::load(&web::state()?, &admin, &run).await
 }
 
-/// «Отправить» or «Сохранить»: one form, its `intent` says which.
+/// «Отправить», «Сохранить» or «Войти через …»: one form, its `intent` says which.
 #[server(endpoint = "crm_email/submit")]
 pub async fn submit_mail_tab(
     #[server(flatten)] input: MailTabInput,
@@ -28,8 +28,11 @@ pub async fn submit_mail_tab(
     setup::ensure_mail_tab_open(&state.db, &admin).await?;
     let run = FormRun::of(run_id);
     let outcome = crm_email::submit(&state, &admin, &input, Progress::start(&state.db, &admin, &run.id)).await;
-    // Refused or not, a plain form's outcome returns to the tab with what was typed.
-    run.keep_for_page(&state.db, &admin, &KeptMailTab::of(outcome.clone(), &input)).await?;
+    // Refused or not, a plain form's outcome returns to the tab with what was typed (unless the
+    // browser is on its way to the provider to sign in).
+    if !matches!(outcome, Ok(MailTabOutcome::SigningIn)) {
+        run.keep_for_page(&state.db, &admin, &KeptMailTab::of(outcome.clone(), &input)).await?;
+    }
     outcome
 }
 

@@ -1,7 +1,7 @@
 //! Form pieces every screen uses: a labelled field that shows its own error, the message above a
 //! form, and reading a server action's outcome.
 
-use crate::i18n::{invalid_text, t, tf, tr, use_lang};
+use crate::i18n::{invalid_text, t, tr, use_lang};
 use crate::model::error::AppError;
 use crate::model::Lang;
 use leptos::prelude::*;
@@ -28,30 +28,7 @@ where
     })
 }
 
-/// The plain-language message for an error shown above a form.
-pub fn error_text(lang: Lang, error: &AppError) -> String {
-    match error {
-        AppError::TooManyAttempts { retry_after_secs } => {
-            tf(lang, "error.too_many_attempts", &[("n", &retry_after_secs.to_string())])
-        }
-        AppError::RateLimited { retry_after_secs } => {
-            tf(lang, "error.rate_limited", &[("n", &retry_after_secs.to_string())])
-        }
-        AppError::MailTabLocked { missing_firm, missing_outlet } => {
-            let mut text = t(lang, "error.mail_tab_locked").to_string();
-            if *missing_firm {
-                text.push(' ');
-                text.push_str(t(lang, "mail_tab.missing_firm"));
-            }
-            if *missing_outlet {
-                text.push(' ');
-                text.push_str(t(lang, "mail_tab.missing_outlet"));
-            }
-            text
-        }
-        other => t(lang, other.key()).to_string(),
-    }
-}
+pub use super::error_text::error_text;
 
 /// Runs `then` each time the action finishes successfully (not on errors, so a refused form
 /// keeps what the user typed).

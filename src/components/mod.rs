@@ -2,6 +2,7 @@
 
 pub mod auth_card;
 pub mod check_report;
+pub mod error_text;
 pub mod form;
 pub mod health_banner;
 pub mod language_switch;

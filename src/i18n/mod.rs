@@ -117,6 +117,8 @@ mod tests {
         wanted.extend(AppError::examples().iter().map(|e| e.key().to_string()));
         wanted.extend(Step::ALL.iter().map(|s| s.key().to_string()));
         wanted.extend(Method::ALL.iter().map(|m| m.key().to_string()));
+        wanted.extend(crate::model::oauth::EXPLAINED_ERRORS.iter().map(|(_, key)| key.to_string()));
+        wanted.extend(crate::model::oauth::Provider::ALL.iter().map(|p| p.name_key().to_string()));
         for r in Reason::ALL {
             wanted.push(r.text_key().to_string());
             wanted.push(r.advice_key().to_string());

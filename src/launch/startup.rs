@@ -9,6 +9,7 @@ use crate::server::dns::Dns;
 use crate::server::mail::egress::{Egress, Outbound};
 use crate::server::mail::tls::TlsTrust;
 use crate::server::mail::MailContext;
+use crate::server::oauth::providers::OAuthProviders;
 use crate::server::presets::Presets;
 use crate::server::secrets::{key_file, Secrets};
 use crate::server::session::SessionCache;
@@ -61,6 +62,8 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
     let db = open_database(&config).await?;
     let secrets = load_secrets(&config, db.backend())?;
     let presets = Presets::load(config.presets_file.as_deref()).map_err(StartError::Setup)?;
+    let oauth =
+        OAuthProviders::load(config.oauth_file.as_deref(), config.public_url.as_deref()).map_err(StartError::Setup)?;
     let dns = match config.dns_server {
         Some(server) => Dns::at(server),
         None => Dns::system(&config.resolv_conf),
@@ -85,6 +88,7 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
         mail,
         dns,
         outbox_queued: Arc::default(),
+        oauth: Arc::new(oauth),
     })
 }
 
@@ -183,6 +187,7 @@ pub fn router(state: AppState) -> Router {
     let bundle = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
     Router::new()
         .merge(crate::server::notifications::http::routes())
+        .merge(crate::server::crm_email::sign_in::routes())
         .nest_service(
             &format!("/{}", options.site_pkg_dir),
             ServeDir::new(bundle).precompressed_br().precompressed_gzip(),

@@ -4,6 +4,7 @@
 use super::accounts::{hidden_number, mail_password, ticked};
 use super::check::CheckReport;
 use super::error::{valid, AppError};
+use super::oauth::{Provider, SignInView};
 use super::time_zone::Moment;
 use super::{
     AccountId, EmailAddress, FieldErrors, MailService, Protocol, Security, SenderName, ServerAddress, OTHER_SERVICE,
@@ -29,6 +30,8 @@ pub struct CrmEmailView {
     pub test_recipient: String,
     pub account_id: AccountId,
     pub account_name: String,
+    /// The account signs in with the provider instead of a password.
+    pub sign_in: Option<SignInView>,
     pub updated_at: Moment,
     pub version: i64,
 }
@@ -36,6 +39,11 @@ pub struct CrmEmailView {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MailTabView {
     pub services: Vec<MailService>,
+    /// The providers the operator registered Pochta with («Войти через …»).
+    pub sign_in_offered: Vec<Provider>,
+    /// The sign-in the form starts with: the one it came back from the provider with (or was
+    /// refused with), else the saved account's.
+    pub sign_in: Option<SignInView>,
     pub settings: Option<CrmEmailView>,
     /// What the last «Отправить» or «Сохранить» did, after a plain HTML form (no JavaScript).
     pub kept: Option<KeptMailTab>,
@@ -62,6 +70,10 @@ pub enum MailTabOutcome {
     TestLetterSent { report: CheckReport, recipient: String },
     /// Both places were written; the new version of the settings.
     Saved { version: i64 },
+    /// Back from the provider, signed in; «Отправить» and «Сохранить» use it.
+    SignedIn(SignInView),
+    /// On the way to the provider (the browser is sent there).
+    SigningIn,
 }
 
 /// The «Почта» tab's form, named as the form names its fields.
@@ -81,6 +93,8 @@ pub struct MailTabInput {
     pub recipient: String,
     /// The settings' version the form was loaded with (0: never saved).
     pub version: String,
+    /// The sign-in with the provider the form uses instead of a password (its id), if any.
+    pub sign_in: String,
 }
 
 impl fmt::Debug for MailTabInput {
@@ -101,6 +115,8 @@ pub enum MailTabIntent {
     Send,
     /// «Сохранить».
     Save,
+    /// «Войти через …»: off to the chosen service's provider.
+    SignIn,
 }
 
 impl MailTabIntent {
@@ -108,6 +124,7 @@ impl MailTabIntent {
         match self {
             MailTabIntent::Send => "send",
             MailTabIntent::Save => "save",
+            MailTabIntent::SignIn => "sign_in",
         }
     }
 }
@@ -132,6 +149,8 @@ pub struct MailTabDraft {
     /// Required to send a test letter; kept with the settings when given.
     pub recipient: Option<EmailAddress>,
     pub version: i64,
+    /// Signs in with this sign-in instead of a password.
+    pub sign_in: Option<i64>,
 }
 
 impl MailTabInput {
@@ -139,13 +158,35 @@ impl MailTabInput {
         match self.intent.trim() {
             "send" => Some(MailTabIntent::Send),
             "save" => Some(MailTabIntent::Save),
+            "sign_in" => Some(MailTabIntent::SignIn),
             _ => None,
+        }
+    }
+
+    /// «Войти через …»: the chosen service and the login to sign in as; nothing else is needed
+    /// yet (the rest of the form is kept for the return).
+    pub fn sign_in_request(&self) -> Result<(String, EmailAddress), AppError> {
+        let mut errors = FieldErrors::new();
+        let service = match self.provider.trim() {
+            "" | OTHER_SERVICE => errors.check("provider", Err(super::Invalid::UnknownChoice)),
+            preset => Some(preset.to_string()),
+        };
+        let login = errors.check("login", EmailAddress::parse(&self.login));
+        valid(errors, service.zip(login))
+    }
+
+    /// The sign-in the form carries (an id), if any.
+    fn sign_in_id(&self) -> Result<Option<i64>, AppError> {
+        match self.sign_in.trim() {
+            "" => Ok(None),
+            id => id.parse().map(Some).map_err(|_| AppError::BadRequest),
         }
     }
 
     pub fn parse(&self) -> Result<MailTabDraft, AppError> {
         let intent = self.intent().ok_or(AppError::BadRequest)?;
         let version = hidden_number(&self.version)?;
+        let sign_in = self.sign_in_id()?;
         let mut errors = FieldErrors::new();
         let service = match self.provider.trim() {
             OTHER_SERVICE => ServerAddress::parse_fields(
@@ -168,7 +209,11 @@ impl MailTabInput {
         } else {
             Some(None)
         };
-        let password = mail_password(&mut errors, "password", &self.password);
+        // Signed in with the provider, no password is needed (a typed one is ignored).
+        let password = match sign_in {
+            Some(_) => None,
+            None => mail_password(&mut errors, "password", &self.password),
+        };
         let draft = (|| {
             Some(MailTabDraft {
                 intent,
@@ -179,6 +224,7 @@ impl MailTabInput {
                 sender_email: sender_email?,
                 recipient: recipient?,
                 version,
+                sign_in,
             })
         })();
         valid(errors, draft)
@@ -203,6 +249,7 @@ mod tests {
             sender_email: "anna@romashka.ru".into(),
             recipient: "boris@romashka.ru".into(),
             version: "3".into(),
+            sign_in: String::new(),
         }
     }
 
@@ -223,6 +270,31 @@ mod tests {
         assert_eq!(errors.for_field("recipient"), Some(Invalid::Required));
         let save = MailTabInput { intent: "save".into(), recipient: String::new(), ..form() };
         assert!(save.parse().unwrap().recipient.is_none());
+    }
+
+    #[test]
+    fn a_sign_in_replaces_the_password_and_needs_only_a_service_and_a_login() {
+        let signed_in = MailTabInput { sign_in: "12".into(), password: "ignored".into(), ..form() };
+        let draft = signed_in.parse().unwrap();
+        assert_eq!((draft.sign_in, draft.password.is_none()), (Some(12), true));
+        assert_eq!(MailTabInput { sign_in: "x".into(), ..form() }.parse().unwrap_err(), AppError::BadRequest);
+
+        let leaving = MailTabInput {
+            intent: "sign_in".into(),
+            provider: "outlook".into(),
+            sender_name: String::new(),
+            sender_email: String::new(),
+            ..form()
+        };
+        assert_eq!(leaving.intent(), Some(MailTabIntent::SignIn));
+        let (service, login) = leaving.sign_in_request().unwrap();
+        assert_eq!((service.as_str(), login.as_str()), ("outlook", "anna@romashka.ru"));
+        let Err(AppError::Invalid(errors)) =
+            MailTabInput { provider: OTHER_SERVICE.into(), login: "x".into(), ..leaving }.sign_in_request()
+        else {
+            panic!("refused")
+        };
+        assert!(errors.for_field("provider").is_some() && errors.for_field("login").is_some());
     }
 
     #[test]

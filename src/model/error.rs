@@ -59,6 +59,9 @@ pub enum AppError {
     /// A notification for an account that is not set up yet (the «Почта» tab was never saved).
     #[error("notifications not configured")]
     NotificationsNotConfigured,
+    /// Signing in with the mail provider gave no tokens (see `model::oauth`).
+    #[error("provider sign-in")]
+    SignIn(crate::model::oauth::SignInProblem),
     /// A malformed request (not something a form could produce).
     #[error("bad request")]
     BadRequest,
@@ -99,6 +102,7 @@ impl AppError {
             AppError::LinkExpired => "error.link_expired",
             AppError::AlreadySetUp => "error.already_set_up",
             AppError::NotificationsNotConfigured => "error.notifications_not_configured",
+            AppError::SignIn(problem) => problem.key(),
             AppError::BadRequest => "error.bad_request",
             AppError::Internal => "error.internal",
         }
@@ -113,6 +117,7 @@ impl AppError {
             AppError::NotFound => 404,
             AppError::Conflict | AppError::InUse | AppError::AlreadySetUp | AppError::MailTabLocked { .. } => 409,
             AppError::NotificationsNotConfigured => 409,
+            AppError::SignIn(_) => 422,
             AppError::LinkExpired => 410,
             AppError::CheckFailed(_) => 422,
             AppError::TooManyAttempts { .. } | AppError::RateLimited { .. } => 429,
@@ -141,6 +146,15 @@ impl AppError {
             AppError::LinkExpired,
             AppError::AlreadySetUp,
             AppError::NotificationsNotConfigured,
+            AppError::SignIn(crate::model::oauth::SignInProblem::NotOffered),
+            AppError::SignIn(crate::model::oauth::SignInProblem::Expired),
+            AppError::SignIn(crate::model::oauth::SignInProblem::Denied { error: "access_denied".into() }),
+            AppError::SignIn(crate::model::oauth::SignInProblem::OtherIdentity {
+                asked: "a@b.c".into(),
+                signed_in: "d@b.c".into(),
+            }),
+            AppError::SignIn(crate::model::oauth::SignInProblem::ProviderUnreachable),
+            AppError::SignIn(crate::model::oauth::SignInProblem::SignInAgain),
             AppError::BadRequest,
             AppError::Internal,
         ]

@@ -12,6 +12,7 @@ pub mod health;
 mod idn;
 mod invalid;
 pub mod notifications;
+pub mod oauth;
 mod people;
 mod requisites;
 mod server;

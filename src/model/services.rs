@@ -57,6 +57,10 @@ pub struct MailService {
     /// A warning about the provider (e.g. passwords no longer accepted).
     #[serde(default)]
     pub notice: Option<Texts>,
+    /// The provider its users sign in with (OAuth), offered when the operator registered Pochta
+    /// with it.
+    #[serde(default)]
+    pub oauth: Option<super::oauth::Provider>,
 }
 
 /// The «Другой» choice: the user enters the servers.

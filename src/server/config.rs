@@ -60,6 +60,19 @@ pub struct Config {
     #[arg(long, env = "POCHTA_PRESETS_FILE")]
     pub presets_file: Option<PathBuf>,
 
+    /// A JSON file registering Pochta with the mail providers for «Войти через …» (OAuth 2.0):
+    /// `{"microsoft": {"client_id": "…", "client_secret": "…", "tenant": "organizations"},
+    /// "google": {…}}` (Yandex and Mail.ru: not yet); `authorize_url`, `token_url` and `scopes`
+    /// replace the built-in ones. Needs --public-url; the redirect URI to register with each
+    /// provider is `<public URL>/oauth/callback`. Providers not named keep app passwords only.
+    #[arg(long, env = "POCHTA_OAUTH_FILE")]
+    pub oauth_file: Option<PathBuf>,
+
+    /// The address users open Pochta at (`https://crm.example.com`), for the providers to send
+    /// the browser back to after signing in.
+    #[arg(long, env = "POCHTA_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
     /// The resolver configuration DNS look-ups follow (name servers; `/etc/hosts` is read too).
     #[arg(long, env = "POCHTA_RESOLV_CONF", default_value = "/etc/resolv.conf")]
     pub resolv_conf: PathBuf,

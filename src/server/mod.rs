@@ -13,6 +13,7 @@ pub mod fail;
 pub mod housekeeping;
 pub mod mail;
 pub mod notifications;
+pub mod oauth;
 pub mod password_links;
 pub mod presets;
 pub mod progress;

@@ -120,6 +120,18 @@ impl FormRun {
     }
 }
 
+/// Keeps `kept` for `user`'s next page under a new run id (a page reached by a redirect the app
+/// did not start, such as the return from a mail provider); the id, for the page's `run=`.
+pub async fn keep_for_next_page<T: serde::Serialize>(
+    db: &Db,
+    user: &CurrentUser,
+    kept: &T,
+) -> Result<String, AppError> {
+    let id = new_run_id();
+    keep_outcome(db, user, &id, kept).await?;
+    Ok(id)
+}
+
 /// A run id for a plain HTML form, which sends none.
 fn new_run_id() -> String {
     use rand::Rng;

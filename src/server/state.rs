@@ -29,9 +29,16 @@ pub struct AppState {
     pub sessions: Arc<SessionCache>,
     /// Wakes this instance's outbox workers when a notification is queued here.
     pub outbox_queued: Arc<tokio::sync::Notify>,
+    /// The providers users may sign in with (`--oauth-file`).
+    pub oauth: Arc<super::oauth::providers::OAuthProviders>,
 }
 
 impl AppState {
+    /// What signing in with the mail providers needs.
+    pub fn sign_ins(&self) -> super::oauth::SignIns<'_> {
+        super::oauth::SignIns { db: &self.db, secrets: &self.secrets, providers: &self.oauth, mail: &self.mail }
+    }
+
     /// Automatic detection as the operator configured it, for `tenant`.
     pub fn detector(&self, tenant: TenantId) -> super::detection::detect::Detector<'_> {
         super::detection::detect::Detector {

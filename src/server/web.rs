@@ -38,10 +38,16 @@ pub async fn security_headers(State(state): State<AppState>, mut request: Reques
         request.uri().path().strip_prefix('/').and_then(|p| p.strip_prefix(pkg)).is_some_and(|p| p.starts_with('/'));
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
+    // Forms post to this origin only; «Войти через …» is sent on to a configured provider.
+    let mut form_action = String::from("'self'");
+    for origin in state.oauth.authorize_origins() {
+        form_action.push(' ');
+        form_action.push_str(&origin);
+    }
     let csp = format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; style-src 'self'; \
          img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; \
-         form-action 'self'; frame-ancestors 'none'"
+         form-action {form_action}; frame-ancestors 'none'"
     );
     if let Ok(value) = HeaderValue::from_str(&csp) {
         headers.insert(header::CONTENT_SECURITY_POLICY, value);
@@ -257,6 +263,12 @@ pub fn redirect_plain_form(path: &str) {
     if plain_form() {
         leptos_axum::redirect(path);
     }
+}
+
+/// Sends the browser to another site (a mail provider's sign-in): a plain HTML form by a
+/// redirect, the hydrated app by the header its router follows.
+pub fn redirect_away(url: &str) {
+    leptos_axum::redirect(url);
 }
 
 /// After a plain HTML form, sends the browser back to the page it came from with `run=<id>`, where

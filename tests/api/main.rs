@@ -18,6 +18,7 @@ mod killed;
 mod logs;
 mod notifications;
 mod oauth;
+mod oauth_sign_in;
 mod outbox_scale;
 mod rls;
 mod schema;

@@ -1,12 +1,14 @@
-//! Stored mail passwords: encrypted at rest, and re-encrypted by `pochta keys rotate`.
+//! Stored mail passwords (and the tokens of sign-ins with the provider): encrypted at rest, and
+//! re-encrypted by `pochta keys rotate`.
 
 use crate::support::forms::{mail_tab_form, open_mail_tab};
 use crate::support::mail_servers::{app_with_mail, spawn_app_with_mail, MailServers};
 use pochta::model::crm_email::{MailTabInput, MailTabOutcome};
 use pochta::model::{AccountId, TenantId};
 use pochta::server::db::accounts::SecretField;
-use pochta::server::secrets::{Binding, Secrets};
-use secrecy::ExposeSecret;
+use pochta::server::db::oauth::{self, Pending};
+use pochta::server::secrets::{Binding, Secrets, SignInBinding};
+use secrecy::{ExposeSecret, SecretString};
 use std::process::Command;
 
 async fn stored_envelope(app: &crate::support::TestApp) -> (i64, i64, String) {
@@ -31,6 +33,25 @@ async fn rotating_keys_re_encrypts_every_stored_password_and_keeps_it_readable()
     let _: MailTabOutcome = admin.submit("crm_email/submit", &form).await.unwrap();
     let (tenant, account, before) = stored_envelope(&app).await;
     let old_key = Secrets::key_of(&before).unwrap().to_string();
+    // A sign-in with the provider, its refresh token sealed under the same key.
+    let sign_in_refresh = SecretString::from("refresh-token-of-the-provider");
+    let sign_in = {
+        let mut tx = app.state.db.write(TenantId(tenant)).await.unwrap();
+        let pending = Pending {
+            user: pochta::model::UserId(1),
+            provider: pochta::model::oauth::Provider::Microsoft,
+            login_hint: "anna@romashka.test",
+            form: "{}",
+            state_hash: "state",
+            session_hash: "session",
+        };
+        let id = oauth::start(&mut tx, TenantId(tenant), &pending).await.unwrap();
+        let bound = SignInBinding { tenant: TenantId(tenant), sign_in: id, field: "refresh_token" };
+        let sealed = app.state.secrets.encrypt(&sign_in_refresh, &bound);
+        oauth::set_secret(&mut tx, TenantId(tenant), id, "refresh_token", &sealed).await.unwrap();
+        tx.commit().await.unwrap();
+        bound
+    };
 
     // With a key file (the SQLite default) rotation adds the key itself; with keys given in the
     // environment (PostgreSQL) the operator puts the new key first and rotation re-encrypts.
@@ -46,7 +67,7 @@ async fn rotating_keys_re_encrypts_every_stored_password_and_keeps_it_readable()
     };
     let output = command.args(["keys", "rotate"]).output().unwrap();
     assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
-    assert!(String::from_utf8_lossy(&output.stdout).contains("1 stored passwords re-encrypted"));
+    assert!(String::from_utf8_lossy(&output.stdout).contains("2 stored passwords re-encrypted"));
 
     let (_, _, after) = stored_envelope(&app).await;
     let new_key = Secrets::key_of(&after).unwrap().to_string();
@@ -60,6 +81,14 @@ async fn rotating_keys_re_encrypts_every_stored_password_and_keeps_it_readable()
     // Once rotated, the old key is no longer needed for anything stored.
     let only_new = file.lines().filter(|l| !l.starts_with(&old_key)).collect::<Vec<_>>().join("\n");
     assert_eq!(Secrets::parse(&only_new).unwrap().decrypt(&after, &binding).unwrap().expose_secret(), mail.password);
+    let token: String = sqlx::query_scalar("SELECT refresh_token FROM oauth_sign_ins WHERE id = $1")
+        .bind(sign_in.sign_in)
+        .fetch_one(app.inspect())
+        .await
+        .unwrap();
+    assert_eq!(Secrets::key_of(&token), Some(new_key.as_str()));
+    let opened = Secrets::parse(&only_new).unwrap().decrypt(&token, &sign_in).unwrap();
+    assert_eq!(opened.expose_secret(), sign_in_refresh.expose_secret());
 }
 
 #[tokio::test]

@@ -13,6 +13,7 @@ use crate::model::accounts::ticked;
 use crate::model::check::{Fix, Side};
 use crate::model::crm_email::{MailTabIntent, MailTabOutcome, MailTabView};
 use crate::model::error::AppError;
+use crate::model::oauth::{Provider, SignInView};
 use crate::model::{MailService, Security, APP_PASSWORD_GUIDE, OTHER_SERVICE};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -94,6 +95,15 @@ fn MailForm(data: MailTabView, submit: ServerAction<SubmitMailTab>) -> impl Into
     });
     let service = move || services.with_value(|all| all.iter().find(|s| s.id == provider.get()).cloned());
     let is_preset = Signal::derive(move || provider.get() != OTHER_SERVICE);
+    // «Войти через …»: the chosen service's provider, if the operator registered Pochta with it;
+    // the sign-in the form uses, while it is that provider's.
+    let offered = StoredValue::new(data.sign_in_offered.clone());
+    let sign_in_provider =
+        Signal::derive(move || service().and_then(|s| s.oauth).filter(|p| offered.with_value(|o| o.contains(p))));
+    let sign_in = RwSignal::new(data.sign_in.clone());
+    let signed_in = Signal::derive(move || {
+        sign_in.get().filter(|s| !s.needs_sign_in && Some(s.provider) == sign_in_provider.get())
+    });
 
     // Choosing a service fills its server; only «Другой» leaves the fields to the user.
     let choose = move |id: String| {
@@ -128,6 +138,7 @@ fn MailForm(data: MailTabView, submit: ServerAction<SubmitMailTab>) -> impl Into
     view! {
         <ActionForm action=submit attr:class="stack" attr:novalidate=true attr:id="mail-form">
             <input type="hidden" name="version" value=version.to_string()/>
+            <input type="hidden" name="sign_in" value=move || signed_in.get().map(|s| s.id.to_string()).unwrap_or_default()/>
             <RunIdField run_id/>
             <div class="field">
                 <label for="field-provider">{tr("mail_tab.service")}</label>
@@ -167,15 +178,18 @@ fn MailForm(data: MailTabView, submit: ServerAction<SubmitMailTab>) -> impl Into
                 error
             />
             <Field name="login" label=tr("mail_tab.login") kind="email" value=login autocomplete="off" required=true error/>
-            <Field
-                name="password"
-                label=tr("mail_tab.password")
-                kind="password"
-                autocomplete="new-password"
-                placeholder=if has_password { t(lang, "mail_tab.password_stored") } else { "" }
-                error
-            />
-            <PasswordHint service=Signal::derive(service)/>
+            <SignInWith provider=sign_in_provider sign_in signed_in pending/>
+            <div hidden=move || signed_in.get().is_some()>
+                <Field
+                    name="password"
+                    label=tr("mail_tab.password")
+                    kind="password"
+                    autocomplete="new-password"
+                    placeholder=if has_password { t(lang, "mail_tab.password_stored") } else { "" }
+                    error
+                />
+                <PasswordHint service=Signal::derive(service)/>
+            </div>
             <Field name="sender_name" label=tr("mail_tab.sender_name") value=sender_name required=true error/>
             <Field name="sender_email" label=tr("mail_tab.sender_email") kind="email" value=sender_email required=true error/>
             <Field name="recipient" label=tr("mail_tab.recipient") kind="email" value=recipient hint=tr("mail_tab.recipient_hint") error/>
@@ -194,6 +208,61 @@ fn MailForm(data: MailTabView, submit: ServerAction<SubmitMailTab>) -> impl Into
             <LiveReport run_id pending/>
             <Outcome submit kept apply_fix/>
         </ActionForm>
+    }
+}
+
+/// «Войти через …» for a service whose provider the operator registered Pochta with: who is signed
+/// in, or the button (recommended) with the app password as the alternative below it.
+#[component]
+fn SignInWith(
+    provider: Signal<Option<Provider>>,
+    sign_in: RwSignal<Option<SignInView>>,
+    signed_in: Signal<Option<SignInView>>,
+    #[prop(into)] pending: Signal<bool>,
+) -> impl IntoView {
+    let lang = use_lang();
+    move || {
+        let provider = provider.get()?;
+        let name = t(lang, provider.name_key());
+        let status = match (signed_in.get(), sign_in.get()) {
+            (Some(s), _) => Some(
+                view! {
+                    <p class="form-ok" role="status" id="signed-in">
+                        {tf(lang, "oauth.signed_in", &[("provider", name), ("identity", &s.identity)])}
+                    </p>
+                }
+                .into_any(),
+            ),
+            (None, Some(s)) if s.needs_sign_in && s.provider == provider => Some(
+                view! {
+                    <p class="notice" role="alert" id="sign-in-again">
+                        {tf(lang, "oauth.needs_sign_in", &[("provider", name), ("identity", &s.identity)])}
+                    </p>
+                }
+                .into_any(),
+            ),
+            _ => None,
+        };
+        let signed = signed_in.get().is_some();
+        Some(view! {
+            <div class="field sign-in-with" id="sign-in-with">
+                {status}
+                <button
+                    type="submit"
+                    class=if signed { "button secondary" } else { "button" }
+                    name="intent"
+                    value=MailTabIntent::SignIn.code()
+                    id="sign-in-button"
+                    disabled=move || pending.get()
+                >
+                    {tf(lang, "oauth.sign_in_with", &[("provider", name)])}
+                </button>
+                {(!signed).then(|| view! {
+                    <p class="field-hint">{tf(lang, "oauth.recommended", &[("provider", name)])}</p>
+                    <p class="field-hint">{t(lang, "oauth.or_password")}</p>
+                })}
+            </div>
+        })
     }
 }
 
@@ -242,6 +311,7 @@ fn Outcome(
         }
         .into_any(),
         Some(Err(AppError::CheckFailed(report))) => view! { <CheckReportView report on_fix=apply_fix/> }.into_any(),
+        // Signed in: the form says so above; on the way to the provider: nothing to show.
         _ => ().into_any(),
     }
 }

@@ -6,7 +6,7 @@ use crate::model::accounts::{Basics, Connection, ForWhom};
 use crate::model::error::AppError;
 use crate::model::{AccountId, TenantId};
 use crate::server::db::accounts::{self, AccountData, AccountRow, SecretField};
-use crate::server::db::{self, Tx};
+use crate::server::db::{self, account_secrets, Tx};
 use crate::server::fail::on_unique;
 use crate::server::session::CurrentUser;
 use crate::server::state::AppState;
@@ -84,7 +84,7 @@ async fn store_passwords(
             (true, None) => continue,
             (false, _) => None,
         };
-        accounts::set_secret(tx, tenant, id, field, envelope.as_deref()).await?;
+        account_secrets::set_secret(tx, tenant, id, field, envelope.as_deref()).await?;
     }
     Ok(())
 }

@@ -3,6 +3,7 @@
 //! its directory account. Administrators only, and only once the tab is open.
 
 mod save;
+pub mod sign_in;
 mod test_letter;
 
 pub use save::save;
@@ -11,13 +12,14 @@ pub use test_letter::send_test_letter;
 use super::accounts::connection_in_use;
 use super::accounts::stored_password::{Destination, Destinations, Routes};
 use super::db::{self, accounts, Tx};
+use super::oauth;
 use super::progress;
 use super::session::Admin;
 use super::setup::require_mail_tab_open;
 use super::state::AppState;
 use super::time_zone::{self, moment};
 use crate::model::crm_email::{
-    CrmEmailView, MailTabDraft, MailTabInput, MailTabIntent, MailTabOutcome, MailTabView, ServiceChoice,
+    CrmEmailView, KeptMailTab, MailTabDraft, MailTabInput, MailTabIntent, MailTabOutcome, MailTabView, ServiceChoice,
 };
 use crate::model::error::AppError;
 use crate::model::{
@@ -30,8 +32,15 @@ pub async fn load(state: &AppState, admin: &Admin, run: &str) -> Result<MailTabV
     require_mail_tab_open(&mut tx, admin.tenant).await?;
     let settings = view(&mut tx, state, admin.tenant).await?;
     tx.commit().await?;
-    let kept = if run.is_empty() { None } else { progress::kept_outcome(&state.db, admin, run).await? };
-    Ok(MailTabView { services: state.presets.all().to_vec(), settings, kept })
+    let kept: Option<KeptMailTab> =
+        if run.is_empty() { None } else { progress::kept_outcome(&state.db, admin, run).await? };
+    let kept_sign_in = kept.as_ref().and_then(|k| k.typed.as_ref()).and_then(|t| t.sign_in.parse().ok());
+    let sign_in = match kept_sign_in {
+        Some(id) => oauth::view(state.sign_ins(), admin.tenant, id).await?,
+        None => settings.as_ref().and_then(|s| s.sign_in.clone()),
+    };
+    let sign_in_offered = state.oauth.offered();
+    Ok(MailTabView { services: state.presets.all().to_vec(), sign_in_offered, sign_in, settings, kept })
 }
 
 /// «Отправить» or «Сохранить», as the form's `intent` says.
@@ -41,10 +50,14 @@ pub async fn submit(
     input: &MailTabInput,
     progress: Option<progress::Progress>,
 ) -> Result<MailTabOutcome, AppError> {
+    if input.intent() == Some(MailTabIntent::SignIn) {
+        return sign_in::leave(state, admin, input).await;
+    }
     let draft = input.parse()?;
     match draft.intent {
         MailTabIntent::Send => send_test_letter(state, admin, draft, progress).await,
         MailTabIntent::Save => save(state, admin, draft, progress).await,
+        MailTabIntent::SignIn => Err(AppError::BadRequest),
     }
 }
 
@@ -71,6 +84,10 @@ async fn view(tx: &mut Tx, state: &AppState, tenant: TenantId) -> Result<Option<
         use_ssl: row.use_ssl != 0,
         login: unicode_address(&row.login),
         has_password: account.as_ref().is_some_and(|a| a.password.is_some()),
+        sign_in: match account.as_ref().and_then(|a| a.oauth_sign_in_id) {
+            Some(id) => oauth::view_in(tx, tenant, id).await?,
+            None => None,
+        },
         sender_name: row.sender_name,
         sender_email: unicode_address(&row.sender_email),
         test_recipient: row.test_recipient.as_deref().map(unicode_address).unwrap_or_default(),

@@ -4,6 +4,7 @@
 //! check and an audit row, in one transaction: either both places change or neither does. The
 //! program sends on its own, so the password must end up stored.
 
+use super::sign_in::token_for;
 use super::{provider_id, smtp_server, stored_routes};
 use crate::model::accounts::Connection;
 use crate::model::crm_email::{MailTabDraft, MailTabOutcome};
@@ -12,7 +13,7 @@ use crate::model::{EmailAddress, Invalid, Security, ServerAddress, ServerLogin};
 use crate::server::accounts::connection_in_use;
 use crate::server::accounts::stored_password::{source, Purpose, Routes};
 use crate::server::db::accounts::{self, AccountData, AccountRow, SecretField};
-use crate::server::db::{self, crm_email::CrmEmailData, Tx};
+use crate::server::db::{self, account_secrets, crm_email::CrmEmailData, Tx};
 use crate::server::fail::{internal, on_violation};
 use crate::server::mail::login::Login;
 use crate::server::mail::smtp::{self, Errand};
@@ -41,12 +42,17 @@ pub async fn save(
         tx.commit().await?;
         existing
     };
-    let password = match (&draft.password, &checked) {
-        (Some(typed), _) => typed.clone(),
-        (None, Some(account)) => stored_password(state, account)?,
-        (None, None) => return Err(AppError::field("password", Invalid::Required)),
+    let secret = match (draft.sign_in, &draft.password, &checked) {
+        (Some(id), _, _) => token_for(state, admin.tenant, id, &draft.login).await?,
+        (None, Some(typed), _) => typed.clone(),
+        (None, None, Some(account)) => stored_password(state, account)?,
+        (None, None, None) => return Err(AppError::field("password", Invalid::Required)),
     };
-    check(state, admin, &smtp, &draft, &password, progress).await?;
+    let login = match draft.sign_in {
+        Some(_) => Login::access_token(draft.login.as_str(), &secret),
+        None => Login::password(draft.login.as_str(), &secret),
+    };
+    check(state, admin, &smtp, &login, progress).await?;
 
     let mut tx = state.db.write(admin.tenant).await?;
     let existing = existing_account(&mut tx, admin, &draft, &smtp).await?;
@@ -83,9 +89,13 @@ pub async fn save(
             .await
             .map_err(on_violation(ErrorKind::UniqueViolation, AppError::Conflict))?,
     };
-    if let Some(password) = &draft.password {
+    if let Some(id) = draft.sign_in {
+        // Signs in with the provider from now on; a stored password is dropped.
+        account_secrets::set_sign_in(&mut tx, admin.tenant, account, Some(id)).await?;
+    } else if let Some(password) = &draft.password {
         let envelope = state.secrets.seal(admin.tenant, account, SecretField::Main, password);
-        accounts::set_secret(&mut tx, admin.tenant, account, SecretField::Main, Some(&envelope)).await?;
+        account_secrets::set_secret(&mut tx, admin.tenant, account, SecretField::Main, Some(&envelope)).await?;
+        account_secrets::set_sign_in(&mut tx, admin.tenant, account, None).await?;
     }
     accounts::record_check(&mut tx, admin.tenant, account, true, None).await?;
 
@@ -110,7 +120,11 @@ pub async fn save(
         smtp.security.as_str(),
         draft.login,
         draft.sender_email,
-        if draft.password.is_some() { " password=changed" } else { "" }
+        match (draft.sign_in, &draft.password) {
+            (Some(id), _) => format!(" oauth_sign_in={id}"),
+            (None, Some(_)) => " password=changed".to_string(),
+            (None, None) => String::new(),
+        }
     );
     db::audit::record(&mut tx, admin.tenant, Some(admin.id), "save", "crm_email_settings", &details).await?;
     tx.commit().await?;
@@ -132,7 +146,9 @@ async fn existing_account(
         return Err(AppError::Conflict);
     }
     let existing = accounts::find_shared_by_address(tx, admin.tenant, &draft.login.normalized()).await?;
-    if draft.password.is_none() {
+    // Without a typed password or a sign-in with the provider, the stored password must be
+    // allowed to go where the save points.
+    if draft.password.is_none() && draft.sign_in.is_none() {
         // The account after the save: this SMTP server and login, its incoming server kept.
         let mut after = existing.as_ref().map(connection_in_use).unwrap_or(Connection {
             provider: None,
@@ -166,14 +182,12 @@ async fn check(
     state: &AppState,
     admin: &Admin,
     smtp: &ServerAddress,
-    draft: &MailTabDraft,
-    password: &SecretString,
+    login: &Login<'_>,
     progress: Option<Progress>,
 ) -> Result<(), AppError> {
     rate::mail_operation(&state.db, state.config.mail_limits(), admin.tenant, admin.id).await?;
-    let login = Login::password(draft.login.as_str(), password);
     let mail = trusted_certificates::mail_for(state, admin.tenant).await?;
-    let report = smtp::errand(&mail, smtp, &login, Errand::Login, progress.map(|p| p.steps())).await;
+    let report = smtp::errand(&mail, smtp, login, Errand::Login, progress.map(|p| p.steps())).await;
     let report = trusted_certificates::vouched(state, admin.tenant, report);
     tracing::info!(tenant = admin.tenant.0, passed = report.passed(), "mail tab save check");
     if report.passed() {

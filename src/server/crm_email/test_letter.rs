@@ -1,7 +1,8 @@
 //! «Отправить»: a real letter from «Email отправителя» to «Email получателя» with the tab's
 //! settings as typed. Nothing is saved; a stored password is used only for the very server and
-//! login it was saved for.
+//! login it was saved for; a sign-in with the provider only for the address it signed in.
 
+use super::sign_in::token_for;
 use super::{smtp_destination, smtp_server, stored_routes};
 use crate::model::crm_email::{MailTabDraft, MailTabOutcome};
 use crate::model::error::AppError;
@@ -37,14 +38,18 @@ pub async fn send_test_letter(
     let smtp = smtp_server(state, &draft)?;
     let recipient = draft.recipient.clone().ok_or_else(|| AppError::field("recipient", Invalid::Required))?;
     rate::mail_operation(&state.db, state.config.mail_limits(), admin.tenant, admin.id).await?;
-    let password = match draft.password.clone() {
-        Some(typed) => typed,
-        None => stored_password(state, admin.tenant, &smtp, &draft).await?,
+    let secret = match (draft.sign_in, draft.password.clone()) {
+        (Some(id), _) => token_for(state, admin.tenant, id, &draft.login).await?,
+        (None, Some(typed)) => typed,
+        (None, None) => stored_password(state, admin.tenant, &smtp, &draft).await?,
     };
     let sender = Sender { name: Some(&draft.sender_name), address: &draft.sender_email };
     let letter = letters::test_letter(admin.lang, &sender, &recipient, &tenant_name, now)
         .map_err(|e| crate::server::fail::internal("composing the test letter", e))?;
-    let login = Login::password(draft.login.as_str(), &password);
+    let login = match draft.sign_in {
+        Some(_) => Login::access_token(draft.login.as_str(), &secret),
+        None => Login::password(draft.login.as_str(), &secret),
+    };
     let observer = progress.map(|p| p.steps());
     let mail = trusted_certificates::mail_for(state, admin.tenant).await?;
     let report = smtp::errand(&mail, &smtp, &login, Errand::Send(&letter), observer).await;

@@ -47,6 +47,8 @@ pub struct AccountRow {
     pub initial_load_date: Option<Date>,
     pub password: Option<String>,
     pub incoming_password: Option<String>,
+    /// Signs in with the provider (`oauth_sign_ins`) instead of a password.
+    pub oauth_sign_in_id: Option<i64>,
     pub last_check_at: Option<i64>,
     pub last_check_ok: Option<bool>,
     pub last_check_reason: Option<String>,
@@ -78,6 +80,7 @@ struct Raw {
     initial_load_date: Option<String>,
     password: Option<String>,
     incoming_password: Option<String>,
+    oauth_sign_in_id: Option<i64>,
     last_check_at: Option<i64>,
     last_check_ok: Option<i64>,
     last_check_reason: Option<String>,
@@ -114,6 +117,7 @@ impl From<Raw> for AccountRow {
             initial_load_date: r.initial_load_date.and_then(|d| Date::parse(&d).ok()),
             password: r.password,
             incoming_password: r.incoming_password,
+            oauth_sign_in_id: r.oauth_sign_in_id,
             last_check_at: r.last_check_at,
             last_check_ok: r.last_check_ok.map(|v| v != 0),
             last_check_reason: r.last_check_reason,
@@ -125,7 +129,7 @@ impl From<Raw> for AccountRow {
 const COLUMNS: &str = "id, tenant_id, name, address, sender_name, owner_user_id, is_system, use_for_sending, \
      use_for_receiving, provider, smtp_host, smtp_port, smtp_security, smtp_login, incoming_protocol, incoming_host, \
      incoming_port, incoming_security, incoming_login, same_credentials, initial_load_date, password, \
-     incoming_password, last_check_at, last_check_ok, last_check_reason, version";
+     incoming_password, oauth_sign_in_id, last_check_at, last_check_ok, last_check_reason, version";
 
 /// The column a list is ordered by (after the system account, which always comes first).
 #[derive(Clone, Copy, Debug)]
@@ -323,34 +327,6 @@ pub async fn update(
     Ok(done.rows_affected() == 1)
 }
 
-/// Stores (or, with `None`, forgets) an encrypted password.
-pub async fn set_secret(
-    tx: &mut Tx,
-    tenant: TenantId,
-    id: AccountId,
-    field: SecretField,
-    envelope: Option<&str>,
-) -> Result<(), sqlx::Error> {
-    let sql = format!("UPDATE email_accounts SET {} = $3 WHERE tenant_id = $1 AND id = $2", field.column());
-    sqlx::query(&sql).bind(tenant.0).bind(id.0).bind(envelope).execute(&mut **tx).await?;
-    Ok(())
-}
-
-/// Replaces a stored envelope only if it is still `old` (a password saved meanwhile stays).
-pub async fn replace_secret(
-    tx: &mut Tx,
-    tenant: TenantId,
-    id: AccountId,
-    field: SecretField,
-    old: &str,
-    new: &str,
-) -> Result<bool, sqlx::Error> {
-    let column = field.column();
-    let sql = format!("UPDATE email_accounts SET {column} = $4 WHERE tenant_id = $1 AND id = $2 AND {column} = $3");
-    let done = sqlx::query(&sql).bind(tenant.0).bind(id.0).bind(old).bind(new).execute(&mut **tx).await?;
-    Ok(done.rows_affected() == 1)
-}
-
 /// Records the outcome of a check: when, whether it passed, and the reason if not.
 pub async fn record_check(
     tx: &mut Tx,
@@ -378,19 +354,4 @@ pub async fn delete(tx: &mut Tx, tenant: TenantId, id: AccountId) -> Result<bool
         .execute(&mut **tx)
         .await?;
     Ok(done.rows_affected() == 1)
-}
-
-/// Every stored envelope of a tenant, for re-encryption under a new key.
-pub async fn envelopes(
-    tx: &mut Tx,
-    tenant: TenantId,
-) -> Result<Vec<(AccountId, Option<String>, Option<String>)>, sqlx::Error> {
-    let rows: Vec<(i64, Option<String>, Option<String>)> = sqlx::query_as(
-        "SELECT id, password, incoming_password FROM email_accounts \
-         WHERE tenant_id = $1 AND (password IS NOT NULL OR incoming_password IS NOT NULL) ORDER BY id",
-    )
-    .bind(tenant.0)
-    .fetch_all(&mut **tx)
-    .await?;
-    Ok(rows.into_iter().map(|(id, s, i)| (AccountId(id), s, i)).collect())
 }

@@ -6,6 +6,7 @@
 //! on PostgreSQL that also sets `app.tenant_id` for row-level security, a second fence behind the
 //! `tenant_id = $1` every query carries.
 
+pub mod account_secrets;
 pub mod accounts;
 pub mod api_keys;
 pub mod audit;
@@ -13,6 +14,7 @@ pub mod crm_email;
 pub mod health;
 pub mod meta;
 mod migrations;
+pub mod oauth;
 pub mod outbox;
 pub mod password_links;
 pub mod rates;

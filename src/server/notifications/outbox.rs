@@ -41,6 +41,8 @@ impl Via {
 pub enum Unsendable {
     AccountNotConfigured,
     PasswordNotStored,
+    /// The account signs in with the provider, which refused to renew the access.
+    SignInRequired,
 }
 
 impl Unsendable {
@@ -48,6 +50,7 @@ impl Unsendable {
         match self {
             Unsendable::AccountNotConfigured => "account_not_configured",
             Unsendable::PasswordNotStored => "password_not_stored",
+            Unsendable::SignInRequired => "sign_in_required",
         }
     }
 
@@ -55,6 +58,7 @@ impl Unsendable {
         match name {
             "account_not_configured" => Some("outbox.reason.account_not_configured"),
             "password_not_stored" => Some("outbox.reason.password_not_stored"),
+            "sign_in_required" => Some("outbox.reason.sign_in_required"),
             _ => None,
         }
     }

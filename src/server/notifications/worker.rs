@@ -16,8 +16,10 @@ use super::connection::Kept;
 use super::health::Seen;
 use super::outbox::{Sending, Unsendable};
 use crate::model::check::{Failure, Reason};
+use crate::model::error::AppError;
+use crate::model::oauth::SignInProblem;
 use crate::model::{EmailAddress, SenderName, TenantId};
-use crate::server::db::accounts::SecretField;
+use crate::server::db::accounts::{AccountRow, SecretField};
 use crate::server::db::outbox::{Ending, OutboxRow};
 use crate::server::db::{self, now_millis, Capability};
 use crate::server::mail::letters::{self, Sender};
@@ -25,6 +27,7 @@ use crate::server::mail::login::Login;
 use crate::server::state::AppState;
 use crate::server::trusted_certificates;
 use rand::Rng;
+use secrecy::SecretString;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -252,20 +255,45 @@ async fn deliver(
     let report = match kept.reuse(account, &composed).await {
         Some(report) => report,
         None => {
-            let password =
-                state.secrets.open_stored(account, SecretField::Main).map_err(|e| Problem::internal("password", e))?;
-            let password = password.ok_or(Problem::unsendable(Unsendable::PasswordNotStored))?;
             let login_user = account.smtp_login.clone().unwrap_or_else(|| account.address.clone());
+            let secret = secret(state, tenant, account).await?;
             let mail = trusted_certificates::mail_for(state, tenant)
                 .await
                 .map_err(|e| Problem::internal("trusted certificates", e))?;
-            let login = Login::password(&login_user, &password);
+            let login = match account.oauth_sign_in_id {
+                Some(_) => Login::access_token(&login_user, &secret),
+                None => Login::password(&login_user, &secret),
+            };
             kept.open_and_send(&mail, &server, &login, account, &composed).await
         }
     };
     match report.failure {
         None => Ok(report.certificate_expires_at),
         Some(failure) => Err(Problem::of(failure)),
+    }
+}
+
+/// What the account signs in with: its stored password, or a current access token of its sign-in
+/// with the provider. A refused renewal waits for an administrator to sign in again (retried
+/// until the letter's time runs out); an unreachable provider is a passing failure.
+async fn secret(state: &AppState, tenant: TenantId, account: &AccountRow) -> Result<SecretString, Problem> {
+    let Some(id) = account.oauth_sign_in_id else {
+        let password =
+            state.secrets.open_stored(account, SecretField::Main).map_err(|e| Problem::internal("password", e))?;
+        return password.ok_or(Problem::unsendable(Unsendable::PasswordNotStored));
+    };
+    match crate::server::oauth::access_token(state.sign_ins(), tenant, id).await {
+        Ok((_, token)) => Ok(token),
+        Err(AppError::SignIn(SignInProblem::SignInAgain | SignInProblem::NotOffered)) => {
+            Err(Problem { lasting: false, ..Problem::unsendable(Unsendable::SignInRequired) })
+        }
+        Err(AppError::SignIn(SignInProblem::ProviderUnreachable)) => Err(Problem {
+            reason: Reason::Unreachable.name().to_string(),
+            reply: None,
+            lasting: false,
+            account_fault: true,
+        }),
+        Err(e) => Err(Problem::internal("access token", e)),
     }
 }
 

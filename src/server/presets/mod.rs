@@ -26,6 +26,7 @@ struct OperatorEntry {
     password_hint: Option<Texts>,
     guide_url: Option<String>,
     notice: Option<Texts>,
+    oauth: Option<crate::model::oauth::Provider>,
 }
 
 impl Presets {
@@ -83,6 +84,7 @@ fn merge(services: &mut Vec<MailService>, entry: OperatorEntry) -> Result<(), St
                 password_hint: Texts::default(),
                 guide_url: None,
                 notice: None,
+                oauth: None,
             });
             services.len() - 1
         }
@@ -114,6 +116,9 @@ fn merge(services: &mut Vec<MailService>, entry: OperatorEntry) -> Result<(), St
     }
     if entry.notice.is_some() {
         service.notice = entry.notice;
+    }
+    if entry.oauth.is_some() {
+        service.oauth = entry.oauth;
     }
     Ok(())
 }

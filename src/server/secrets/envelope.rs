@@ -2,7 +2,7 @@
 //! ciphertext>`, the associated data binding it to its tenant, account and field, so a ciphertext
 //! copied to another row does not decrypt. A key set holds several keys; the first encrypts.
 
-use super::Binding;
+use super::Bound;
 use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
 use base64::Engine;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
@@ -118,13 +118,13 @@ impl KeySet {
         self.keys.iter().map(|k| k.id.as_str()).collect()
     }
 
-    pub fn encrypt(&self, secret: &SecretString, binding: &Binding) -> String {
+    pub fn encrypt(&self, secret: &SecretString, binding: &impl Bound) -> String {
         let key = &self.keys[0];
         let body = key.seal(secret.expose_secret().as_bytes(), &binding.associated_data());
         format!("{VERSION}:{}:{}", key.id, STANDARD_NO_PAD.encode(body))
     }
 
-    pub fn decrypt(&self, envelope: &str, binding: &Binding) -> Result<SecretString, SecretError> {
+    pub fn decrypt(&self, envelope: &str, binding: &impl Bound) -> Result<SecretString, SecretError> {
         let mut parts = envelope.splitn(3, ':');
         let (Some(VERSION), Some(id), Some(body)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(SecretError::Malformed);
@@ -169,6 +169,7 @@ mod tests {
 
     use crate::model::{AccountId, TenantId};
     use crate::server::db::accounts::SecretField;
+    use crate::server::secrets::{Binding, SignInBinding};
 
     fn binding(account: i64) -> Binding {
         Binding { tenant: TenantId(7), account: AccountId(account), field: SecretField::Main }
@@ -213,6 +214,24 @@ mod tests {
         assert_eq!(s.decrypt(&envelope, &other_tenant).unwrap_err(), SecretError::Tampered);
         let other_field = Binding { field: SecretField::Incoming, ..binding(1) };
         assert_eq!(s.decrypt(&envelope, &other_field).unwrap_err(), SecretError::Tampered);
+    }
+
+    #[test]
+    fn a_sign_ins_token_opens_only_for_its_tenant_sign_in_and_column() {
+        let s = keys(1);
+        let bound = SignInBinding { tenant: TenantId(7), sign_in: 3, field: "refresh_token" };
+        let envelope = s.encrypt(&SecretString::from("refresh"), &bound);
+        assert_eq!(s.decrypt(&envelope, &bound).unwrap().expose_secret(), "refresh");
+        for other in [
+            SignInBinding { tenant: TenantId(8), ..bound },
+            SignInBinding { sign_in: 4, ..bound },
+            SignInBinding { field: "access_token", ..bound },
+        ] {
+            assert_eq!(s.decrypt(&envelope, &other).unwrap_err(), SecretError::Tampered);
+        }
+        // Nor does an account's password open as a sign-in's secret with the same numbers.
+        let password = s.encrypt(&SecretString::from("pw"), &binding(3));
+        assert_eq!(s.decrypt(&password, &bound).unwrap_err(), SecretError::Tampered);
     }
 
     #[test]

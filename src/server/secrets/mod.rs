@@ -27,9 +27,31 @@ pub struct Binding {
     pub field: SecretField,
 }
 
-impl Binding {
-    pub(crate) fn associated_data(&self) -> Vec<u8> {
+/// What a secret is bound to: the associated data of its envelope, so a secret copied to another
+/// tenant, row or column does not decrypt there.
+pub trait Bound {
+    fn associated_data(&self) -> Vec<u8>;
+}
+
+impl Bound for Binding {
+    fn associated_data(&self) -> Vec<u8> {
         format!("pochta|tenant={}|account={}|field={}", self.tenant, self.account, self.field.column()).into_bytes()
+    }
+}
+
+/// A secret of a sign-in with the mail provider (`oauth_sign_ins`): its PKCE verifier while the
+/// browser is at the provider, then the tokens.
+#[derive(Clone, Copy, Debug)]
+pub struct SignInBinding {
+    pub tenant: TenantId,
+    pub sign_in: i64,
+    /// The column: `verifier`, `refresh_token` or `access_token`.
+    pub field: &'static str,
+}
+
+impl Bound for SignInBinding {
+    fn associated_data(&self) -> Vec<u8> {
+        format!("pochta|tenant={}|oauth_sign_in={}|field={}", self.tenant, self.sign_in, self.field).into_bytes()
     }
 }
 
@@ -113,13 +135,13 @@ impl Secrets {
         self.keys(false).key_ids().into_iter().map(String::from).collect()
     }
 
-    pub fn encrypt(&self, secret: &SecretString, binding: &Binding) -> String {
+    pub fn encrypt(&self, secret: &SecretString, binding: &impl Bound) -> String {
         self.keys(false).encrypt(secret, binding)
     }
 
     /// Decrypts an envelope; one made under a key this server has not loaded yet sends it to
     /// its key file first.
-    pub fn decrypt(&self, envelope: &str, binding: &Binding) -> Result<SecretString, SecretError> {
+    pub fn decrypt(&self, envelope: &str, binding: &impl Bound) -> Result<SecretString, SecretError> {
         match self.keys(false).decrypt(envelope, binding) {
             Err(SecretError::UnknownKey(_)) if self.file.is_some() => self.keys(true).decrypt(envelope, binding),
             other => other,

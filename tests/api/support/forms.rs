@@ -122,6 +122,7 @@ pub fn mail_tab_form(mail: &MailServers, port: u16, use_ssl: bool) -> MailTabInp
         sender_email: mail.address("alice"),
         recipient: mail.address("bob"),
         version: "0".into(),
+        sign_in: String::new(),
     }
 }
 

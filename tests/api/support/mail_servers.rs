@@ -106,7 +106,7 @@ pub fn mail_args(mail: &MailServers, extra_ports: &[u16]) -> Vec<String> {
         std::fs::write(
             &path,
             format!(
-                r#"[{{"id":"pochta-test","name":"Pochta Test","domains":["{domain}"],
+                r#"[{{"id":"pochta-test","name":"Pochta Test","domains":["{domain}"],"oauth":"microsoft",
                     "smtp":{{"host":"localhost","port":{smtps},"security":"Ssl"}},
                     "imap":{{"host":"localhost","port":{imaps},"security":"Ssl"}},
                     "pop3":{{"host":"localhost","port":{pop3s},"security":"Ssl"}}}}]"#,

@@ -1,0 +1,325 @@
+//! «Войти через …» on the «Почта» tab, end to end on loopback: the app sends the browser to the
+//! test authorization server (end2end/oauth-server.mjs, registered as «Microsoft»), takes the
+//! code back with its PKCE verifier, and the tab's test letter, save and the outbox then sign in
+//! to the real Postfix with the token. A state from elsewhere, another session, a refusal, another
+//! address, a renewal refused — each is refused and explained; tokens appear in no answer and only
+//! sealed in the database; two servers renewing at once renew once.
+
+use crate::notifications::{post, wait_for_status};
+use crate::support::forms::{mail_tab_form, open_mail_tab};
+use crate::support::mail_servers::{app_with_mail, wait_for_message, MailServers};
+use crate::support::process::ServerProcess;
+use crate::support::{unique, Browser, TestApp};
+use pochta::model::crm_email::{CrmEmailView, MailTabInput, MailTabOutcome, MailTabView};
+use pochta::model::error::AppError;
+use pochta::model::oauth::{Provider, SignInProblem, SignInView};
+use pochta::model::{Name, TenantId};
+use pochta::server::notifications::api_keys;
+use serde_json::{json, Value};
+
+/// The test authorization server's address.
+fn authorization_server() -> String {
+    std::env::var("POCHTA_TEST_OAUTH_URL").expect("scripts/mail-servers.sh starts the authorization server")
+}
+
+fn oauth_port() -> u16 {
+    std::env::var("POCHTA_TEST_OAUTH_PORT").unwrap().parse().unwrap()
+}
+
+/// The test authorization server registered as Microsoft (the test preset's provider), reached as
+/// `localhost` through the egress guard like any provider: the registration file.
+fn registration() -> String {
+    let port = oauth_port();
+    let file = std::env::temp_dir().join(format!("pochta-test-oauth-{}-{}.json", std::process::id(), unique("f")));
+    let registration = json!({"microsoft": {
+        "client_id": "pochta-test",
+        "client_secret": "test-client-secret",
+        "authorize_url": format!("https://localhost:{port}/authorize"),
+        "token_url": format!("https://localhost:{port}/token"),
+    }});
+    std::fs::write(&file, registration.to_string()).unwrap();
+    file.display().to_string()
+}
+
+/// The app with that registration.
+async fn app_with_sign_in(mail: &MailServers) -> TestApp {
+    let file = registration();
+    app_with_mail(mail, &[oauth_port()], &["--oauth-file", &file, "--public-url", "http://pochta.example"]).await
+}
+
+/// A client of the authorization server (trusting the test CA), following no redirects.
+fn provider_client(mail: &MailServers) -> reqwest::Client {
+    let ca = reqwest::Certificate::from_pem(&std::fs::read(&mail.ca_file).unwrap()).unwrap();
+    reqwest::Client::builder().add_root_certificate(ca).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+async fn control(mail: &MailServers, what: &str) -> Value {
+    let url = format!("{}/test/{what}", authorization_server());
+    let asks = what == "counts" || what.starts_with("issued");
+    let request = if asks { provider_client(mail).get(url) } else { provider_client(mail).post(url) };
+    request.send().await.unwrap().json().await.unwrap()
+}
+
+fn location(response: &reqwest::Response) -> String {
+    response.headers().get("location").expect("a redirect").to_str().unwrap().to_string()
+}
+
+/// The tab's form for the test preset, alice's address, no password.
+fn form(mail: &MailServers, intent: &str) -> MailTabInput {
+    MailTabInput {
+        intent: intent.into(),
+        provider: "pochta-test".into(),
+        password: String::new(),
+        ..mail_tab_form(mail, 0, true)
+    }
+}
+
+/// «Войти через Microsoft» as the hydrated page sends it: the address of the provider's page.
+async fn leave(admin: &Browser, form: &MailTabInput) -> String {
+    let response = admin
+        .client
+        .post(admin.url("/api/crm_email/submit"))
+        .header("accept", "application/json")
+        .form(form)
+        .send()
+        .await
+        .unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+    let to = location(&response);
+    let outcome: MailTabOutcome = response.json().await.unwrap();
+    assert_eq!(outcome, MailTabOutcome::SigningIn);
+    to
+}
+
+/// The provider's page: it signs in at once and sends the browser back; the callback's path.
+async fn at_provider(mail: &MailServers, authorize: &str) -> String {
+    let response = provider_client(mail).get(authorize).send().await.unwrap();
+    let back = location(&response);
+    back.strip_prefix("http://pochta.example").expect("back to the registered address").to_string()
+}
+
+/// The browser arriving back at the app: the tab it is sent to, as loaded.
+async fn back(admin: &Browser, callback: &str) -> MailTabView {
+    let response = admin.get_page(callback).await;
+    let tab = location(&response);
+    let run = tab.strip_prefix("/setup/mail?run=").unwrap_or_else(|| panic!("back to the tab: {tab}"));
+    admin.call("crm_email/mail_tab", &[("run", run)]).await.unwrap()
+}
+
+fn using(mail: &MailServers, intent: &str, sign_in: &SignInView) -> MailTabInput {
+    MailTabInput { sign_in: sign_in.id.to_string(), ..form(mail, intent) }
+}
+
+/// A new tenant with its «Почта» tab open: its administrator's browser and address.
+async fn tenant_and_admin(app: &TestApp, organisation: &str) -> (Browser, String) {
+    let email = format!("{}@romashka.test", unique("admin"));
+    let admin = app.new_tenant(organisation, &email).await;
+    open_mail_tab(&admin).await;
+    (admin, email)
+}
+
+async fn tenant(app: &TestApp, organisation: &str) -> Browser {
+    tenant_and_admin(app, organisation).await.0
+}
+
+async fn column(app: &TestApp, sql: &str, id: i64) -> Option<String> {
+    sqlx::query_scalar(sql).bind(id).fetch_one(app.inspect()).await.unwrap()
+}
+
+#[tokio::test]
+async fn an_administrator_signs_in_with_the_provider_sends_a_test_letter_saves_and_notifications_go_out() {
+    let mail = MailServers::from_env();
+    let app = app_with_sign_in(&mail).await;
+    let admin = tenant(&app, "ООО «Провайдер»").await;
+
+    // The form as it was left is back, signed in, without any password.
+    let mut leaving = form(&mail, "sign_in");
+    leaving.sender_name = "Магазин у провайдера".into();
+    let authorize = leave(&admin, &leaving).await;
+    assert!(authorize.starts_with(&format!("https://localhost:{}/authorize?", oauth_port())), "{authorize}");
+    for part in ["code_challenge_method=S256", "code_challenge=", "state=", "login_hint=alice%40pochta.test"] {
+        assert!(authorize.contains(part), "{part} in {authorize}");
+    }
+    let tab = back(&admin, &at_provider(&mail, &authorize).await).await;
+    let sign_in = tab.sign_in.clone().expect("signed in");
+    assert_eq!((sign_in.provider, sign_in.identity.as_str()), (Provider::Microsoft, "alice@pochta.test"));
+    assert_eq!(tab.sign_in_offered, [Provider::Microsoft]);
+    let typed = tab.kept.as_ref().and_then(|k| k.typed.clone()).expect("the form comes back");
+    assert_eq!((typed.sender_name.as_str(), typed.sign_in), ("Магазин у провайдера", sign_in.id.to_string()));
+
+    let subject_marker = unique("oauth-test-letter");
+    let mut letter = using(&mail, "send", &sign_in);
+    letter.sender_name = subject_marker.clone();
+    let sent: MailTabOutcome = admin.submit("crm_email/submit", &letter).await.expect("the test letter goes out");
+    assert!(matches!(sent, MailTabOutcome::TestLetterSent { .. }), "{sent:?}");
+    wait_for_message(&mail, "bob", &subject_marker).await;
+
+    let saved: MailTabOutcome = admin.submit("crm_email/submit", &using(&mail, "save", &sign_in)).await.unwrap();
+    assert!(matches!(saved, MailTabOutcome::Saved { .. }), "{saved:?}");
+    let settings: CrmEmailView = admin.call::<Option<CrmEmailView>>("crm_email/settings", &[]).await.unwrap().unwrap();
+    assert_eq!(settings.sign_in.as_ref().map(|s| s.id), Some(sign_in.id));
+    assert!(!settings.has_password);
+
+    // Tokens only sealed in the database, and in no answer.
+    for sql in [
+        "SELECT refresh_token FROM oauth_sign_ins WHERE id = $1",
+        "SELECT access_token FROM oauth_sign_ins WHERE id = $1",
+    ] {
+        let stored = column(&app, sql, sign_in.id).await.expect("stored");
+        assert!(stored.starts_with("v1:") && !stored.contains("eyJ"), "{stored}");
+    }
+    let page = admin.get_page("/setup/mail").await.text().await.unwrap();
+    assert!(!page.contains("eyJ") && !page.contains("refresh_token"));
+
+    // The outbox sends through the saved account with the token.
+    let tenant: i64 = sqlx::query_scalar("SELECT id FROM tenants WHERE name = 'ООО «Провайдер»'")
+        .fetch_one(app.inspect())
+        .await
+        .unwrap();
+    let key = api_keys::create(&app.state.db, TenantId(tenant), &Name::parse("CRM").unwrap(), None).await.unwrap();
+    let subject = unique("oauth-notification");
+    let (code, queued) =
+        post(&app, &key.key, "ru", &json!({"to": [mail.address("bob")], "subject": subject, "text": "Готово."})).await;
+    assert_eq!(code, 202, "{queued}");
+    wait_for_status(&app, &key.key, queued["id"].as_i64().unwrap(), "sent").await;
+    wait_for_message(&mail, "bob", &subject).await;
+}
+
+#[tokio::test]
+async fn a_return_with_a_strange_state_another_sessions_or_a_refusal_signs_nobody_in() {
+    let mail = MailServers::from_env();
+    let app = app_with_sign_in(&mail).await;
+    let (admin, email) = tenant_and_admin(&app, "ООО «Чужие ключи»").await;
+    let other_tenant = tenant(&app, "ООО «Соседи»").await;
+    // The same administrator signed in in another browser: another session.
+    let other_session = app.browser();
+    other_session.sign_in(&email, crate::support::PASSWORD).await.unwrap();
+
+    let expired = |tab: MailTabView| match tab.kept.map(|k| (k.outcome, k.typed.is_some())) {
+        Some((Err(AppError::SignIn(problem)), typed)) => (problem, typed),
+        other => panic!("expected a refused sign-in, got {other:?}"),
+    };
+
+    // A state the app never made.
+    let callback = at_provider(&mail, &leave(&admin, &form(&mail, "sign_in")).await).await;
+    let (path, query) = callback.split_once('?').unwrap();
+    let forged: String = query
+        .split('&')
+        .map(|p| if p.starts_with("state=") { "state=forged-state-value".to_string() } else { p.to_string() })
+        .collect::<Vec<_>>()
+        .join("&");
+    assert_eq!(expired(back(&admin, &format!("{path}?{forged}")).await), (SignInProblem::Expired, false));
+    // The real one, brought back by another tenant's administrator: not theirs to find.
+    assert_eq!(expired(back(&other_tenant, &callback).await), (SignInProblem::Expired, false));
+    // Brought back in another session of the same administrator: refused, and spent by it.
+    assert_eq!(expired(back(&other_session, &callback).await), (SignInProblem::Expired, false));
+    assert_eq!(expired(back(&admin, &callback).await), (SignInProblem::Expired, false));
+
+    // A code brought back with another sign-in's state: its PKCE verifier does not match.
+    let first = at_provider(&mail, &leave(&admin, &form(&mail, "sign_in")).await).await;
+    let second = at_provider(&mail, &leave(&admin, &form(&mail, "sign_in")).await).await;
+    let code_of = |c: &str| c.split(['?', '&']).find(|p| p.starts_with("code=")).unwrap().to_string();
+    let state_of = |c: &str| c.split(['?', '&']).find(|p| p.starts_with("state=")).unwrap().to_string();
+    let swapped = format!("/oauth/callback?{}&{}", code_of(&first), state_of(&second));
+    let (problem, typed) = expired(back(&admin, &swapped).await);
+    assert!(matches!(problem, SignInProblem::Denied { .. }), "{problem:?}");
+    assert!(typed, "the form comes back");
+
+    // The user declined at the provider.
+    let declined = at_provider(&mail, &leave(&admin, &form(&mail, "sign_in")).await).await;
+    let refusal = format!("/oauth/callback?error=access_denied&{}", state_of(&declined));
+    assert_eq!(expired(back(&admin, &refusal).await), (SignInProblem::Denied { error: "access_denied".into() }, true));
+
+    // Signed in at the provider as someone else than the form's login.
+    let authorize = leave(&admin, &form(&mail, "sign_in")).await.replace("login_hint=alice", "login_hint=bob");
+    let (problem, _) = expired(back(&admin, &at_provider(&mail, &authorize).await).await);
+    assert_eq!(
+        problem,
+        SignInProblem::OtherIdentity { asked: "alice@pochta.test".into(), signed_in: "bob@pochta.test".into() }
+    );
+    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM oauth_sign_ins WHERE status = 'ok'")
+        .fetch_one(app.inspect())
+        .await
+        .unwrap();
+    assert_eq!(rows, 0, "none of these signed anybody in");
+}
+
+#[tokio::test]
+async fn an_expiring_access_is_renewed_once_across_servers_and_a_refused_renewal_asks_to_sign_in_again() {
+    let mail = MailServers::from_env();
+    let app = app_with_sign_in(&mail).await;
+    let admin = tenant(&app, "ООО «Продление»").await;
+    // carol's tokens last four seconds: renewed once half of that is over.
+    let carol = mail.address("carol");
+    control(&mail, &format!("access-ttl?email={carol}&seconds=4")).await;
+    let half_a_life = std::time::Duration::from_millis(2100);
+    let with_carol =
+        |intent: &str| MailTabInput { login: carol.clone(), sender_email: carol.clone(), ..form(&mail, intent) };
+    let authorize = leave(&admin, &with_carol("sign_in")).await;
+    let tab = back(&admin, &at_provider(&mail, &authorize).await).await;
+    let sign_in = tab.sign_in.expect("signed in");
+    let refresh_before = column(&app, "SELECT refresh_token FROM oauth_sign_ins WHERE id = $1", sign_in.id).await;
+    tokio::time::sleep(half_a_life).await;
+
+    // Two app servers send a test letter at once: one renews, the other waits for it. The
+    // provider takes each refresh token once, so a second renewal would have failed.
+    let (second, _) = app.another_instance_with(&[]).await;
+    let renewals_before = control(&mail, "counts").await["refresh_token"].as_i64().unwrap_or(0);
+    let letter = MailTabInput { sign_in: sign_in.id.to_string(), ..with_carol("send") };
+    let elsewhere = admin.at(&second);
+    let (a, b) = tokio::join!(
+        admin.submit::<MailTabOutcome>("crm_email/submit", &letter),
+        elsewhere.submit::<MailTabOutcome>("crm_email/submit", &letter)
+    );
+    assert!(a.is_ok() && b.is_ok(), "{a:?} {b:?}");
+    let renewals = control(&mail, "counts").await["refresh_token"].as_i64().unwrap_or(0) - renewals_before;
+    assert_eq!(renewals, 1, "one renewal for both");
+    let refresh_after = column(&app, "SELECT refresh_token FROM oauth_sign_ins WHERE id = $1", sign_in.id).await;
+    assert_ne!(refresh_before, refresh_after, "the rotated refresh token was saved");
+
+    // Consent withdrawn: the next renewal is refused; nothing is sent and the tab says why.
+    control(&mail, &format!("revoke?email={carol}")).await;
+    tokio::time::sleep(half_a_life).await;
+    let refused = admin.submit::<MailTabOutcome>("crm_email/submit", &letter).await;
+    assert_eq!(refused, Err(AppError::SignIn(SignInProblem::SignInAgain)));
+    let status = column(&app, "SELECT status FROM oauth_sign_ins WHERE id = $1", sign_in.id).await;
+    assert_eq!(status.as_deref(), Some("needs_sign_in"));
+    let tokens = column(&app, "SELECT refresh_token FROM oauth_sign_ins WHERE id = $1", sign_in.id).await;
+    assert_eq!(tokens, None, "the refused tokens are dropped");
+    control(&mail, &format!("access-ttl?email={carol}&seconds=3600")).await;
+}
+
+#[tokio::test]
+async fn the_tokens_appear_in_no_log_answer_or_kept_outcome_even_at_trace_level() {
+    let mail = MailServers::from_env();
+    let file = registration();
+    let env =
+        [("RUST_LOG", "trace"), ("POCHTA_OAUTH_FILE", file.as_str()), ("POCHTA_PUBLIC_URL", "http://pochta.example")];
+    let server = ServerProcess::start(&mail, &[oauth_port()], &env, true).await;
+    let admin = &server.browser;
+    admin.first_run("Ромашка", &format!("{}@romashka.test", unique("admin"))).await;
+    open_mail_tab(admin).await;
+    let dave = mail.address("dave");
+    let as_dave =
+        |intent: &str| MailTabInput { login: dave.clone(), sender_email: dave.clone(), ..form(&mail, intent) };
+    let authorize = leave(admin, &as_dave("sign_in")).await;
+    let tab = back(admin, &at_provider(&mail, &authorize).await).await;
+    let sign_in = tab.sign_in.clone().expect("signed in");
+    let letter = MailTabInput { sign_in: sign_in.id.to_string(), ..as_dave("send") };
+    let sent: MailTabOutcome = admin.submit("crm_email/submit", &letter).await.unwrap();
+    assert!(matches!(sent, MailTabOutcome::TestLetterSent { .. }));
+
+    let issued = control(&mail, &format!("issued?email={dave}")).await;
+    let tokens: Vec<&str> = ["access_token", "refresh_token"].iter().map(|k| issued[k].as_str().unwrap()).collect();
+    let log = server.log_text();
+    assert!(log.contains("TRACE"), "the log is at trace level");
+    let page = admin.get_page("/setup/mail").await.text().await.unwrap();
+    let answers = format!("{page}{}", serde_json::to_string(&tab).unwrap());
+    let db = sqlx::AnyPool::connect(&server.database_url()).await.unwrap();
+    let kept: Vec<String> = sqlx::query_scalar("SELECT event FROM check_events").fetch_all(&db).await.unwrap();
+    for token in tokens {
+        assert!(!log.contains(token), "a token in the log");
+        assert!(!answers.contains(token), "a token in an answer");
+        assert!(kept.iter().all(|k| !k.contains(token)), "a token in a kept outcome");
+    }
+}
