@@ -152,7 +152,16 @@ mod tests {
     fn the_shipped_presets_have_the_services_of_the_seed() {
         let presets = Presets::load(None).unwrap();
         let names: Vec<_> = presets.all().iter().map(|s| s.name.as_str()).collect();
-        assert_eq!(names, ["Google", "Mail.ru", "Outlook", "Rambler", "Tradesoft", "Yandex"]);
+        assert_eq!(names, ["Google", "Mail.ru", "Microsoft 365", "Outlook", "Rambler", "Tradesoft", "Yandex"]);
+        // Microsoft's services sign in with Microsoft; the work mail sends through Microsoft 365's
+        // own endpoint.
+        let microsoft = crate::model::oauth::Provider::Microsoft;
+        assert_eq!(
+            (presets.get("outlook").unwrap().oauth, presets.get("microsoft365").unwrap().oauth),
+            (Some(microsoft), Some(microsoft))
+        );
+        let work = presets.get("microsoft365").unwrap().smtp.clone().unwrap();
+        assert_eq!((work.host.as_str(), work.port), ("smtp.office365.com", 587));
         let google = presets.get("google").unwrap().smtp.clone().unwrap();
         assert_eq!((google.host.as_str(), google.port), ("smtp.gmail.com", 465));
         assert!(presets.get("tradesoft").unwrap().smtp.is_none(), "Tradesoft publishes no servers");
