@@ -7,7 +7,9 @@
 //   oauth2 passdb compares with the login;
 // - a code works once, and only with a `code_verifier` when the request carried a challenge;
 // - a refresh token works once and is replaced by a new one (Microsoft rotates them);
-// - tokens carry `typ: JWT` and `nbf = iat` (Dovecot 2.3 refuses the mock's `nbf = iat - 10`).
+// - tokens carry `typ: JWT` and `nbf = iat` (Dovecot 2.3 refuses the mock's `nbf = iat - 10`);
+// - an ID token only when the sign-in asked for `openid` (Yandex asks for none and names the
+//   address through /userinfo, which answers for the token in `Authorization: OAuth|Bearer …`).
 //
 // Started by scripts/mail-servers.sh, which gives Dovecot the public half of the signing key:
 //   node oauth-server.mjs SIGNING_KEY TLS_CERT TLS_KEY PORT
@@ -36,7 +38,8 @@ const jwk = createPrivateKey(readFileSync(signingKey)).export({ format: 'jwk' })
 await issuer.keys.add({ ...jwk, kid: 'pochta-test', alg: 'RS256', use: 'sig' });
 const service = new OAuth2Service(issuer);
 
-/** code → { email, pkce }: who signed in, and whether the request carried a PKCE challenge. */
+/** code → { email, pkce, openid }: who signed in, whether the request carried a PKCE challenge,
+ *  and whether it asked for an ID token. */
 const codes = new Map();
 /** refresh token → email; a used one is removed. */
 const refreshTokens = new Map();
@@ -51,7 +54,11 @@ const ttlOf = (email) => accessTtl.get(email) ?? 3600;
 service.on('beforeAuthorizeRedirect', (redirect, req) => {
   const code = redirect.url.searchParams.get('code');
   if (code) {
-    codes.set(code, { email: String(req.query.login_hint ?? ''), pkce: Boolean(req.query.code_challenge) });
+    codes.set(code, {
+      email: String(req.query.login_hint ?? ''),
+      pkce: Boolean(req.query.code_challenge),
+      openid: String(req.query.scope ?? '').split(' ').includes('openid'),
+    });
   }
 });
 
@@ -93,6 +100,7 @@ service.on('beforeResponse', (response, req) => {
     codes.delete(body.code);
     if (!code || (code.pkce && !body.code_verifier)) return refuse('invalid_grant');
     email = code.email;
+    if (!code.openid) delete response.body.id_token;
   } else if (body.grant_type === 'refresh_token') {
     email = refreshTokens.get(body.refresh_token);
     refreshTokens.delete(body.refresh_token);
@@ -105,6 +113,18 @@ service.on('beforeResponse', (response, req) => {
   response.body.expires_in = ttlOf(email);
   if (response.body.refresh_token) refreshTokens.set(response.body.refresh_token, email);
   issued.set(email, { access_token: response.body.access_token, refresh_token: response.body.refresh_token });
+});
+
+// Who the presented access token was issued to (the token is the mock's own JWT).
+service.on('beforeUserinfo', (userinfo, req) => {
+  const presented = String(req.headers.authorization ?? '').split(' ')[1] ?? '';
+  try {
+    const claims = JSON.parse(Buffer.from(presented.split('.')[1], 'base64url').toString());
+    userinfo.body = { login: claims.email.split('@')[0], default_email: claims.email };
+  } catch {
+    userinfo.statusCode = 401;
+    userinfo.body = { error: 'invalid_token' };
+  }
 });
 
 function control(url, req, res) {

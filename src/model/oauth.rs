@@ -32,10 +32,10 @@ impl Provider {
         Provider::ALL.into_iter().find(|p| p.id() == id)
     }
 
-    /// Whether its token answer names the signed-in address (an OpenID Connect ID token).
-    /// Yandex and Mail.ru answer with none: their user-info calls are not implemented yet.
+    /// Whether Pochta can learn the signed-in address from it: an OpenID Connect ID token
+    /// (Microsoft, Google) or its user-info call (Yandex). Mail.ru's is not implemented yet.
     pub fn names_the_address(self) -> bool {
-        matches!(self, Provider::Microsoft | Provider::Google)
+        !matches!(self, Provider::Mailru)
     }
 
     /// The catalog key of its name as the button says it («Войти через Яндекс»).

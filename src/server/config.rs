@@ -62,8 +62,8 @@ pub struct Config {
 
     /// A JSON file registering Pochta with the mail providers for «Войти через …» (OAuth 2.0):
     /// `{"microsoft": {"client_id": "…", "client_secret": "…", "tenant": "organizations"},
-    /// "google": {…}}` (Yandex and Mail.ru: not yet); `authorize_url`, `token_url` and `scopes`
-    /// replace the built-in ones. Needs --public-url; the redirect URI to register with each
+    /// "google": {…}, "yandex": {…}}` (Mail.ru: not yet); `authorize_url`, `token_url`,
+    /// `userinfo_url` and `scopes` replace the built-in ones. Needs --public-url; the redirect URI to register with each
     /// provider is `<public URL>/oauth/callback`. Providers not named keep app passwords only.
     #[arg(long, env = "POCHTA_OAUTH_FILE")]
     pub oauth_file: Option<PathBuf>,

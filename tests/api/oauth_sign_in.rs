@@ -31,12 +31,21 @@ fn oauth_port() -> u16 {
 fn registration() -> String {
     let port = oauth_port();
     let file = std::env::temp_dir().join(format!("pochta-test-oauth-{}-{}.json", std::process::id(), unique("f")));
-    let registration = json!({"microsoft": {
-        "client_id": "pochta-test",
-        "client_secret": "test-client-secret",
-        "authorize_url": format!("https://localhost:{port}/authorize"),
-        "token_url": format!("https://localhost:{port}/token"),
-    }});
+    let registration = json!({
+        "microsoft": {
+            "client_id": "pochta-test",
+            "client_secret": "test-client-secret",
+            "authorize_url": format!("https://localhost:{port}/authorize"),
+            "token_url": format!("https://localhost:{port}/token"),
+        },
+        // Yandex's own scopes (no `openid`): no ID token, the address comes from user info.
+        "yandex": {
+            "client_id": "pochta-test-yandex",
+            "authorize_url": format!("https://localhost:{port}/authorize"),
+            "token_url": format!("https://localhost:{port}/token"),
+            "userinfo_url": format!("https://localhost:{port}/userinfo"),
+        },
+    });
     std::fs::write(&file, registration.to_string()).unwrap();
     file.display().to_string()
 }
@@ -143,7 +152,7 @@ async fn an_administrator_signs_in_with_the_provider_sends_a_test_letter_saves_a
     let tab = back(&admin, &at_provider(&mail, &authorize).await).await;
     let sign_in = tab.sign_in.clone().expect("signed in");
     assert_eq!((sign_in.provider, sign_in.identity.as_str()), (Provider::Microsoft, "alice@pochta.test"));
-    assert_eq!(tab.sign_in_offered, [Provider::Microsoft]);
+    assert_eq!(tab.sign_in_offered, [Provider::Microsoft, Provider::Yandex]);
     let typed = tab.kept.as_ref().and_then(|k| k.typed.clone()).expect("the form comes back");
     assert_eq!((typed.sender_name.as_str(), typed.sign_in), ("Магазин у провайдера", sign_in.id.to_string()));
 
@@ -322,4 +331,20 @@ async fn the_tokens_appear_in_no_log_answer_or_kept_outcome_even_at_trace_level(
         assert!(!answers.contains(token), "a token in an answer");
         assert!(kept.iter().all(|k| !k.contains(token)), "a token in a kept outcome");
     }
+}
+
+#[tokio::test]
+async fn a_provider_without_an_id_token_names_the_address_through_its_user_info() {
+    let mail = MailServers::from_env();
+    let app = app_with_sign_in(&mail).await;
+    let admin = tenant(&app, "ООО «Яндекс-клиент»").await;
+    let as_yandex = |intent: &str| MailTabInput { provider: "pochta-test-yandex".into(), ..form(&mail, intent) };
+    let authorize = leave(&admin, &as_yandex("sign_in")).await;
+    assert!(authorize.contains("scope=login%3Aemail%20mail%3Asmtp"), "Yandex's own scopes: {authorize}");
+    let tab = back(&admin, &at_provider(&mail, &authorize).await).await;
+    let sign_in = tab.sign_in.expect("signed in through the user-info answer");
+    assert_eq!((sign_in.provider, sign_in.identity.as_str()), (Provider::Yandex, "alice@pochta.test"));
+    let letter = MailTabInput { sign_in: sign_in.id.to_string(), ..as_yandex("send") };
+    let sent: MailTabOutcome = admin.submit("crm_email/submit", &letter).await.expect("sent with the token");
+    assert!(matches!(sent, MailTabOutcome::TestLetterSent { .. }), "{sent:?}");
 }

@@ -166,9 +166,15 @@ async fn signed_in(
     let verifier = open(state, user.tenant, row.id, "verifier", verifier)?;
     let ctx = state.mail.for_tenant(user.tenant);
     let tokens = tokens::from_code(&ctx, settings, redirect_uri, code, &verifier).await.map_err(token_problem)?;
-    let identity = tokens.id_token.as_deref().and_then(|t| tokens::identity(t, &settings.client_id));
+    let identity = match (tokens.id_token.as_deref(), &settings.userinfo) {
+        (Some(id_token), _) => tokens::identity(id_token, &settings.client_id),
+        (None, Some((endpoint, word))) => {
+            tokens::userinfo_identity(&ctx, endpoint, word, &tokens.access).await.map_err(token_problem)?
+        }
+        (None, None) => None,
+    };
     let Some(identity) = identity else {
-        tracing::warn!(provider = provider.id(), "the provider's answer named no address (no ID token with an email)");
+        tracing::warn!(provider = provider.id(), "the provider's answer named no address");
         return Err(problem(SignInProblem::Denied { error: "no_identity".into() }));
     };
     if !identity.eq_ignore_ascii_case(&row.login_hint) {

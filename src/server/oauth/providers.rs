@@ -64,6 +64,9 @@ pub struct ProviderSettings {
     /// More parameters of the authorization request (Google: `access_type=offline` for a
     /// refresh token).
     pub authorize_extra: Vec<(String, String)>,
+    /// Where to ask who signed in, for a provider that returns no ID token (Yandex), and the
+    /// word its `Authorization` header puts before the token.
+    pub userinfo: Option<(Endpoint, &'static str)>,
 }
 
 impl std::fmt::Debug for ProviderSettings {
@@ -93,6 +96,8 @@ struct FileEntry {
     token_url: Option<String>,
     #[serde(default)]
     scopes: Option<String>,
+    #[serde(default)]
+    userinfo_url: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -184,6 +189,13 @@ impl OAuthProviders {
             let endpoint = |given: Option<String>, default: String| {
                 Endpoint::parse(&given.unwrap_or(default)).map_err(|e| format!("{}: {e}", provider.id()))
             };
+            let userinfo = match (provider, entry.userinfo_url) {
+                (Provider::Yandex, given) => {
+                    Some((endpoint(given, "https://login.yandex.ru/info?format=json".into())?, "OAuth"))
+                }
+                (_, Some(given)) => Some((endpoint(Some(given), String::new())?, "Bearer")),
+                (_, None) => None,
+            };
             configured.insert(
                 provider,
                 ProviderSettings {
@@ -193,6 +205,7 @@ impl OAuthProviders {
                     token: endpoint(entry.token_url, token)?,
                     scopes: entry.scopes.unwrap_or_else(|| scopes.to_string()),
                     authorize_extra,
+                    userinfo,
                 },
             );
         }
@@ -245,9 +258,15 @@ mod tests {
         assert!(google.client_secret.is_none());
         assert!(google.authorize_extra.contains(&("access_type".into(), "offline".into())));
         assert!(providers.get(Provider::Yandex).is_none());
-        // Providers whose answer names no address are refused at start, not offered half-working.
-        let yandex = OAuthProviders::parse(r#"{"yandex": {"client_id": "x"}}"#, None).unwrap_err();
-        assert!(yandex.contains("not supported yet"), "{yandex}");
+        assert!(microsoft.userinfo.is_none(), "the ID token names the address");
+        // Yandex names it only through its user-info call, with its own header word.
+        let yandex =
+            OAuthProviders::parse(r#"{"yandex": {"client_id": "x"}}"#, Some("https://c/oauth/callback".into()));
+        let (info, word) = yandex.unwrap().get(Provider::Yandex).unwrap().userinfo.clone().unwrap();
+        assert_eq!((info.url().as_str(), word), ("https://login.yandex.ru/info?format=json", "OAuth"));
+        // A provider whose address cannot be learnt is refused at start, not offered half-working.
+        let mailru = OAuthProviders::parse(r#"{"mailru": {"client_id": "x"}}"#, None).unwrap_err();
+        assert!(mailru.contains("not supported yet"), "{mailru}");
 
         assert!(OAuthProviders::parse(r#"{"outlook": {"client_id": "x"}}"#, None).is_err());
         assert!(OAuthProviders::parse(r#"{"google": {"client_id": " "}}"#, None).is_err());

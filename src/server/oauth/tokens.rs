@@ -2,7 +2,7 @@
 //! token traded for tokens, over HTTPS through the egress guard, the answer bounded; and the
 //! address the provider says signed in, from the ID token it returned.
 
-use super::providers::ProviderSettings;
+use super::providers::{Endpoint, ProviderSettings};
 use crate::server::mail::{web, MailContext};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -136,6 +136,43 @@ fn encode(value: &str) -> String {
     out
 }
 
+/// The address the provider's user-info call names for the holder of `access` (Yandex:
+/// `default_email`), when it returns no ID token.
+pub async fn userinfo_identity(
+    ctx: &MailContext,
+    endpoint: &Endpoint,
+    word: &str,
+    access: &SecretString,
+) -> Result<Option<String>, TokenError> {
+    let authorization = zeroize::Zeroizing::new(format!("{word} {}", access.expose_secret()));
+    let request = hyper::Request::get(&endpoint.path)
+        .header(hyper::header::AUTHORIZATION, authorization.as_str())
+        .header(hyper::header::ACCEPT, "application/json")
+        .header(hyper::header::USER_AGENT, "Pochta")
+        .body(Full::new(Bytes::new()))
+        .map_err(|e| TokenError::Unreachable(e.to_string()))?;
+    let answer =
+        tokio::time::timeout(TIME_LIMIT, web::exchange(ctx, &endpoint.host, endpoint.port, request, MAX_ANSWER))
+            .await
+            .map_err(|_| TokenError::Unreachable("time-out".into()))?
+            .map_err(|e| TokenError::Unreachable(e.0))?;
+    if !answer.status.is_success() {
+        return Err(TokenError::Unreachable(format!("user info: HTTP {}", answer.status)));
+    }
+    Ok(address_in(&answer.body))
+}
+
+/// The address a user-info answer names.
+fn address_in(body: &[u8]) -> Option<String> {
+    #[derive(Deserialize)]
+    struct Info {
+        default_email: Option<String>,
+        email: Option<String>,
+    }
+    let info: Info = serde_json::from_slice(body).ok()?;
+    info.default_email.or(info.email).filter(|e| e.contains('@')).map(|e| e.trim().to_lowercase())
+}
+
 #[derive(Deserialize)]
 struct Claims {
     #[serde(default)]
@@ -183,6 +220,11 @@ mod tests {
         assert_eq!(identity(&token(r#"{"aud":"other","email":"anna@romashka.ru"}"#), "app"), None);
         assert_eq!(identity(&token(r#"{"aud":"app","preferred_username":"anna"}"#), "app"), None);
         assert_eq!(identity("not a token", "app"), None);
+        assert_eq!(
+            address_in(br#"{"login":"anna","default_email":"Anna@Yandex.ru"}"#).as_deref(),
+            Some("anna@yandex.ru")
+        );
+        assert_eq!(address_in(br#"{"login":"anna"}"#), None);
     }
 
     #[test]
