@@ -5,13 +5,14 @@
 //! address, a renewal refused — each is refused and explained; tokens appear in no answer and only
 //! sealed in the database; two servers renewing at once renew once.
 
-use crate::notifications::{post, wait_for_status};
+use crate::notifications::{get, post, wait_for_status};
 use crate::support::forms::{mail_tab_form, open_mail_tab};
 use crate::support::mail_servers::{app_with_mail, wait_for_message, MailServers};
 use crate::support::process::ServerProcess;
 use crate::support::{unique, Browser, TestApp};
 use pochta::model::crm_email::{CrmEmailView, MailTabInput, MailTabOutcome, MailTabView};
 use pochta::model::error::AppError;
+use pochta::model::health::HealthWarning;
 use pochta::model::oauth::{Provider, SignInProblem, SignInView};
 use pochta::model::{Name, TenantId};
 use pochta::server::notifications::api_keys;
@@ -50,10 +51,16 @@ fn registration() -> String {
     file.display().to_string()
 }
 
-/// The app with that registration.
-async fn app_with_sign_in(mail: &MailServers) -> TestApp {
+/// The app with that registration (and `more` operator settings).
+async fn app_with_sign_in_and(mail: &MailServers, more: &[&str]) -> TestApp {
     let file = registration();
-    app_with_mail(mail, &[oauth_port()], &["--oauth-file", &file, "--public-url", "http://pochta.example"]).await
+    let mut settings = vec!["--oauth-file", &file, "--public-url", "http://pochta.example"];
+    settings.extend(more);
+    app_with_mail(mail, &[oauth_port()], &settings).await
+}
+
+async fn app_with_sign_in(mail: &MailServers) -> TestApp {
+    app_with_sign_in_and(mail, &[]).await
 }
 
 /// A client of the authorization server (trusting the test CA), following no redirects.
@@ -347,4 +354,62 @@ async fn a_provider_without_an_id_token_names_the_address_through_its_user_info(
     let letter = MailTabInput { sign_in: sign_in.id.to_string(), ..as_yandex("send") };
     let sent: MailTabOutcome = admin.submit("crm_email/submit", &letter).await.expect("sent with the token");
     assert!(matches!(sent, MailTabOutcome::TestLetterSent { .. }), "{sent:?}");
+}
+
+#[tokio::test]
+async fn letters_wait_while_the_provider_refuses_to_renew_are_explained_and_go_out_after_a_new_sign_in() {
+    let mail = MailServers::from_env();
+    let app = app_with_sign_in_and(&mail, &["--outbox-retry-seconds", "1"]).await;
+    let admin = tenant(&app, "ООО «Отозванный доступ»").await;
+    // erin's tokens last four seconds, so the outbox must renew them.
+    let erin = mail.address("erin");
+    control(&mail, &format!("access-ttl?email={erin}&seconds=4")).await;
+    let as_erin =
+        |intent: &str| MailTabInput { login: erin.clone(), sender_email: erin.clone(), ..form(&mail, intent) };
+    let sign_in =
+        back(&admin, &at_provider(&mail, &leave(&admin, &as_erin("sign_in")).await).await).await.sign_in.unwrap();
+    let save = MailTabInput { sign_in: sign_in.id.to_string(), ..as_erin("save") };
+    let _: MailTabOutcome = admin.submit("crm_email/submit", &save).await.expect("saved");
+    let tenant_id: i64 = sqlx::query_scalar("SELECT id FROM tenants WHERE name = 'ООО «Отозванный доступ»'")
+        .fetch_one(app.inspect())
+        .await
+        .unwrap();
+    let key = api_keys::create(&app.state.db, TenantId(tenant_id), &Name::parse("CRM").unwrap(), None).await.unwrap();
+
+    // Consent withdrawn: the letter is held and tried again, each time explained.
+    control(&mail, &format!("revoke?email={erin}")).await;
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let subject = unique("held-by-sign-in");
+    let (_, queued) =
+        post(&app, &key.key, "ru", &json!({"to": [mail.address("bob")], "subject": subject, "text": "Т."})).await;
+    let id = queued["id"].as_i64().unwrap();
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    let held = loop {
+        let (_, view) = get(&app, &key.key, id).await;
+        if view["attempts"].as_i64().unwrap_or(0) >= 3 {
+            break view;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "not tried three times: {view}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    assert_eq!(held["status"], "queued", "held, not failed: {held}");
+    assert_eq!(held["last_error"], "sign_in_required", "{held}");
+    assert!(held["explanation"].as_str().unwrap().contains("Требуется повторный вход"), "{held}");
+    let warnings: Vec<HealthWarning> = admin.call("notifications/health", &[]).await.unwrap();
+    assert!(
+        warnings.iter().any(|w| matches!(w, HealthWarning::Failing { address, explanation, .. }
+            if address == &erin && explanation.contains("повторный вход"))),
+        "{warnings:?}"
+    );
+
+    // An administrator signs in again and saves: the held letter goes out on its next attempt.
+    control(&mail, &format!("access-ttl?email={erin}&seconds=3600")).await;
+    let again =
+        back(&admin, &at_provider(&mail, &leave(&admin, &as_erin("sign_in")).await).await).await.sign_in.unwrap();
+    let settings: CrmEmailView = admin.call::<Option<CrmEmailView>>("crm_email/settings", &[]).await.unwrap().unwrap();
+    let resave =
+        MailTabInput { sign_in: again.id.to_string(), version: settings.version.to_string(), ..as_erin("save") };
+    let _: MailTabOutcome = admin.submit("crm_email/submit", &resave).await.expect("saved again");
+    wait_for_status(&app, &key.key, id, "sent").await;
+    wait_for_message(&mail, "bob", &subject).await;
 }
