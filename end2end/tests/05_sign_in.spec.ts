@@ -3,7 +3,7 @@
 // a test letter sent with the provider's token that arrives, and the save; then the same sign-in
 // and letter without JavaScript.
 import { test, expect, Page } from "@playwright/test";
-import { createTenant, failOnPageErrors, hydrated, mail, mailboxCount, signIn } from "./helpers";
+import { createTenant, failOnPageErrors, hydrated, mail, mailboxCount, overflowWidth, signIn } from "./helpers";
 
 test.describe.configure({ mode: "serial" });
 // The authorization server's certificate comes from the test CA: the app checks it against that
@@ -77,13 +77,15 @@ test("an administrator signs in with the provider, sends a test letter that arri
 test.describe("without JavaScript", () => {
   test.use({ javaScriptEnabled: false });
 
-  test("signing in again and a test letter work as plain forms", async ({ page }) => {
+  test("on a 360 px phone, signing in again and a test letter work as plain forms", async ({ page }) => {
+    await page.setViewportSize({ width: 360, height: 740 });
     await signIn(page, ADMIN.email, ADMIN.password);
     await page.goto("/setup/mail");
     await expect(page.locator("#signed-in")).toContainText(`alice@${mail.domain}`);
     await page.getByRole("button", { name: "Войти через Microsoft" }).click();
     await expect(page).toHaveURL(/\/setup\/mail\?run=/);
     await expect(page.locator("#signed-in")).toContainText(`alice@${mail.domain}`);
+    expect(await overflowWidth(page)).toBeLessThanOrEqual(0);
     await sendTestLetter(page);
   });
 });
