@@ -23,8 +23,9 @@ use sha2::{Digest, Sha256};
 use std::time::Duration;
 use tokens::TokenError;
 
-/// How long the browser may stay at the provider before its return is refused.
-const SIGN_IN_TIME_MS: i64 = 15 * 60 * 1000;
+/// How long the browser may stay at the provider before its return is refused (and the
+/// sign-in purged, see `housekeeping`; the PostgreSQL purge policy says the same).
+pub const SIGN_IN_TIME_MS: i64 = 15 * 60 * 1000;
 /// An access token is renewed this long before it expires (or, for a token that lasts less than
 /// twice this, once half its life is over).
 const RENEW_BEFORE_MS: i64 = 2 * 60 * 1000;
