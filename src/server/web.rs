@@ -153,11 +153,14 @@ pub fn cookie(parts: &Parts, name: &str) -> Option<String> {
 
 /// The signed-in user of this request, if any.
 pub async fn optional_user() -> Result<Option<CurrentUser>, AppError> {
-    let parts = parts()?;
-    let Some(token) = cookie(&parts, SECURE_SESSION_COOKIE).or_else(|| cookie(&parts, SESSION_COOKIE)) else {
+    user_of(&state()?, &parts()?).await
+}
+
+/// The signed-in user of a request's `parts`, if any (for handlers outside server functions).
+pub async fn user_of(state: &AppState, parts: &Parts) -> Result<Option<CurrentUser>, AppError> {
+    let Some(token) = cookie(parts, SECURE_SESSION_COOKIE).or_else(|| cookie(parts, SESSION_COOKIE)) else {
         return Ok(None);
     };
-    let state = state()?;
     session::session_user(&state.db, &state.sessions, &token).await
 }
 

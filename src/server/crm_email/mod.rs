@@ -12,6 +12,7 @@ pub use test_letter::send_test_letter;
 use super::accounts::connection_in_use;
 use super::accounts::stored_password::{Destination, Destinations, Routes};
 use super::db::{self, accounts, Tx};
+use super::mail::login::Login;
 use super::oauth;
 use super::progress;
 use super::session::Admin;
@@ -109,6 +110,15 @@ fn smtp_server(state: &AppState, draft: &MailTabDraft) -> Result<ServerAddress, 
     let host = Host::parse(&preset.host).map_err(|_| AppError::Internal)?;
     let port = Port::new(u32::from(preset.port)).map_err(|_| AppError::Internal)?;
     Ok(ServerAddress { host, port, security: preset.security })
+}
+
+/// How the draft signs in with `secret`: as its sign-in with the provider (an access token), or
+/// with a password.
+fn login<'a>(draft: &'a MailTabDraft, secret: &'a secrecy::SecretString) -> Login<'a> {
+    match draft.sign_in {
+        Some(_) => Login::access_token(draft.login.as_str(), secret),
+        None => Login::password(draft.login.as_str(), secret),
+    }
 }
 
 /// The service id stored with the group.

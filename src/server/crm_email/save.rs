@@ -5,7 +5,7 @@
 //! program sends on its own, so the password must end up stored.
 
 use super::sign_in::token_for;
-use super::{provider_id, smtp_server, stored_routes};
+use super::{login, provider_id, smtp_server, stored_routes};
 use crate::model::accounts::Connection;
 use crate::model::crm_email::{MailTabDraft, MailTabOutcome};
 use crate::model::error::AppError;
@@ -48,11 +48,7 @@ pub async fn save(
         (None, None, Some(account)) => stored_password(state, account)?,
         (None, None, None) => return Err(AppError::field("password", Invalid::Required)),
     };
-    let login = match draft.sign_in {
-        Some(_) => Login::access_token(draft.login.as_str(), &secret),
-        None => Login::password(draft.login.as_str(), &secret),
-    };
-    check(state, admin, &smtp, &login, progress).await?;
+    check(state, admin, &smtp, &login(&draft, &secret), progress).await?;
 
     let mut tx = state.db.write(admin.tenant).await?;
     let existing = existing_account(&mut tx, admin, &draft, &smtp).await?;

@@ -7,7 +7,7 @@ use crate::model::error::AppError;
 use crate::model::oauth::SignInProblem;
 use crate::model::{EmailAddress, Invalid};
 use crate::server::oauth::{self, Callback};
-use crate::server::session::{self, Admin, CurrentUser, SECURE_SESSION_COOKIE, SESSION_COOKIE};
+use crate::server::session::{Admin, CurrentUser};
 use crate::server::state::AppState;
 use crate::server::{progress, web};
 use axum::extract::{Query, Request, State};
@@ -65,12 +65,7 @@ pub fn routes() -> Router<AppState> {
 /// the sign-in page; otherwise to the tab, which shows the outcome.
 async fn callback(State(state): State<AppState>, Query(query): Query<Callback>, request: Request) -> Response {
     let (parts, _) = request.into_parts();
-    let token = web::cookie(&parts, SECURE_SESSION_COOKIE).or_else(|| web::cookie(&parts, SESSION_COOKIE));
-    let user = match token {
-        Some(token) => session::session_user(&state.db, &state.sessions, &token).await,
-        None => Ok(None),
-    };
-    let user = match user {
+    let user = match web::user_of(&state, &parts).await {
         Ok(Some(user)) => user,
         Ok(None) => return Redirect::to("/").into_response(),
         Err(_) => return Redirect::to(MAIL_TAB).into_response(),

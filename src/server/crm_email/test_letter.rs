@@ -3,14 +3,13 @@
 //! login it was saved for; a sign-in with the provider only for the address it signed in.
 
 use super::sign_in::token_for;
-use super::{smtp_destination, smtp_server, stored_routes};
+use super::{login, smtp_destination, smtp_server, stored_routes};
 use crate::model::crm_email::{MailTabDraft, MailTabOutcome};
 use crate::model::error::AppError;
 use crate::model::{AccountId, Invalid, ServerAddress, TenantId};
 use crate::server::accounts::stored_password::{source, Purpose, Source};
 use crate::server::db::{self, accounts, accounts::SecretField};
 use crate::server::mail::letters::{self, Sender};
-use crate::server::mail::login::Login;
 use crate::server::mail::smtp::{self, Errand};
 use crate::server::progress::Progress;
 use crate::server::rate;
@@ -46,10 +45,7 @@ pub async fn send_test_letter(
     let sender = Sender { name: Some(&draft.sender_name), address: &draft.sender_email };
     let letter = letters::test_letter(admin.lang, &sender, &recipient, &tenant_name, now)
         .map_err(|e| crate::server::fail::internal("composing the test letter", e))?;
-    let login = match draft.sign_in {
-        Some(_) => Login::access_token(draft.login.as_str(), &secret),
-        None => Login::password(draft.login.as_str(), &secret),
-    };
+    let login = login(&draft, &secret);
     let observer = progress.map(|p| p.steps());
     let mail = trusted_certificates::mail_for(state, admin.tenant).await?;
     let report = smtp::errand(&mail, &smtp, &login, Errand::Send(&letter), observer).await;

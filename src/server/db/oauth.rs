@@ -90,6 +90,15 @@ pub async fn set_secret(
     Ok(())
 }
 
+/// A pending sign-in with what its return is checked against.
+#[derive(sqlx::FromRow)]
+struct PendingRow {
+    #[sqlx(flatten)]
+    row: SignInRow,
+    session_hash: Option<String>,
+    started_at: i64,
+}
+
 /// The pending sign-in of this state, if it was started by this user in this session after
 /// `since`. Found or refused, it is spent: the state, the session and the verifier are cleared in
 /// the same transaction, so a state works once.
@@ -101,21 +110,16 @@ pub async fn take_pending(
     user: UserId,
     since: i64,
 ) -> Result<Option<SignInRow>, sqlx::Error> {
-    let found: Option<(i64, String, i64)> = sqlx::query_as(
-        "SELECT id, session_hash, started_at FROM oauth_sign_ins \
-         WHERE tenant_id = $1 AND state_hash = $2 AND status = 'pending'",
-    )
+    let found: Option<PendingRow> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS}, session_hash, started_at FROM oauth_sign_ins \
+         WHERE tenant_id = $1 AND state_hash = $2 AND status = 'pending'"
+    ))
     .bind(tenant.0)
     .bind(state_hash)
     .fetch_optional(&mut **tx)
     .await?;
-    let Some((id, started_session, started_at)) = found else { return Ok(None) };
-    let row: SignInRow =
-        sqlx::query_as(&format!("SELECT {COLUMNS} FROM oauth_sign_ins WHERE tenant_id = $1 AND id = $2"))
-            .bind(tenant.0)
-            .bind(id)
-            .fetch_one(&mut **tx)
-            .await?;
+    let Some(PendingRow { row, session_hash: started_session, started_at }) = found else { return Ok(None) };
+    let id = row.id;
     sqlx::query(
         "UPDATE oauth_sign_ins SET state_hash = NULL, session_hash = NULL, verifier = NULL, updated_at = $3 \
          WHERE tenant_id = $1 AND id = $2",
@@ -125,7 +129,7 @@ pub async fn take_pending(
     .bind(now_millis())
     .execute(&mut **tx)
     .await?;
-    let same = started_session == session_hash && row.user_id == user.0 && started_at >= since;
+    let same = started_session.as_deref() == Some(session_hash) && row.user_id == user.0 && started_at >= since;
     Ok(same.then_some(row))
 }
 
