@@ -21,6 +21,9 @@
 //   GET  /test/counts                    token requests so far, by grant type
 //   GET  /test/issued?email=…            the last tokens issued for that address (a test looks
 //                                        for them where they must never be)
+//   POST /test/consent?email=…&ask=1     sign-ins of that address stop at a consent page
+//                                        («Allow» / «Deny», a plain HTML form) as a real
+//                                        provider's first sign-in does; ask=0 goes straight back
 import { createServer } from 'node:https';
 import { readFileSync } from 'node:fs';
 import { createPrivateKey } from 'node:crypto';
@@ -50,6 +53,29 @@ const issued = new Map();
 /** Access token lifetimes by address, in seconds. */
 const accessTtl = new Map();
 const ttlOf = (email) => accessTtl.get(email) ?? 3600;
+/** Addresses whose sign-ins stop at the consent page. */
+const askConsent = new Set();
+
+const escape = (text) =>
+  String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+
+/** The consent page: the authorization request again with `consent=given`, or the refusal the
+ *  provider sends back when the user declines. */
+function consentPage(url, res) {
+  const hidden = [...url.searchParams]
+    .map(([name, value]) => `<input type="hidden" name="${escape(name)}" value="${escape(value)}">`)
+    .join('');
+  const declined = new URL(url.searchParams.get('redirect_uri'));
+  declined.searchParams.set('error', 'access_denied');
+  declined.searchParams.set('state', url.searchParams.get('state') ?? '');
+  res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+  res.end(`<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Consent</title>
+<meta name="viewport" content="width=device-width"></head><body>
+<h1>Pochta Test wants to send and read mail as ${escape(url.searchParams.get('login_hint'))}</h1>
+<form method="get" action="/authorize">${hidden}<input type="hidden" name="consent" value="given">
+<button type="submit">Allow</button></form>
+<p><a href="${escape(declined.href)}">Deny</a></p></body></html>`);
+}
 
 service.on('beforeAuthorizeRedirect', (redirect, req) => {
   const code = redirect.url.searchParams.get('code');
@@ -147,6 +173,11 @@ function control(url, req, res) {
     accessTtl.set(email, Number(url.searchParams.get('seconds')));
     return answer(200, { email, seconds: ttlOf(email) });
   }
+  if (req.method === 'POST' && url.pathname === '/test/consent') {
+    if (url.searchParams.get('ask') === '1') askConsent.add(email);
+    else askConsent.delete(email);
+    return answer(200, { email, ask: askConsent.has(email) });
+  }
   if (req.method === 'GET' && url.pathname === '/test/counts') return answer(200, counts);
   if (req.method === 'GET' && url.pathname === '/test/issued') return answer(200, issued.get(email) ?? {});
   return answer(404, { error: 'unknown test control' });
@@ -155,6 +186,10 @@ function control(url, req, res) {
 const server = createServer({ cert: readFileSync(tlsCert), key: readFileSync(tlsKey) }, (req, res) => {
   const url = new URL(req.url, issuer.url);
   if (url.pathname.startsWith('/test/')) return control(url, req, res);
+  const asking = askConsent.has(url.searchParams.get('login_hint'));
+  if (url.pathname === '/authorize' && asking && url.searchParams.get('consent') !== 'given') {
+    return consentPage(url, res);
+  }
   return service.requestHandler(req, res);
 });
 server.listen(Number(port), '127.0.0.1', () => console.log(`authorization server on ${issuer.url}`));

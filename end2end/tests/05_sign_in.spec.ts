@@ -1,7 +1,7 @@
-// «Войти через …» on the «Почта» tab: the whole sign-in with the loopback authorization server
-// (mail-servers.sh; registered as Microsoft for the test service), back to the tab signed in,
-// a test letter sent with the provider's token that arrives, and the save; then the same sign-in
-// and letter without JavaScript.
+// «Войти через …» on the «Почта» tab and in the account editor: the whole sign-in with the
+// loopback authorization server (mail-servers.sh; registered as Microsoft for the test service),
+// its consent page included, back signed in, a test letter sent with the provider's token that
+// arrives, the save, an account created with the sign-in; then the same without JavaScript.
 import { test, expect, Page } from "@playwright/test";
 import { createTenant, failOnPageErrors, hydrated, mail, mailboxCount, overflowWidth, signIn } from "./helpers";
 
@@ -16,6 +16,12 @@ const ADMIN = { email: `oauth-admin-${token}@romashka.test`, password: "паро
 test.beforeAll(() => {
   createTenant(`Провайдер ${token}`, ADMIN.email, ADMIN.password);
 });
+
+/** Whether the authorization server stops `email`'s sign-ins at its consent page. */
+async function askConsent(page: Page, email: string, ask: boolean) {
+  const url = `${process.env.POCHTA_TEST_OAUTH_URL}/test/consent?email=${encodeURIComponent(email)}&ask=${ask ? 1 : 0}`;
+  expect((await page.request.post(url)).ok()).toBe(true);
+}
 
 /** A firm and a warehouse, so the «Почта» tab opens. */
 async function openMailTab(page: Page) {
@@ -57,9 +63,12 @@ test("an administrator signs in with the provider, sends a test letter that arri
   await expect(page.locator("#sign-in-with")).toContainText("Рекомендуется");
   await page.getByLabel("Адрес", { exact: true }).fill(`alice@${mail.domain}`);
   await page.getByLabel("Имя отправителя").fill("Магазин у провайдера");
+  await askConsent(page, `alice@${mail.domain}`, true);
   await button.click();
 
-  // Off to the provider and back, signed in, with what was typed; no password field.
+  // Off to the provider, which asks for consent, and back, signed in, with what was typed; no
+  // password field.
+  await page.getByRole("button", { name: "Allow" }).click();
   await expect(page).toHaveURL(/\/setup\/mail\?run=/);
   await expect(page.locator("#signed-in")).toContainText(`alice@${mail.domain}`);
   await expect(page.getByLabel("Имя отправителя")).toHaveValue("Магазин у провайдера");
@@ -71,6 +80,44 @@ test("an administrator signs in with the provider, sends a test letter that arri
   await expect(page.locator("#mail-saved")).toContainText("Сохранено");
   await page.goto("/setup/mail");
   await expect(page.locator("#signed-in")).toContainText(`alice@${mail.domain}`);
+  await askConsent(page, `alice@${mail.domain}`, false);
+  noErrors();
+});
+
+test("a new account signs in with the provider in the editor and is created with it", async ({ page }) => {
+  const noErrors = failOnPageErrors(page);
+  const frank = `frank@${mail.domain}`;
+  await signIn(page, ADMIN.email, ADMIN.password);
+  await page.goto("/directories/email-accounts/new");
+  await hydrated(page);
+
+  // The address names the service, and so the provider to sign in with.
+  const button = page.getByRole("button", { name: "Войти через Microsoft" });
+  await expect(button).toHaveCount(0);
+  await page.getByLabel("Адрес электронной почты").fill(frank);
+  await expect(button).toBeVisible();
+  await page.getByLabel("Имя отправителя").fill("Склад у провайдера");
+
+  // Declined at the provider: back in the editor, told so, with what was typed.
+  await askConsent(page, frank, true);
+  await button.click();
+  await page.getByRole("link", { name: "Deny" }).click();
+  await expect(page).toHaveURL(/\/directories\/email-accounts\/new\?run=/);
+  await expect(page.locator("#account-form")).toContainText("Провайдер не разрешил вход");
+  await expect(page.getByLabel("Имя отправителя")).toHaveValue("Склад у провайдера");
+
+  // Allowed: signed in, no password asked; «Создать» checks the found servers with the token.
+  await hydrated(page);
+  await button.click();
+  await page.getByRole("button", { name: "Allow" }).click();
+  await expect(page.locator("#signed-in")).toContainText(frank);
+  await expect(page.getByLabel("Пароль", { exact: true })).toBeHidden();
+  await hydrated(page);
+  await page.getByRole("button", { name: "Создать" }).click();
+  await expect(page).toHaveURL(/\/directories\/email-accounts\?saved=1/);
+  const row = page.locator("#accounts-table tr", { hasText: frank });
+  await expect(row).toContainText("вход через Microsoft");
+  await askConsent(page, frank, false);
   noErrors();
 });
 
@@ -87,5 +134,20 @@ test.describe("without JavaScript", () => {
     await expect(page.locator("#signed-in")).toContainText(`alice@${mail.domain}`);
     expect(await overflowWidth(page)).toBeLessThanOrEqual(0);
     await sendTestLetter(page);
+  });
+
+  test("a saved account signs in again and is saved from the editor as plain forms", async ({ page }) => {
+    const frank = `frank@${mail.domain}`;
+    await page.setViewportSize({ width: 360, height: 740 });
+    await signIn(page, ADMIN.email, ADMIN.password);
+    await page.goto("/directories/email-accounts");
+    await page.locator("#accounts-table tr", { hasText: frank }).getByRole("link").first().click();
+    await expect(page.locator("#signed-in")).toContainText(frank);
+    await page.getByRole("button", { name: "Войти через Microsoft" }).click();
+    await expect(page).toHaveURL(/\/directories\/email-accounts\/\d+\?run=/);
+    await expect(page.locator("#signed-in")).toContainText(frank);
+    expect(await overflowWidth(page)).toBeLessThanOrEqual(0);
+    await page.getByRole("button", { name: "Сохранить" }).click();
+    await expect(page).toHaveURL(/\/directories\/email-accounts\?saved=1/);
   });
 });

@@ -5,6 +5,7 @@
 use crate::model::accounts::{AccountInput, AccountListView, AccountOutcome, AccountView, KeptAccount};
 use crate::model::check::CheckReport;
 use crate::model::error::AppError;
+use crate::model::oauth::SignInOffers;
 use crate::model::AccountId;
 use leptos::prelude::*;
 
@@ -40,23 +41,39 @@ pub async fn submit_account(
     let state = web::state()?;
     let run = FormRun::of(run_id);
     let progress = Progress::start(&state.db, &user, &run.id);
-    let outcome = async { accounts::submit(&state, &user, input.parse()?, progress).await }.await;
+    let outcome = accounts::submit(&state, &user, &input, progress).await;
     match &outcome {
         // Without JavaScript, a saved account leads to the list saying so, as the app navigates.
         Ok(AccountOutcome::Saved { .. }) => web::redirect_plain_form("/directories/email-accounts?saved=1"),
+        // The browser is on its way to the provider to sign in.
+        Ok(AccountOutcome::SigningIn) => {}
         // Anything else returns a plain form to the editor, which shows it with what was typed.
         _ => run.keep_for_page(&state.db, &user, &KeptAccount::of(outcome.clone(), &input)).await?,
     }
     outcome
 }
 
-/// What a plain HTML form of the editor did (`run` from the address it returned to), if it was
-/// this user's.
+/// What a plain HTML form of the editor, or a return from the provider, did (`run` from the
+/// address it returned to), if it was this user's.
 #[server(endpoint = "accounts/kept")]
 pub async fn kept_editor(run: String) -> Result<Option<KeptAccount>, AppError> {
-    use crate::server::{progress, web};
+    use crate::model::accounts::hidden_id;
+    use crate::server::{accounts, progress, web};
     let user = web::require_user().await?;
-    progress::kept_outcome(&web::state()?.db, &user, &run).await
+    let state = web::state()?;
+    let Some(mut kept) = progress::kept_outcome::<KeptAccount>(&state.db, &user, &run).await? else { return Ok(None) };
+    if let Some(id) = hidden_id(&kept.typed.sign_in)? {
+        kept.sign_in = accounts::sign_in::view(&state, &user, id).await?;
+    }
+    Ok(Some(kept))
+}
+
+/// The providers «Войти через …» may sign accounts in with.
+#[server(endpoint = "accounts/sign_in_offers")]
+pub async fn offered_sign_ins() -> Result<SignInOffers, AppError> {
+    use crate::server::{accounts, web};
+    web::require_user().await?;
+    Ok(accounts::sign_in::offers(&web::state()?))
 }
 
 /// «Проверить настройки»: checks a saved account without changing it; the passwords are asked

@@ -106,6 +106,20 @@ fn focus_first_problem() {
     }
 }
 
+/// A mail password: never shown back; when one is `stored`, the empty field says that leaving
+/// it empty keeps it.
+#[component]
+pub fn PasswordField(
+    name: &'static str,
+    label: &'static str,
+    stored: bool,
+    #[prop(into)] error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let lang = use_lang();
+    let placeholder = if stored { t(lang, "mail_tab.password_stored") } else { "" };
+    view! { <Field name label kind="password" autocomplete="new-password" placeholder error/> }
+}
+
 /// A labelled input whose error, if the server refused its value, is shown right under it.
 #[component]
 pub fn Field(

@@ -9,3 +9,4 @@ pub mod language_switch;
 pub mod live_report;
 pub mod navigation;
 pub mod session;
+pub mod sign_in_with;

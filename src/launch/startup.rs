@@ -187,7 +187,7 @@ pub fn router(state: AppState) -> Router {
     let bundle = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
     Router::new()
         .merge(crate::server::notifications::http::routes())
-        .merge(crate::server::crm_email::sign_in::routes())
+        .merge(crate::server::oauth_callback::routes())
         .nest_service(
             &format!("/{}", options.site_pkg_dir),
             ServeDir::new(bundle).precompressed_br().precompressed_gzip(),

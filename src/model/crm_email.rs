@@ -1,10 +1,10 @@
 //! The program setting *CRM ► Уведомления ► Электронная почта* on the wire: what the «Почта» tab
 //! and «Настройки программы» show, the tab's form (one form, two buttons) and its draft.
 
-use super::accounts::{hidden_number, mail_password, ticked};
+use super::accounts::{hidden_id, hidden_number, mail_password, ticked};
 use super::check::CheckReport;
 use super::error::{valid, AppError};
-use super::oauth::{Provider, SignInView};
+use super::oauth::{Provider, SignInView, SIGN_IN_INTENT};
 use super::time_zone::Moment;
 use super::{
     AccountId, EmailAddress, FieldErrors, MailService, Protocol, Security, SenderName, ServerAddress, OTHER_SERVICE,
@@ -124,7 +124,7 @@ impl MailTabIntent {
         match self {
             MailTabIntent::Send => "send",
             MailTabIntent::Save => "save",
-            MailTabIntent::SignIn => "sign_in",
+            MailTabIntent::SignIn => SIGN_IN_INTENT,
         }
     }
 }
@@ -158,7 +158,7 @@ impl MailTabInput {
         match self.intent.trim() {
             "send" => Some(MailTabIntent::Send),
             "save" => Some(MailTabIntent::Save),
-            "sign_in" => Some(MailTabIntent::SignIn),
+            SIGN_IN_INTENT => Some(MailTabIntent::SignIn),
             _ => None,
         }
     }
@@ -175,18 +175,10 @@ impl MailTabInput {
         valid(errors, service.zip(login))
     }
 
-    /// The sign-in the form carries (an id), if any.
-    fn sign_in_id(&self) -> Result<Option<i64>, AppError> {
-        match self.sign_in.trim() {
-            "" => Ok(None),
-            id => id.parse().map(Some).map_err(|_| AppError::BadRequest),
-        }
-    }
-
     pub fn parse(&self) -> Result<MailTabDraft, AppError> {
         let intent = self.intent().ok_or(AppError::BadRequest)?;
         let version = hidden_number(&self.version)?;
-        let sign_in = self.sign_in_id()?;
+        let sign_in = hidden_id(&self.sign_in)?;
         let mut errors = FieldErrors::new();
         let service = match self.provider.trim() {
             OTHER_SERVICE => ServerAddress::parse_fields(

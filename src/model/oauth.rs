@@ -61,6 +61,30 @@ pub struct SignInView {
     pub needs_sign_in: bool,
 }
 
+/// The `intent` of the button «Войти через …» in the forms that have it.
+pub const SIGN_IN_INTENT: &str = "sign_in";
+
+/// Which provider «Войти через …» signs an account in with: its service's (the preset detection or
+/// the saved account named), else the one of its address's domain — of those the operator
+/// registered Pochta with.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SignInOffers {
+    /// A service (preset id) and its provider.
+    pub services: Vec<(String, Provider)>,
+    /// A mail domain and its provider.
+    pub domains: Vec<(String, Provider)>,
+}
+
+impl SignInOffers {
+    pub fn for_account(&self, service: &str, address: &str) -> Option<Provider> {
+        let by_service = self.services.iter().find(|(id, _)| id == service.trim()).map(|(_, p)| *p);
+        by_service.or_else(|| {
+            let domain = address.trim().rsplit_once('@')?.1.to_lowercase();
+            self.domains.iter().find(|(d, _)| *d == domain).map(|(_, p)| *p)
+        })
+    }
+}
+
 /// Why a sign-in with the provider did not give Pochta its tokens, in terms a user can act on.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum SignInProblem {
@@ -114,6 +138,18 @@ pub fn error_key(code: &str) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_account_signs_in_with_its_services_provider_else_its_domains() {
+        let offers = SignInOffers {
+            services: vec![("microsoft365".into(), Provider::Microsoft)],
+            domains: vec![("gmail.com".into(), Provider::Google), ("outlook.com".into(), Provider::Microsoft)],
+        };
+        assert_eq!(offers.for_account("microsoft365", "anna@romashka.ru"), Some(Provider::Microsoft));
+        assert_eq!(offers.for_account("", " Anna@GMail.com "), Some(Provider::Google));
+        assert_eq!(offers.for_account("yandex", "anna@romashka.ru"), None);
+        assert_eq!(offers.for_account("", "not an address"), None);
+    }
 
     #[test]
     fn ids_round_trip_and_serde_uses_them() {

@@ -14,6 +14,7 @@ pub mod housekeeping;
 pub mod mail;
 pub mod notifications;
 pub mod oauth;
+pub mod oauth_callback;
 pub mod password_links;
 pub mod presets;
 pub mod progress;

@@ -179,6 +179,7 @@ fn endpoints() -> Vec<(&'static str, Vec<(&'static str, &'static str)>)> {
         ("accounts/list", vec![("q", "ящик"), ("sort", "name"), ("page", "0")]),
         ("accounts/get", vec![("id", "999999")]),
         ("accounts/kept", vec![("run", "hostile-run-0004")]),
+        ("accounts/sign_in_offers", vec![]),
         ("accounts/submit", account),
         (
             "accounts/check",

@@ -73,8 +73,11 @@ const OWN_SCOPE: &[&str] = &[
     "notifications/key_shown_once",
     // The health of the caller's tenant's accounts (notifications.rs: another tenant's is not seen).
     "notifications/health",
-    // Runs are looked up by tenant and user (see "progress" below).
+    // Runs are looked up by tenant and user (see "progress" below); the sign-in a kept form
+    // names is shown only to the user who made it (server/accounts/sign_in.rs, `view`).
     "accounts/kept",
+    // The operator's registrations with the providers: the same for every tenant.
+    "accounts/sign_in_offers",
     // Covered below: runs are looked up by tenant and user, so another's id finds nothing.
     "progress",
 ];

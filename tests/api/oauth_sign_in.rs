@@ -6,15 +6,17 @@
 //! sealed in the database; two servers renewing at once renew once.
 
 use crate::notifications::{get, post, wait_for_status};
-use crate::support::forms::{mail_tab_form, open_mail_tab};
+use crate::support::forms::{automatic_account, invited_user, mail_tab_form, manual_account, open_mail_tab, ticked};
 use crate::support::mail_servers::{app_with_mail, wait_for_message, MailServers};
 use crate::support::process::ServerProcess;
 use crate::support::{unique, Browser, TestApp};
+use pochta::model::accounts::{AccountInput, AccountListView, AccountOutcome, AccountView, KeptAccount};
+use pochta::model::check::{CheckReport, Side};
 use pochta::model::crm_email::{CrmEmailView, MailTabInput, MailTabOutcome, MailTabView};
 use pochta::model::error::AppError;
 use pochta::model::health::HealthWarning;
-use pochta::model::oauth::{Provider, SignInProblem, SignInView};
-use pochta::model::{Name, TenantId};
+use pochta::model::oauth::{Provider, SignInOffers, SignInProblem, SignInView};
+use pochta::model::{Invalid, Name, TenantId};
 use pochta::server::notifications::api_keys;
 use serde_json::{json, Value};
 
@@ -90,11 +92,15 @@ fn form(mail: &MailServers, intent: &str) -> MailTabInput {
     }
 }
 
-/// «Войти через Microsoft» as the hydrated page sends it: the address of the provider's page.
-async fn leave(admin: &Browser, form: &MailTabInput) -> String {
+/// «Войти через …» as the hydrated page sends it from `endpoint`'s form: the address of the
+/// provider's page.
+async fn leave_from<O>(admin: &Browser, endpoint: &str, form: &impl serde::Serialize, signing_in: O) -> String
+where
+    O: serde::de::DeserializeOwned + PartialEq + std::fmt::Debug,
+{
     let response = admin
         .client
-        .post(admin.url("/api/crm_email/submit"))
+        .post(admin.url(&format!("/api/{endpoint}")))
         .header("accept", "application/json")
         .form(form)
         .send()
@@ -102,9 +108,14 @@ async fn leave(admin: &Browser, form: &MailTabInput) -> String {
         .unwrap();
     assert!(response.status().is_success(), "{}", response.status());
     let to = location(&response);
-    let outcome: MailTabOutcome = response.json().await.unwrap();
-    assert_eq!(outcome, MailTabOutcome::SigningIn);
+    let outcome: O = response.json().await.unwrap();
+    assert_eq!(outcome, signing_in);
     to
+}
+
+/// «Войти через Microsoft» on the tab.
+async fn leave(admin: &Browser, form: &MailTabInput) -> String {
+    leave_from(admin, "crm_email/submit", form, MailTabOutcome::SigningIn).await
 }
 
 /// The provider's page: it signs in at once and sends the browser back; the callback's path.
@@ -120,6 +131,25 @@ async fn back(admin: &Browser, callback: &str) -> MailTabView {
     let tab = location(&response);
     let run = tab.strip_prefix("/setup/mail?run=").unwrap_or_else(|| panic!("back to the tab: {tab}"));
     admin.call("crm_email/mail_tab", &[("run", run)]).await.unwrap()
+}
+
+/// The tab's form for the mailbox `address` (sending as it).
+fn form_as(mail: &MailServers, address: &str, intent: &str) -> MailTabInput {
+    MailTabInput { login: address.into(), sender_email: address.into(), ..form(mail, intent) }
+}
+
+/// The access tokens the provider issues for `address` from now on last `seconds`.
+async fn tokens_last(mail: &MailServers, address: &str, seconds: u32) {
+    control(mail, &format!("access-ttl?email={address}&seconds={seconds}")).await;
+}
+
+/// The tab signed in as `address` and saved with that sign-in.
+async fn signed_in_and_saved(admin: &Browser, mail: &MailServers, address: &str) -> SignInView {
+    let authorize = leave(admin, &form_as(mail, address, "sign_in")).await;
+    let sign_in = back(admin, &at_provider(mail, &authorize).await).await.sign_in.expect("signed in");
+    let save = MailTabInput { sign_in: sign_in.id.to_string(), ..form_as(mail, address, "save") };
+    let _: MailTabOutcome = admin.submit("crm_email/submit", &save).await.expect("saved");
+    sign_in
 }
 
 fn using(mail: &MailServers, intent: &str, sign_in: &SignInView) -> MailTabInput {
@@ -267,11 +297,9 @@ async fn an_expiring_access_is_renewed_once_across_servers_and_a_refused_renewal
     let admin = tenant(&app, "ООО «Продление»").await;
     // carol's tokens last four seconds: renewed once half of that is over.
     let carol = mail.address("carol");
-    control(&mail, &format!("access-ttl?email={carol}&seconds=4")).await;
+    tokens_last(&mail, &carol, 4).await;
     let half_a_life = std::time::Duration::from_millis(2100);
-    let with_carol =
-        |intent: &str| MailTabInput { login: carol.clone(), sender_email: carol.clone(), ..form(&mail, intent) };
-    let authorize = leave(&admin, &with_carol("sign_in")).await;
+    let authorize = leave(&admin, &form_as(&mail, &carol, "sign_in")).await;
     let tab = back(&admin, &at_provider(&mail, &authorize).await).await;
     let sign_in = tab.sign_in.expect("signed in");
     let refresh_before = column(&app, "SELECT refresh_token FROM oauth_sign_ins WHERE id = $1", sign_in.id).await;
@@ -281,7 +309,7 @@ async fn an_expiring_access_is_renewed_once_across_servers_and_a_refused_renewal
     // provider takes each refresh token once, so a second renewal would have failed.
     let (second, _) = app.another_instance_with(&[]).await;
     let renewals_before = control(&mail, "counts").await["refresh_token"].as_i64().unwrap_or(0);
-    let letter = MailTabInput { sign_in: sign_in.id.to_string(), ..with_carol("send") };
+    let letter = MailTabInput { sign_in: sign_in.id.to_string(), ..form_as(&mail, &carol, "send") };
     let elsewhere = admin.at(&second);
     let (a, b) = tokio::join!(
         admin.submit::<MailTabOutcome>("crm_email/submit", &letter),
@@ -302,7 +330,7 @@ async fn an_expiring_access_is_renewed_once_across_servers_and_a_refused_renewal
     assert_eq!(status.as_deref(), Some("needs_sign_in"));
     let tokens = column(&app, "SELECT refresh_token FROM oauth_sign_ins WHERE id = $1", sign_in.id).await;
     assert_eq!(tokens, None, "the refused tokens are dropped");
-    control(&mail, &format!("access-ttl?email={carol}&seconds=3600")).await;
+    tokens_last(&mail, &carol, 3600).await;
 }
 
 #[tokio::test]
@@ -316,12 +344,10 @@ async fn the_tokens_appear_in_no_log_answer_or_kept_outcome_even_at_trace_level(
     admin.first_run("Ромашка", &format!("{}@romashka.test", unique("admin"))).await;
     open_mail_tab(admin).await;
     let dave = mail.address("dave");
-    let as_dave =
-        |intent: &str| MailTabInput { login: dave.clone(), sender_email: dave.clone(), ..form(&mail, intent) };
-    let authorize = leave(admin, &as_dave("sign_in")).await;
+    let authorize = leave(admin, &form_as(&mail, &dave, "sign_in")).await;
     let tab = back(admin, &at_provider(&mail, &authorize).await).await;
     let sign_in = tab.sign_in.clone().expect("signed in");
-    let letter = MailTabInput { sign_in: sign_in.id.to_string(), ..as_dave("send") };
+    let letter = MailTabInput { sign_in: sign_in.id.to_string(), ..form_as(&mail, &dave, "send") };
     let sent: MailTabOutcome = admin.submit("crm_email/submit", &letter).await.unwrap();
     assert!(matches!(sent, MailTabOutcome::TestLetterSent { .. }));
 
@@ -363,13 +389,8 @@ async fn letters_wait_while_the_provider_refuses_to_renew_are_explained_and_go_o
     let admin = tenant(&app, "ООО «Отозванный доступ»").await;
     // erin's tokens last four seconds, so the outbox must renew them.
     let erin = mail.address("erin");
-    control(&mail, &format!("access-ttl?email={erin}&seconds=4")).await;
-    let as_erin =
-        |intent: &str| MailTabInput { login: erin.clone(), sender_email: erin.clone(), ..form(&mail, intent) };
-    let sign_in =
-        back(&admin, &at_provider(&mail, &leave(&admin, &as_erin("sign_in")).await).await).await.sign_in.unwrap();
-    let save = MailTabInput { sign_in: sign_in.id.to_string(), ..as_erin("save") };
-    let _: MailTabOutcome = admin.submit("crm_email/submit", &save).await.expect("saved");
+    tokens_last(&mail, &erin, 4).await;
+    signed_in_and_saved(&admin, &mail, &erin).await;
     let tenant_id: i64 = sqlx::query_scalar("SELECT id FROM tenants WHERE name = 'ООО «Отозванный доступ»'")
         .fetch_one(app.inspect())
         .await
@@ -403,13 +424,180 @@ async fn letters_wait_while_the_provider_refuses_to_renew_are_explained_and_go_o
     );
 
     // An administrator signs in again and saves: the held letter goes out on its next attempt.
-    control(&mail, &format!("access-ttl?email={erin}&seconds=3600")).await;
-    let again =
-        back(&admin, &at_provider(&mail, &leave(&admin, &as_erin("sign_in")).await).await).await.sign_in.unwrap();
+    tokens_last(&mail, &erin, 3600).await;
+    let again = back(&admin, &at_provider(&mail, &leave(&admin, &form_as(&mail, &erin, "sign_in")).await).await)
+        .await
+        .sign_in
+        .unwrap();
     let settings: CrmEmailView = admin.call::<Option<CrmEmailView>>("crm_email/settings", &[]).await.unwrap().unwrap();
-    let resave =
-        MailTabInput { sign_in: again.id.to_string(), version: settings.version.to_string(), ..as_erin("save") };
+    let resave = MailTabInput {
+        sign_in: again.id.to_string(),
+        version: settings.version.to_string(),
+        ..form_as(&mail, &erin, "save")
+    };
     let _: MailTabOutcome = admin.submit("crm_email/submit", &resave).await.expect("saved again");
     wait_for_status(&app, &key.key, id, "sent").await;
     wait_for_message(&mail, "bob", &subject).await;
+}
+
+#[tokio::test]
+async fn the_directory_checks_and_keeps_an_account_signed_in_on_the_tab_and_its_token_goes_nowhere_else() {
+    let mail = MailServers::from_env();
+    let app = app_with_sign_in(&mail).await;
+    let admin = tenant(&app, "ООО «Справочник с входом»").await;
+    // dave's tokens last four seconds: the directory's checks renew them as they need.
+    let dave = mail.address("dave");
+    tokens_last(&mail, &dave, 4).await;
+    let sign_in = signed_in_and_saved(&admin, &mail, &dave).await;
+    let settings: CrmEmailView = admin.call::<Option<CrmEmailView>>("crm_email/settings", &[]).await.unwrap().unwrap();
+    let id = settings.account_id;
+    let get_account = || async { admin.call::<AccountView>("accounts/get", &[("id", &id.to_string())]).await.unwrap() };
+
+    // The directory shows how the account signs in, and has no password to ask for.
+    let view = get_account().await;
+    let shown = view.sign_in.as_ref().map(|s| (s.provider, s.identity.as_str(), s.needs_sign_in));
+    assert_eq!(shown, Some((Provider::Microsoft, dave.as_str(), false)));
+    assert!(!view.has_password);
+    let listed: AccountListView = admin.call("accounts/list", &[]).await.unwrap();
+    let row = listed.rows.iter().find(|r| r.id == id).expect("listed");
+    assert_eq!(row.sign_in.as_ref().map(|s| s.needs_sign_in), Some(false));
+
+    // «Проверить настройки» signs in with the token.
+    let checked: Result<CheckReport, AppError> = admin.call("accounts/check", &[("id", &id.to_string())]).await;
+    assert!(checked.as_ref().is_ok_and(CheckReport::passed), "{checked:?}");
+
+    // Saved again from the editor, unchanged: checked with the token, still signed in.
+    let unchanged = AccountInput {
+        intent: "save".into(),
+        id: id.to_string(),
+        version: view.version.to_string(),
+        name: view.name.clone(),
+        address: dave.clone(),
+        sender_name: view.sender_name.clone(),
+        use_for_sending: ticked(true),
+        for_whom: "all".into(),
+        mode: "manual".into(),
+        smtp_host: "localhost".into(),
+        smtp_port: mail.smtps.to_string(),
+        smtp_security: "ssl".into(),
+        smtp_login: dave.clone(),
+        remember_password: ticked(true),
+        same_credentials: ticked(true),
+        ..AccountInput::default()
+    };
+    let resaved = admin.submit_account(&unchanged).await;
+    assert!(matches!(resaved, Ok(AccountOutcome::Saved { .. })), "{resaved:?}");
+    let linked = column(&app, "SELECT CAST(oauth_sign_in_id AS TEXT) FROM email_accounts WHERE id = $1", id.0).await;
+    assert_eq!(linked, Some(sign_in.id.to_string()), "still signs in with the provider");
+
+    // Pointed at another server without a password: the token stays where it was saved for.
+    let renewals_before = control(&mail, "counts").await["refresh_token"].as_i64().unwrap_or(0);
+    let elsewhere = AccountInput {
+        version: get_account().await.version.to_string(),
+        smtp_port: mail.smtp_starttls.to_string(),
+        smtp_security: "starttls".into(),
+        ..unchanged.clone()
+    };
+    let refused = admin.submit_account(&elsewhere).await.unwrap_err();
+    assert_eq!(refused.field_problem("password"), Some(Invalid::PasswordRequiredAfterServerChange), "{refused:?}");
+    let renewals = control(&mail, "counts").await["refresh_token"].as_i64().unwrap_or(0) - renewals_before;
+    assert_eq!(renewals, 0, "no token was even fetched for it");
+
+    // Consent withdrawn: the check asks to sign in again, and the directory says so.
+    control(&mail, &format!("revoke?email={dave}")).await;
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let refused: Result<CheckReport, AppError> = admin.call("accounts/check", &[("id", &id.to_string())]).await;
+    assert_eq!(refused, Err(AppError::SignIn(SignInProblem::SignInAgain)));
+    assert_eq!(get_account().await.sign_in.map(|s| s.needs_sign_in), Some(true));
+    let listed: AccountListView = admin.call("accounts/list", &[]).await.unwrap();
+    let row = listed.rows.iter().find(|r| r.id == id).expect("listed");
+    assert_eq!(row.sign_in.as_ref().map(|s| s.needs_sign_in), Some(true));
+    tokens_last(&mail, &dave, 3600).await;
+}
+
+#[tokio::test]
+async fn another_administrator_cannot_take_someones_sign_in_elsewhere() {
+    let mail = MailServers::from_env();
+    let app = app_with_sign_in(&mail).await;
+    let anna = tenant(&app, "ООО «Два администратора»").await;
+    let vera_email = format!("{}@romashka.test", unique("vera"));
+    let vera = invited_user(&app, &anna, &vera_email, "admin", "пароль веры 2026").await;
+    let sign_in =
+        back(&anna, &at_provider(&mail, &leave(&anna, &form(&mail, "sign_in")).await).await).await.sign_in.unwrap();
+
+    // Anna's sign-in, not saved anywhere yet, is hers alone: its id in Vera's form signs nobody in.
+    let borrowed = vera.submit::<MailTabOutcome>("crm_email/submit", &using(&mail, "send", &sign_in)).await;
+    assert_eq!(borrowed, Err(AppError::SignIn(SignInProblem::Expired)));
+
+    // Saved, it serves the settings: Vera's test letter goes through the saved server…
+    let _: MailTabOutcome = anna.submit("crm_email/submit", &using(&mail, "save", &sign_in)).await.expect("saved");
+    let settings: CrmEmailView = vera.call::<Option<CrmEmailView>>("crm_email/settings", &[]).await.unwrap().unwrap();
+    let saved = MailTabInput { version: settings.version.to_string(), ..using(&mail, "send", &sign_in) };
+    let sent = vera.submit::<MailTabOutcome>("crm_email/submit", &saved).await;
+    assert!(matches!(sent, Ok(MailTabOutcome::TestLetterSent { .. })), "{sent:?}");
+    // …but its token goes to no other server without someone signing in again.
+    let elsewhere = MailTabInput {
+        sign_in: sign_in.id.to_string(),
+        password: String::new(),
+        version: settings.version.to_string(),
+        ..mail_tab_form(&mail, mail.smtp_starttls, false)
+    };
+    let refused = vera.submit::<MailTabOutcome>("crm_email/submit", &elsewhere).await.unwrap_err();
+    assert_eq!(refused.field_problem("password"), Some(Invalid::PasswordRequiredAfterServerChange), "{refused:?}");
+    let saving = MailTabInput { intent: "save".into(), ..elsewhere };
+    let refused = vera.submit::<MailTabOutcome>("crm_email/submit", &saving).await.unwrap_err();
+    assert_eq!(refused.field_problem("password"), Some(Invalid::PasswordRequiredAfterServerChange), "{refused:?}");
+}
+
+/// The account editor after the return from the provider: what it is kept to show.
+async fn back_in_editor(browser: &Browser, callback: &str) -> KeptAccount {
+    let response = browser.get_page(callback).await;
+    let page = location(&response);
+    let run = page.split_once("?run=").unwrap_or_else(|| panic!("back to the editor: {page}")).1;
+    assert!(page.starts_with("/directories/email-accounts/"), "{page}");
+    browser.call::<Option<KeptAccount>>("accounts/kept", &[("run", run)]).await.unwrap().expect("kept")
+}
+
+#[tokio::test]
+async fn the_account_editor_signs_in_with_the_provider_and_the_check_and_save_use_it() {
+    let mail = MailServers::from_env();
+    let app = app_with_sign_in(&mail).await;
+    let (admin, _) = tenant_and_admin(&app, "ООО «Редактор с входом»").await;
+    let frank = mail.address("frank");
+    let offers: SignInOffers = admin.call("accounts/sign_in_offers", &[]).await.unwrap();
+    assert_eq!(offers.for_account("", &frank), Some(Provider::Microsoft), "the test domain's service");
+
+    // Automatic setup, «Войти через Microsoft» instead of a password: the form comes back signed in.
+    let automatic =
+        AccountInput { intent: "sign_in".into(), password: String::new(), ..automatic_account(&mail, "frank") };
+    let authorize = leave_from(&admin, "accounts/submit", &automatic, AccountOutcome::SigningIn).await;
+    assert!(authorize.contains("login_hint=frank%40pochta.test"), "{authorize}");
+    let kept = back_in_editor(&admin, &at_provider(&mail, &authorize).await).await;
+    let sign_in = kept.sign_in.clone().expect("signed in");
+    assert_eq!((sign_in.provider, sign_in.identity.as_str()), (Provider::Microsoft, frank.as_str()));
+    assert_eq!(kept.outcome, Ok(AccountOutcome::SignedIn(sign_in.clone())));
+    assert_eq!((kept.typed.sender_name.as_str(), kept.typed.sign_in.clone()), ("Отдел продаж", sign_in.id.to_string()));
+
+    // «Создать»: the servers found for the address are checked with the token — a letter to itself
+    // over SMTP, a login over IMAP — and the account saved signing in with the provider.
+    let created = admin.submit_account(&AccountInput { intent: "create".into(), ..kept.typed.clone() }).await;
+    let Ok(AccountOutcome::Saved { id, report }) = created else { panic!("not saved: {created:?}") };
+    assert!(report.steps.iter().any(|s| s.side == Side::Incoming), "the incoming server was checked: {report:?}");
+    let view: AccountView = admin.call("accounts/get", &[("id", &id.to_string())]).await.unwrap();
+    assert_eq!(view.sign_in.map(|s| s.id), Some(sign_in.id));
+    assert!(!view.has_password);
+    let checked: Result<CheckReport, AppError> = admin.call("accounts/check", &[("id", &id.to_string())]).await;
+    assert!(checked.as_ref().is_ok_and(CheckReport::passed), "{checked:?}");
+
+    // Another user of the company cannot bring that sign-in in a form of their own.
+    let user =
+        invited_user(&app, &admin, &format!("{}@romashka.test", unique("user")), "user", "пароль пользователя").await;
+    let borrowed = AccountInput {
+        intent: "create".into(),
+        for_whom: "me".into(),
+        sign_in: sign_in.id.to_string(),
+        password: String::new(),
+        ..manual_account(&mail, "frank")
+    };
+    assert_eq!(user.submit_account(&borrowed).await, Err(AppError::SignIn(SignInProblem::Expired)));
 }

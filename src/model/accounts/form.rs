@@ -45,6 +45,11 @@ pub struct AccountInput {
     pub incoming_login: String,
     pub same_credentials: String,
     pub incoming_password: String,
+    /// The service the servers came from (a preset id, as detection or the saved account named
+    /// it): «Войти через …» signs in with its provider.
+    pub provider: String,
+    /// A sign-in with the provider the form returned with (its id): used instead of a password.
+    pub sign_in: String,
 }
 
 impl fmt::Debug for AccountInput {
@@ -55,6 +60,7 @@ impl fmt::Debug for AccountInput {
             .field("address", &self.address)
             .field("password", &"[REDACTED]")
             .field("incoming_password", &"[REDACTED]")
+            .field("sign_in", &self.sign_in)
             .finish_non_exhaustive()
     }
 }
@@ -114,6 +120,8 @@ pub struct AccountDraft {
     /// `None`: left empty (keep or ask for the stored one).
     pub password: Option<SecretString>,
     pub incoming_password: Option<SecretString>,
+    /// Signs in with this sign-in with the provider instead of passwords.
+    pub sign_in: Option<i64>,
 }
 
 /// A ticked checkbox sends `true` (or `on` without a value attribute); an unticked one nothing.
@@ -127,6 +135,11 @@ pub(crate) fn hidden_number(raw: &str) -> Result<i64, AppError> {
         "" => Ok(0),
         value => value.parse().map_err(|_| AppError::BadRequest),
     }
+}
+
+/// A hidden id the page wrote (a saved row's, a sign-in's); empty or `0`: none.
+pub(crate) fn hidden_id(raw: &str) -> Result<Option<i64>, AppError> {
+    Ok(Some(hidden_number(raw)?).filter(|id| *id > 0))
 }
 
 /// A typed mail password: empty means "not typed"; a line break could smuggle a protocol command.
@@ -147,6 +160,17 @@ pub fn typed_password(raw: &str) -> Option<SecretString> {
 }
 
 impl AccountInput {
+    /// «Войти через …» sent the form.
+    pub fn is_sign_in(&self) -> bool {
+        self.intent.trim() == crate::model::oauth::SIGN_IN_INTENT
+    }
+
+    /// «Войти через …»: the address to sign in as; nothing else is needed yet (the rest of the
+    /// form is kept for the return).
+    pub fn sign_in_request(&self) -> Result<EmailAddress, AppError> {
+        EmailAddress::parse(&self.address).map_err(|problem| AppError::field("address", problem))
+    }
+
     pub fn parse(&self) -> Result<AccountDraft, AppError> {
         let intent = match self.intent.trim() {
             "create" => AccountIntent::Create,
@@ -154,7 +178,7 @@ impl AccountInput {
             "save" => AccountIntent::Save,
             _ => return Err(AppError::BadRequest),
         };
-        let id = Some(hidden_number(&self.id)?).filter(|id| *id > 0).map(AccountId);
+        let id = hidden_id(&self.id)?.map(AccountId);
         let version = hidden_number(&self.version)?;
         let mut errors = FieldErrors::new();
         let mode = match (id, self.mode.trim()) {
@@ -169,8 +193,15 @@ impl AccountInput {
             }
             _ => Some(None),
         };
-        let password = mail_password(&mut errors, "password", &self.password);
-        let incoming_password = mail_password(&mut errors, "incoming_password", &self.incoming_password);
+        let sign_in = hidden_id(&self.sign_in)?;
+        // Signed in with the provider, no password is needed (a typed one is ignored).
+        let (password, incoming_password) = match sign_in {
+            Some(_) => (None, None),
+            None => (
+                mail_password(&mut errors, "password", &self.password),
+                mail_password(&mut errors, "incoming_password", &self.incoming_password),
+            ),
+        };
         let draft = (|| {
             Some(AccountDraft {
                 intent,
@@ -181,6 +212,7 @@ impl AccountInput {
                 connection: connection?,
                 password,
                 incoming_password,
+                sign_in,
             })
         })();
         valid(errors, draft)
@@ -357,5 +389,12 @@ mod tests {
         assert_eq!(AccountInput { intent: "delete".into(), ..manual() }.parse().unwrap_err(), AppError::BadRequest);
         assert_eq!(AccountInput { id: "x".into(), ..manual() }.parse().unwrap_err(), AppError::BadRequest);
         assert_eq!(problems(&AccountInput { use_for_sending: String::new(), ..manual() }).0.len(), 1);
+        assert_eq!(AccountInput { sign_in: "x".into(), ..manual() }.parse().unwrap_err(), AppError::BadRequest);
+    }
+
+    #[test]
+    fn a_sign_in_replaces_the_passwords() {
+        let draft = AccountInput { sign_in: "7".into(), incoming_password: "x".into(), ..manual() }.parse().unwrap();
+        assert_eq!((draft.sign_in, draft.password.is_none(), draft.incoming_password.is_none()), (Some(7), true, true));
     }
 }

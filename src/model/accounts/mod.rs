@@ -3,11 +3,12 @@
 
 mod form;
 
-pub(crate) use form::{hidden_number, mail_password, ticked};
+pub(crate) use form::{hidden_id, hidden_number, mail_password, ticked};
 pub use form::{typed_password, AccountDraft, AccountInput, AccountIntent, Basics, ForWhom, SetupMode};
 
 use super::check::{CheckReport, Method};
 use super::error::AppError;
+use super::oauth::SignInView;
 use super::time_zone::Moment;
 use super::{AccountId, Invalid, Protocol, Security, ServerLogin};
 use serde::{Deserialize, Serialize};
@@ -24,6 +25,8 @@ pub struct AccountRowView {
     pub use_for_receiving: bool,
     pub configured: bool,
     pub last_check: LastCheckView,
+    /// It signs in with the provider (no password): who, and whether it must sign in again.
+    pub sign_in: Option<SignInView>,
 }
 
 /// When an account was last checked and how it went.
@@ -170,6 +173,8 @@ pub struct AccountView {
     pub connection: ConnectionView,
     pub has_password: bool,
     pub has_incoming_password: bool,
+    /// It signs in with the provider instead of a password.
+    pub sign_in: Option<SignInView>,
     pub version: i64,
     pub last_check: LastCheckView,
     /// Whether the signed-in user may change it (its owner, or an administrator for shared ones).
@@ -183,6 +188,9 @@ pub struct AccountView {
 pub struct KeptAccount {
     pub outcome: Result<AccountOutcome, AppError>,
     pub typed: AccountInput,
+    /// The sign-in with the provider the form carries (`typed.sign_in`), as the editor shows it.
+    #[serde(default)]
+    pub sign_in: Option<SignInView>,
 }
 
 impl KeptAccount {
@@ -190,6 +198,7 @@ impl KeptAccount {
         Self {
             outcome,
             typed: AccountInput { password: String::new(), incoming_password: String::new(), ..input.clone() },
+            sign_in: None,
         }
     }
 }
@@ -208,4 +217,8 @@ pub enum AccountOutcome {
         #[serde(default)]
         confirm_hosts: Vec<String>,
     },
+    /// Back from the provider, signed in; «Создать» and «Сохранить» use it.
+    SignedIn(SignInView),
+    /// On the way to the provider (the browser is sent there).
+    SigningIn,
 }

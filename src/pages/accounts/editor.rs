@@ -1,17 +1,21 @@
 //! Creating and editing an account. Automatic setup (recommended) finds the servers from the
 //! address and checks them; manual setup fills recommended parameters on «Далее» for review.
-//! Nothing is saved until the account passes its check.
+//! Nothing is saved until the account passes its check. Where the operator registered Pochta with
+//! the account's provider, «Войти через …» signs in with it instead of a password.
 
 use crate::api::accounts::SubmitAccount;
 use crate::components::check_report::CheckReportView;
 use crate::components::form::{
-    action_error_or, describe_field, on_success, CheckboxField, Field, FieldProblem, FormError, SelectField, Submit,
+    action_error_or, describe_field, on_success, CheckboxField, Field, FieldProblem, FormError, PasswordField,
+    SelectField, Submit,
 };
 use crate::components::live_report::{LiveReport, RunIdField};
+use crate::components::sign_in_with::SignInWith;
 use crate::i18n::{t, tf, tr, use_lang};
 use crate::model::accounts::{ticked, AccountInput, AccountOutcome, AccountView, ConnectionView, KeptAccount};
 use crate::model::check::{CheckReport, Fix, Side};
 use crate::model::error::AppError;
+use crate::model::oauth::SignInOffers;
 use crate::model::{Protocol, Security};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
@@ -95,6 +99,7 @@ pub fn AccountEditor(
     is_admin: bool,
     manual: bool,
     kept: Option<KeptAccount>,
+    offers: SignInOffers,
 ) -> impl IntoView {
     let lang = use_lang();
     let submit = ServerAction::<SubmitAccount>::new();
@@ -109,6 +114,11 @@ pub fn AccountEditor(
     let mode = RwSignal::new(if editing || manual || typed_manual { "manual" } else { "auto" }.to_string());
     let show_servers = RwSignal::new(editing || typed_manual);
     let fields = ConnectionFields::new(account.as_ref().map(|a| &a.connection));
+    // The service the servers came from (detection or the saved account named it).
+    let service = RwSignal::new(match &typed {
+        Some(typed) => typed.provider.clone(),
+        None => account.as_ref().and_then(|a| a.connection.provider.clone()).unwrap_or_default(),
+    });
     let sending = RwSignal::new(account.as_ref().is_none_or(|a| a.use_for_sending));
     let receiving = RwSignal::new(account.as_ref().is_some_and(|a| a.use_for_receiving));
     let remember = RwSignal::new(account.as_ref().is_none_or(|a| a.has_password || a.is_system));
@@ -133,6 +143,7 @@ pub fn AccountEditor(
     });
     let by_hand = move |connection: &ConnectionView, report: &Option<CheckReport>, confirm_hosts: &Vec<String>| {
         fields.fill(connection);
+        service.set(connection.provider.clone().unwrap_or_default());
         mode.set("manual".into());
         show_servers.set(true);
         automatic_stopped.set(Some((report.clone(), confirm_hosts.clone())));
@@ -144,6 +155,7 @@ pub fn AccountEditor(
     on_success(submit, move |outcome| match outcome {
         AccountOutcome::Saved { .. } => navigate("/directories/email-accounts?saved=1", Default::default()),
         AccountOutcome::Manual { connection, report, confirm_hosts } => by_hand(connection, report, confirm_hosts),
+        AccountOutcome::SignedIn(_) | AccountOutcome::SigningIn => {}
     });
 
     let is_manual = Signal::derive(move || mode.get() == "manual");
@@ -159,28 +171,39 @@ pub fn AccountEditor(
     };
     let pending = submit.pending();
 
+    // «Войти через …»: the provider of the account's service, else of its address's domain; the
+    // sign-in the form uses (just made, or the account's own), while it is that provider's.
+    let address = RwSignal::new(value(|a| a.address.clone(), |t| t.address.clone()));
+    let sign_in_provider = Signal::derive(move || offers.for_account(&service.get(), &address.get()));
+    let sign_in = RwSignal::new(
+        kept.as_ref().and_then(|k| k.sign_in.clone()).or(account.as_ref().and_then(|a| a.sign_in.clone())),
+    );
+    let signed_in = Signal::derive(move || {
+        sign_in.get().filter(|s| !s.needs_sign_in && Some(s.provider) == sign_in_provider.get())
+    });
+
     view! {
         <ActionForm action=submit attr:class="stack" attr:novalidate=true attr:id="account-form">
             <RunIdField run_id/>
             <input type="hidden" name="id" value=account.as_ref().map_or(0, |a| a.id.0).to_string()/>
             <input type="hidden" name="version" value=account.as_ref().map_or(0, |a| a.version).to_string()/>
-            <Field name="address" label=tr("accounts.address") kind="email" value=value(|a| a.address.clone(), |t| t.address.clone()) required=true error/>
+            <div on:input=move |ev| address.set(event_target_value(&ev))>
+                <Field name="address" label=tr("accounts.address") kind="email" value=address.get_untracked() required=true error/>
+            </div>
             {editing.then(|| (!is_system).then(|| view! { <Field name="name" label=tr("accounts.name") value=value(|a| a.name.clone(), |t| t.name.clone()) error/> }))}
-            <Field
-                name="password"
-                label=tr("field.password")
-                kind="password"
-                autocomplete="new-password"
-                placeholder=if has_password { t(lang, "mail_tab.password_stored") } else { "" }
-                error
-            />
-            <CheckboxField
-                name="remember_password"
-                label=tr("accounts.remember_password")
-                value=remember
-                hint=if is_system { tr("accounts.remember_required") } else { tr("accounts.remember_hint") }
-                error
-            />
+            <input type="hidden" name="provider" value=move || service.get()/>
+            <input type="hidden" name="sign_in" value=move || signed_in.get().map(|s| s.id.to_string()).unwrap_or_default()/>
+            <SignInWith provider=sign_in_provider sign_in signed_in signed_in_text="accounts.signed_in" pending/>
+            <div hidden=move || signed_in.get().is_some()>
+                <PasswordField name="password" label=tr("field.password") stored=has_password error/>
+                <CheckboxField
+                    name="remember_password"
+                    label=tr("accounts.remember_password")
+                    value=remember
+                    hint=if is_system { tr("accounts.remember_required") } else { tr("accounts.remember_hint") }
+                    error
+                />
+            </div>
             <fieldset class="field">
                 <legend>{tr("accounts.use_as")}</legend>
                 <CheckboxField name="use_for_sending" label=tr("accounts.for_sending") value=sending error/>
@@ -271,14 +294,7 @@ pub fn AccountEditor(
                         <Show when=move || sending.get()>
                             <CheckboxField name="same_credentials" label=tr("accounts.same_credentials") value=fields.same_credentials error/>
                             <Show when=move || !fields.same_credentials.get()>
-                                <Field
-                                    name="incoming_password"
-                                    label=tr("accounts.incoming_password")
-                                    kind="password"
-                                    autocomplete="new-password"
-                                    placeholder=if has_incoming_password { t(lang, "mail_tab.password_stored") } else { "" }
-                                    error
-                                />
+                                <PasswordField name="incoming_password" label=tr("accounts.incoming_password") stored=has_incoming_password error/>
                             </Show>
                         </Show>
                     </fieldset>

@@ -3,7 +3,7 @@
 use crate::api::accounts::{list_accounts, DeleteAccount};
 use crate::components::form::{action_error, error_text, success_count, ConfirmDelete, FormError};
 use crate::components::health_banner::HealthBanner;
-use crate::i18n::{t, tr, use_lang};
+use crate::i18n::{t, tf, tr, use_lang};
 use crate::model::accounts::{AccountListView, AccountRowView, AccountSort, LastCheckView};
 use crate::model::check::Reason;
 use leptos::prelude::*;
@@ -143,6 +143,14 @@ fn Row(row: AccountRowView, is_admin: bool, delete: ServerAction<DeleteAccount>)
                 <A href=format!("/directories/email-accounts/{}", row.id)>{name}</A>
                 {row.is_system.then(|| view! { " " <span class="badge system">{t(lang, "accounts.system_badge")}</span> })}
                 {(row.is_system && !row.configured).then(|| view! { " " <span class="badge bad">{t(lang, "accounts.not_configured")}</span> })}
+                {row.sign_in.as_ref().map(|s| {
+                    let provider = t(lang, s.provider.name_key());
+                    if s.needs_sign_in {
+                        view! { " " <span class="badge bad">{tf(lang, "accounts.sign_in_again_badge", &[("provider", provider)])}</span> }.into_any()
+                    } else {
+                        view! { " " <span class="badge">{tf(lang, "accounts.signed_in_badge", &[("provider", provider)])}</span> }.into_any()
+                    }
+                })}
             </td>
             <td>{row.sender_name.clone()}</td>
             <td>{row.address.clone()}</td>

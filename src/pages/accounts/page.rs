@@ -5,11 +5,13 @@
 use super::check::CheckSettings;
 use super::editor::AccountEditor;
 use super::list::LastCheck;
-use crate::api::accounts::{get_account, kept_editor, DeleteAccount};
+use crate::api::accounts::{get_account, kept_editor, offered_sign_ins, DeleteAccount};
 use crate::components::form::{action_error, error_text, on_success, ConfirmDelete, FormError};
 use crate::components::session::is_admin;
 use crate::i18n::{t, tr, use_lang};
 use crate::model::accounts::{AccountView, KeptAccount, ServerView};
+use crate::model::error::AppError;
+use crate::model::oauth::SignInOffers;
 use crate::model::{AccountId, Security};
 use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
@@ -20,13 +22,15 @@ pub fn NewAccountPage() -> impl IntoView {
     let query = use_query_map();
     let manual = query.read_untracked().get("mode").as_deref() == Some("manual");
     let kept = kept_resource(query);
+    let offers = offers_resource();
     view! {
         <h1>{tr("accounts.new_title")}</h1>
         <Suspense fallback=|| ()>
             {move || Suspend::new(async move {
                 let is_admin = is_admin().await;
                 let kept = kept.await;
-                view! { <AccountEditor account=None is_admin manual kept/> }
+                let offers = offers.await.unwrap_or_default();
+                view! { <AccountEditor account=None is_admin manual kept offers/> }
             })}
         </Suspense>
     }
@@ -38,12 +42,14 @@ pub fn AccountPage() -> impl IntoView {
     let id = move || AccountId(params.read().get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0));
     let account = Resource::new(id, get_account);
     let kept = kept_resource(use_query_map());
+    let offers = offers_resource();
     let lang = use_lang();
     view! {
         <Suspense fallback=|| view! { <p class="loading">{tr("common.loading")}</p> }>
             {move || Suspend::new(async move {
                 let is_admin = is_admin().await;
                 let kept = kept.await;
+                let offers = offers.await.unwrap_or_default();
                 match account.await {
                     Ok(account) => view! {
                         <h1>{if account.is_system { t(lang, "accounts.system_name").to_string() } else { account.name.clone() }}</h1>
@@ -52,7 +58,7 @@ pub fn AccountPage() -> impl IntoView {
                             <LastCheck check=account.last_check.clone()/>
                         </p>
                         {if account.can_edit {
-                            view! { <AccountEditor account=Some(account.clone()) is_admin manual=true kept/> }.into_any()
+                            view! { <AccountEditor account=Some(account.clone()) is_admin manual=true kept offers=offers.clone()/> }.into_any()
                         } else {
                             view! { <ReadOnly account=account.clone()/> }.into_any()
                         }}
@@ -65,6 +71,11 @@ pub fn AccountPage() -> impl IntoView {
             })}
         </Suspense>
     }
+}
+
+/// The providers «Войти через …» may sign accounts in with.
+fn offers_resource() -> Resource<Result<SignInOffers, AppError>> {
+    Resource::new(|| (), |_| offered_sign_ins())
 }
 
 /// After a plain HTML form of the editor, what it did and what was typed (`run=` in the address).

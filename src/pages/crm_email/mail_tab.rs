@@ -4,16 +4,17 @@
 use crate::api::crm_email::{load_mail_tab, SubmitMailTab};
 use crate::components::check_report::CheckReportView;
 use crate::components::form::{
-    action_error_or, describe_field, error_text, on_success, CheckboxField, Field, FieldProblem, FormError, Submit,
+    action_error_or, describe_field, error_text, on_success, CheckboxField, Field, FieldProblem, FormError,
+    PasswordField, Submit,
 };
 use crate::components::health_banner::HealthBanner;
 use crate::components::live_report::{LiveReport, RunIdField};
+use crate::components::sign_in_with::SignInWith;
 use crate::i18n::{t, tf, tr, use_lang};
 use crate::model::accounts::ticked;
 use crate::model::check::{Fix, Side};
 use crate::model::crm_email::{MailTabIntent, MailTabOutcome, MailTabView};
 use crate::model::error::AppError;
-use crate::model::oauth::{Provider, SignInView};
 use crate::model::{MailService, Security, APP_PASSWORD_GUIDE, OTHER_SERVICE};
 use leptos::prelude::*;
 use leptos_router::components::A;
@@ -178,16 +179,9 @@ fn MailForm(data: MailTabView, submit: ServerAction<SubmitMailTab>) -> impl Into
                 error
             />
             <Field name="login" label=tr("mail_tab.login") kind="email" value=login autocomplete="off" required=true error/>
-            <SignInWith provider=sign_in_provider sign_in signed_in pending/>
+            <SignInWith provider=sign_in_provider sign_in signed_in signed_in_text="oauth.signed_in" pending/>
             <div hidden=move || signed_in.get().is_some()>
-                <Field
-                    name="password"
-                    label=tr("mail_tab.password")
-                    kind="password"
-                    autocomplete="new-password"
-                    placeholder=if has_password { t(lang, "mail_tab.password_stored") } else { "" }
-                    error
-                />
+                <PasswordField name="password" label=tr("mail_tab.password") stored=has_password error/>
                 <PasswordHint service=Signal::derive(service)/>
             </div>
             <Field name="sender_name" label=tr("mail_tab.sender_name") value=sender_name required=true error/>
@@ -208,61 +202,6 @@ fn MailForm(data: MailTabView, submit: ServerAction<SubmitMailTab>) -> impl Into
             <LiveReport run_id pending/>
             <Outcome submit kept apply_fix/>
         </ActionForm>
-    }
-}
-
-/// «Войти через …» for a service whose provider the operator registered Pochta with: who is signed
-/// in, or the button (recommended) with the app password as the alternative below it.
-#[component]
-fn SignInWith(
-    provider: Signal<Option<Provider>>,
-    sign_in: RwSignal<Option<SignInView>>,
-    signed_in: Signal<Option<SignInView>>,
-    #[prop(into)] pending: Signal<bool>,
-) -> impl IntoView {
-    let lang = use_lang();
-    move || {
-        let provider = provider.get()?;
-        let name = t(lang, provider.name_key());
-        let status = match (signed_in.get(), sign_in.get()) {
-            (Some(s), _) => Some(
-                view! {
-                    <p class="form-ok" role="status" id="signed-in">
-                        {tf(lang, "oauth.signed_in", &[("provider", name), ("identity", &s.identity)])}
-                    </p>
-                }
-                .into_any(),
-            ),
-            (None, Some(s)) if s.needs_sign_in && s.provider == provider => Some(
-                view! {
-                    <p class="notice" role="alert" id="sign-in-again">
-                        {tf(lang, "oauth.needs_sign_in", &[("provider", name), ("identity", &s.identity)])}
-                    </p>
-                }
-                .into_any(),
-            ),
-            _ => None,
-        };
-        let signed = signed_in.get().is_some();
-        Some(view! {
-            <div class="field sign-in-with" id="sign-in-with">
-                {status}
-                <button
-                    type="submit"
-                    class=if signed { "button secondary" } else { "button" }
-                    name="intent"
-                    value=MailTabIntent::SignIn.code()
-                    id="sign-in-button"
-                    disabled=move || pending.get()
-                >
-                    {tf(lang, "oauth.sign_in_with", &[("provider", name)])}
-                </button>
-                {(!signed).then(|| view! {
-                    <p class="field-hint">{tf(lang, "oauth.recommended", &[("provider", name)])}</p>
-                    <p class="field-hint">{t(lang, "oauth.or_password")}</p>
-                })}
-            </div>
-        })
     }
 }
 

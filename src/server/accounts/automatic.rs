@@ -1,29 +1,27 @@
-//! Automatic setup: the settings found from the address are checked with the typed password;
+//! Automatic setup: the settings found from the address are checked with the typed password (or
+//! the sign-in with the provider);
 //! when nothing is found, or it is incomplete, or the check fails, the user continues by hand
 //! with what was found.
 
 use super::check::{self, Target};
-use super::passwords::Passwords;
+use super::passwords::Credentials;
 use super::save;
 use crate::model::accounts::{AccountOutcome, Basics, Connection};
 use crate::model::check::Method;
 use crate::model::error::AppError;
-use crate::model::Invalid;
 use crate::server::detection;
 use crate::server::progress::Progress;
 use crate::server::rate;
 use crate::server::session::CurrentUser;
 use crate::server::state::AppState;
-use secrecy::SecretString;
 
 pub async fn setup(
     state: &AppState,
     user: &CurrentUser,
     basics: &Basics,
-    password: Option<&SecretString>,
+    credentials: &Credentials,
     progress: Option<Progress>,
 ) -> Result<AccountOutcome, AppError> {
-    let password = password.ok_or_else(|| AppError::field("password", Invalid::PasswordForCheck))?;
     rate::mail_operation(&state.db, state.config.mail_limits(), user.tenant, user.id).await?;
     let outcome = state.detector(user.tenant).detect(&basics.address, progress.as_ref().map(Progress::methods)).await;
     let Some((_, found)) = outcome.found else {
@@ -60,13 +58,13 @@ pub async fn setup(
             confirm_hosts: outside,
         });
     }
-    let passwords = Passwords { main: Some(password.clone()), incoming: None };
-    let report = check::run(state, user, &Target::of_draft(basics), &connection, &passwords, progress.as_ref()).await?;
+    let report =
+        check::run(state, user, &Target::of_draft(basics), &connection, credentials, progress.as_ref()).await?;
     if !report.passed() {
         let connection = connection.view(source);
         return Ok(AccountOutcome::Manual { connection, report: Some(report), confirm_hosts: Vec::new() });
     }
-    let id = save::save(state, user, None, 0, basics, &connection, &passwords).await?;
+    let id = save::save(state, user, None, 0, basics, &connection, credentials).await?;
     Ok(AccountOutcome::Saved { id, report })
 }
 

@@ -2,15 +2,16 @@
 //! server) and on «Проверить настройки» (logins only, with the saved settings). Typed passwords
 //! are used for the check and forgotten unless the account is saved with them.
 
-use super::passwords::{self, Passwords, Typed};
+use super::passwords::{self, Credentials, Typed};
 use super::stored_password::Purpose;
 use super::{can_edit, connection_in_use, visible};
 use crate::model::accounts::{Basics, Connection};
 use crate::model::check::CheckReport;
-use crate::model::error::{ensure_valid, AppError};
-use crate::model::{AccountId, Date, EmailAddress, FieldErrors, Invalid, SenderName};
+use crate::model::error::AppError;
+use crate::model::{AccountId, Date, EmailAddress, Invalid, SenderName};
 use crate::server::db::accounts;
 use crate::server::mail::check::{self, AccountCheck, Incoming, Outgoing};
+use crate::server::mail::login::{Login, Secret};
 use crate::server::progress::Progress;
 use crate::server::rate;
 use crate::server::session::CurrentUser;
@@ -39,13 +40,13 @@ impl<'a> Target<'a> {
     }
 }
 
-/// Runs the check of `connection` with `passwords` (counted against the rate limits).
+/// Runs the check of `connection` with `credentials` (counted against the rate limits).
 pub async fn run(
     state: &AppState,
     user: &CurrentUser,
     target: &Target<'_>,
     connection: &Connection,
-    passwords: &Passwords,
+    credentials: &Credentials,
     progress: Option<&Progress>,
 ) -> Result<CheckReport, AppError> {
     rate::mail_operation(&state.db, state.config.mail_limits(), user.tenant, user.id).await?;
@@ -56,8 +57,13 @@ pub async fn run(
         now
     };
     let empty = SecretString::from(String::new());
-    let main = passwords.main.as_ref().unwrap_or(&empty);
-    let incoming_password = passwords.incoming.as_ref().unwrap_or(main);
+    let (main, incoming) = match credentials {
+        Credentials::Passwords(passwords) => {
+            let main = passwords.main.as_ref().unwrap_or(&empty);
+            (Secret::Password(main), Secret::Password(passwords.incoming.as_ref().unwrap_or(main)))
+        }
+        Credentials::SignIn { token, .. } => (Secret::AccessToken(token), Secret::AccessToken(token)),
+    };
     let check = AccountCheck {
         lang: user.lang,
         now,
@@ -65,15 +71,13 @@ pub async fn run(
         sender_name: target.sender_name,
         outgoing: connection.smtp.as_ref().map(|s| Outgoing {
             server: &s.server,
-            login: &s.login,
-            password: main,
+            login: Login { user: &s.login, secret: main },
             send_to_self: target.send_to_self,
         }),
         incoming: connection.incoming.as_ref().map(|(protocol, s)| Incoming {
             protocol: *protocol,
             server: &s.server,
-            login: &s.login,
-            password: incoming_password,
+            login: Login { user: &s.login, secret: incoming },
             since: target.since,
         }),
     };
@@ -96,10 +100,9 @@ pub async fn check(
     if connection.smtp.is_none() && connection.incoming.is_none() {
         return Err(AppError::field("smtp_host", Invalid::Required));
     }
-    let mut errors = FieldErrors::new();
-    let passwords = passwords::choose(state, typed, &connection, Some(&account), Purpose::Use, &mut errors);
-    ensure_valid(errors)?;
     let address = EmailAddress::parse(&account.address).map_err(|_| AppError::Internal)?;
+    let offered = passwords::Offered { typed, sign_in: None, address: &address };
+    let credentials = passwords::credentials(state, user, offered, &connection, Some(&account), Purpose::Use).await?;
     let sender_name = SenderName::parse(&account.sender_name).ok();
     let target = Target {
         address: &address,
@@ -107,7 +110,7 @@ pub async fn check(
         since: account.initial_load_date,
         send_to_self: false,
     };
-    let report = run(state, user, &target, &connection, &passwords, progress.as_ref()).await?;
+    let report = run(state, user, &target, &connection, &credentials, progress.as_ref()).await?;
     // Only who may change the account records its last check (a user trying a shared account
     // with a password of their own must not mark it failed for everyone).
     if can_edit(user, &account) {

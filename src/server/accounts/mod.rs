@@ -6,6 +6,7 @@ mod automatic;
 mod check;
 mod passwords;
 mod save;
+pub mod sign_in;
 pub mod stored_password;
 mod views;
 
@@ -15,15 +16,17 @@ pub use passwords::Typed;
 use super::db::{self, accounts, accounts::AccountRow};
 use super::detection;
 use super::fail::on_foreign_key;
+use super::oauth;
 use super::progress::Progress;
 use super::session::CurrentUser;
 use super::state::AppState;
 use super::time_zone;
 use crate::model::accounts::{
-    AccountDraft, AccountIntent, AccountListView, AccountOutcome, AccountSort, AccountView, Basics, Connection,
-    ForWhom, SetupMode,
+    hidden_id, AccountInput, AccountIntent, AccountListView, AccountOutcome, AccountSort, AccountView, Basics,
+    Connection, ForWhom, SetupMode,
 };
 use crate::model::error::{ensure_valid, AppError};
+use crate::model::oauth::SignInView;
 use crate::model::{AccountId, FieldErrors, Invalid, ServerLogin};
 use stored_password::Purpose;
 
@@ -85,26 +88,34 @@ pub async fn list(
     let offset = i64::from(page) * PAGE_SIZE;
     let mut tx = state.db.read(user.tenant).await?;
     let mut rows = accounts::list_visible(&mut tx, user.tenant, user.id, search, order, PAGE_SIZE + 1, offset).await?;
-    let system_id = accounts::system_account(&mut tx, user.tenant).await?.map(|a| a.id);
-    let zone = time_zone::of_tenant(&mut tx, user.tenant).await?;
-    tx.commit().await?;
     let has_more = rows.len() as i64 > PAGE_SIZE;
     rows.truncate(PAGE_SIZE as usize);
-    Ok(AccountListView {
-        rows: rows.into_iter().map(|row| views::row(zone, row)).collect(),
-        page,
-        has_more,
-        is_admin: user.is_admin(),
-        system_id,
-    })
+    let mut views = Vec::with_capacity(rows.len());
+    let zone = time_zone::of_tenant(&mut tx, user.tenant).await?;
+    for row in rows {
+        let sign_in = sign_in_of(&mut tx, &row).await?;
+        views.push(views::row(zone, row, sign_in));
+    }
+    let system_id = accounts::system_account(&mut tx, user.tenant).await?.map(|a| a.id);
+    tx.commit().await?;
+    Ok(AccountListView { rows: views, page, has_more, is_admin: user.is_admin(), system_id })
 }
 
 pub async fn get(state: &AppState, user: &CurrentUser, id: AccountId) -> Result<AccountView, AppError> {
     let mut tx = state.db.read(user.tenant).await?;
     let account = accounts::get_visible(&mut tx, user.tenant, user.id, id).await?.ok_or(AppError::NotFound)?;
     let zone = time_zone::of_tenant(&mut tx, user.tenant).await?;
+    let sign_in = sign_in_of(&mut tx, &account).await?;
     tx.commit().await?;
-    Ok(views::account(user, zone, account))
+    Ok(views::account(user, zone, account, sign_in))
+}
+
+/// The account's sign-in with the provider, if it signs in with one (few do: one read each).
+async fn sign_in_of(tx: &mut db::Tx, account: &AccountRow) -> Result<Option<SignInView>, AppError> {
+    match account.oauth_sign_in_id {
+        Some(id) => oauth::view_in(tx, account.tenant, id).await,
+        None => Ok(None),
+    }
 }
 
 /// What only the service can judge about a draft: shared accounts are an administrator's, and
@@ -121,20 +132,24 @@ fn check_rights(user: &CurrentUser, existing: Option<&AccountRow>, basics: &Basi
     ensure_valid(errors)
 }
 
-/// «Создать», «Далее», «Сохранить».
+/// «Создать», «Далее», «Сохранить», «Войти через …», as the form's `intent` says.
 pub async fn submit(
     state: &AppState,
     user: &CurrentUser,
-    draft: AccountDraft,
+    input: &AccountInput,
     progress: Option<Progress>,
 ) -> Result<AccountOutcome, AppError> {
-    let existing = match draft.id {
-        Some(id) => Some(visible(state, user, id).await?),
+    let existing = match hidden_id(&input.id)? {
+        Some(id) => Some(visible(state, user, AccountId(id)).await?),
         None => None,
     };
     if existing.as_ref().is_some_and(|account| !can_edit(user, account)) {
         return Err(AppError::Forbidden);
     }
+    if input.is_sign_in() {
+        return sign_in::leave(state, user, input).await;
+    }
+    let draft = input.parse()?;
     check_rights(user, existing.as_ref(), &draft.basics)?;
     if draft.intent == AccountIntent::Next {
         // «Далее»: the recommended parameters for the address, to review by hand.
@@ -143,19 +158,20 @@ pub async fn submit(
         let connection = found.into_connection().view(source);
         return Ok(AccountOutcome::Manual { connection, report: None, confirm_hosts: Vec::new() });
     }
-    let Some(connection) = draft.connection.as_ref().filter(|_| draft.mode == SetupMode::Manual) else {
-        return automatic::setup(state, user, &draft.basics, draft.password.as_ref(), progress).await;
-    };
-    let mut errors = FieldErrors::new();
     let typed = passwords::Typed { main: draft.password.as_ref(), incoming: draft.incoming_password.as_ref() };
-    let passwords = passwords::choose(state, typed, connection, existing.as_ref(), Purpose::Save, &mut errors);
-    ensure_valid(errors)?;
+    let Some(connection) = draft.connection.as_ref().filter(|_| draft.mode == SetupMode::Manual) else {
+        let credentials = passwords::for_detected(state, user, typed, draft.sign_in, &draft.basics.address).await?;
+        return automatic::setup(state, user, &draft.basics, &credentials, progress).await;
+    };
+    let offered = passwords::Offered { typed, sign_in: draft.sign_in, address: &draft.basics.address };
+    let credentials =
+        passwords::credentials(state, user, offered, connection, existing.as_ref(), Purpose::Save).await?;
     let target = check::Target::of_draft(&draft.basics);
-    let report = check::run(state, user, &target, connection, &passwords, progress.as_ref()).await?;
+    let report = check::run(state, user, &target, connection, &credentials, progress.as_ref()).await?;
     if !report.passed() {
         return Err(AppError::CheckFailed(report));
     }
-    let id = save::save(state, user, existing.as_ref(), draft.version, &draft.basics, connection, &passwords).await?;
+    let id = save::save(state, user, existing.as_ref(), draft.version, &draft.basics, connection, &credentials).await?;
     Ok(AccountOutcome::Saved { id, report })
 }
 

@@ -1,7 +1,7 @@
 //! Saving an account that passed its check: its settings, its passwords (stored or forgotten as
 //! the user chose), the passed check and an audit row, in one transaction.
 
-use super::passwords::Passwords;
+use super::passwords::{Credentials, Passwords};
 use crate::model::accounts::{Basics, Connection, ForWhom};
 use crate::model::error::AppError;
 use crate::model::{AccountId, TenantId};
@@ -19,7 +19,7 @@ pub async fn save(
     version: i64,
     basics: &Basics,
     connection: &Connection,
-    passwords: &Passwords,
+    credentials: &Credentials,
 ) -> Result<AccountId, AppError> {
     let is_system = existing.is_some_and(|a| a.is_system);
     let for_everyone = is_system || basics.for_whom == ForWhom::Everyone;
@@ -57,7 +57,16 @@ pub async fn save(
         }
         None => accounts::insert(&mut tx, user.tenant, &data).await.map_err(on_unique("address"))?,
     };
-    store_passwords(state, &mut tx, user.tenant, id, basics.remember_password, passwords).await?;
+    match credentials {
+        // Typed passwords replace a sign-in with the provider.
+        Credentials::Passwords(passwords) => {
+            store_passwords(state, &mut tx, user.tenant, id, basics.remember_password, passwords).await?;
+            account_secrets::set_sign_in(&mut tx, user.tenant, id, None).await?;
+        }
+        Credentials::SignIn { id: sign_in, .. } => {
+            account_secrets::set_sign_in(&mut tx, user.tenant, id, Some(*sign_in)).await?;
+        }
+    }
     accounts::record_check(&mut tx, user.tenant, id, true, None).await?;
     let action = if existing.is_some() { "update" } else { "create" };
     let details = format!("{} {}", basics.address, if for_everyone { "shared" } else { "personal" });

@@ -1,8 +1,10 @@
 //! An account row as the directory's screens show it: a list row, or the whole account with the
-//! settings it was saved with. Passwords appear only as "stored or not".
+//! settings it was saved with. Passwords appear only as "stored or not", a sign-in with the
+//! provider as who signed in where.
 
 use super::{can_edit, saved_connection};
 use crate::model::accounts::{AccountRowView, AccountView, ConnectionSource, LastCheckView};
+use crate::model::oauth::SignInView;
 use crate::model::time_zone::TimeZone;
 use crate::model::unicode_address;
 use crate::server::db::accounts::AccountRow;
@@ -18,8 +20,9 @@ fn last_check(zone: TimeZone, a: &AccountRow) -> LastCheckView {
     }
 }
 
-pub fn row(zone: TimeZone, a: AccountRow) -> AccountRowView {
+pub fn row(zone: TimeZone, a: AccountRow, sign_in: Option<SignInView>) -> AccountRowView {
     AccountRowView {
+        sign_in,
         id: a.id,
         configured: a.smtp.is_some() || a.incoming.is_some(),
         last_check: last_check(zone, &a),
@@ -33,8 +36,9 @@ pub fn row(zone: TimeZone, a: AccountRow) -> AccountRowView {
     }
 }
 
-pub fn account(user: &CurrentUser, zone: TimeZone, a: AccountRow) -> AccountView {
+pub fn account(user: &CurrentUser, zone: TimeZone, a: AccountRow, sign_in: Option<SignInView>) -> AccountView {
     AccountView {
+        sign_in,
         id: a.id,
         can_edit: can_edit(user, &a),
         connection: saved_connection(&a).view(ConnectionSource::Saved),

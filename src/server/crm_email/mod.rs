@@ -10,9 +10,8 @@ pub use save::save;
 pub use test_letter::send_test_letter;
 
 use super::accounts::connection_in_use;
-use super::accounts::stored_password::{Destination, Destinations, Routes};
+use super::accounts::stored_password::{source, Destination, Destinations, Purpose, Routes};
 use super::db::{self, accounts, Tx};
-use super::mail::login::Login;
 use super::oauth;
 use super::progress;
 use super::session::Admin;
@@ -112,15 +111,6 @@ fn smtp_server(state: &AppState, draft: &MailTabDraft) -> Result<ServerAddress, 
     Ok(ServerAddress { host, port, security: preset.security })
 }
 
-/// How the draft signs in with `secret`: as its sign-in with the provider (an access token), or
-/// with a password.
-fn login<'a>(draft: &'a MailTabDraft, secret: &'a secrecy::SecretString) -> Login<'a> {
-    match draft.sign_in {
-        Some(_) => Login::access_token(draft.login.as_str(), secret),
-        None => Login::password(draft.login.as_str(), secret),
-    }
-}
-
 /// The service id stored with the group.
 fn provider_id(draft: &MailTabDraft) -> &str {
     match &draft.service {
@@ -133,6 +123,29 @@ fn provider_id(draft: &MailTabDraft) -> &str {
 fn smtp_destination(smtp: &ServerAddress, draft: &MailTabDraft) -> Destinations {
     let to = ServerLogin { server: smtp.clone(), login: draft.login.to_string() };
     Destinations::from([Destination::new(Protocol::Smtp, &to)])
+}
+
+/// The access token of the form's sign-in `id`, going `to` these servers: the administrator's own
+/// new sign-in, or the one the `saved` account signs in with — whose token, like a stored
+/// password, goes only where it was saved to go.
+async fn sign_in_token(
+    state: &AppState,
+    admin: &Admin,
+    id: i64,
+    draft: &MailTabDraft,
+    saved: Option<&accounts::AccountRow>,
+    to: &Destinations,
+    purpose: Purpose,
+) -> Result<secrecy::SecretString, AppError> {
+    let holder = match saved.filter(|a| a.oauth_sign_in_id == Some(id)) {
+        Some(account) => {
+            let saved_for = Routes::of(&connection_in_use(account)).main;
+            source(false, Some(&saved_for), to, purpose).map_err(|problem| AppError::field("password", problem))?;
+            oauth::Holder::Account
+        }
+        None => oauth::Holder::User(admin.id),
+    };
+    oauth::token_for(state.sign_ins(), admin.tenant, id, &draft.login, holder).await
 }
 
 /// Where a saved account's password was saved to go (`None`: none is stored).

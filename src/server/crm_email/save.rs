@@ -4,8 +4,7 @@
 //! check and an audit row, in one transaction: either both places change or neither does. The
 //! program sends on its own, so the password must end up stored.
 
-use super::sign_in::token_for;
-use super::{login, provider_id, smtp_server, stored_routes};
+use super::{provider_id, sign_in_token, smtp_server, stored_routes};
 use crate::model::accounts::Connection;
 use crate::model::crm_email::{MailTabDraft, MailTabOutcome};
 use crate::model::error::AppError;
@@ -15,7 +14,7 @@ use crate::server::accounts::stored_password::{source, Purpose, Routes};
 use crate::server::db::accounts::{self, AccountData, AccountRow, SecretField};
 use crate::server::db::{self, account_secrets, crm_email::CrmEmailData, Tx};
 use crate::server::fail::{internal, on_violation};
-use crate::server::mail::login::Login;
+use crate::server::mail::login::{Credential, Login};
 use crate::server::mail::smtp::{self, Errand};
 use crate::server::progress::Progress;
 use crate::server::rate;
@@ -42,13 +41,17 @@ pub async fn save(
         tx.commit().await?;
         existing
     };
-    let secret = match (draft.sign_in, &draft.password, &checked) {
-        (Some(id), _, _) => token_for(state, admin.tenant, id, &draft.login).await?,
-        (None, Some(typed), _) => typed.clone(),
-        (None, None, Some(account)) => stored_password(state, account)?,
+    let credential = match (draft.sign_in, &draft.password, &checked) {
+        (Some(id), _, _) => {
+            let to = Routes::of(&after_save(checked.as_ref(), &draft, &smtp)).main;
+            let token = sign_in_token(state, admin, id, &draft, checked.as_ref(), &to, Purpose::Save).await?;
+            Credential::AccessToken(token)
+        }
+        (None, Some(typed), _) => Credential::Password(typed.clone()),
+        (None, None, Some(account)) => Credential::Password(stored_password(state, account)?),
         (None, None, None) => return Err(AppError::field("password", Invalid::Required)),
     };
-    check(state, admin, &smtp, &login(&draft, &secret), progress).await?;
+    check(state, admin, &smtp, &credential.login(draft.login.as_str()), progress).await?;
 
     let mut tx = state.db.write(admin.tenant).await?;
     let existing = existing_account(&mut tx, admin, &draft, &smtp).await?;
@@ -145,14 +148,7 @@ async fn existing_account(
     // Without a typed password or a sign-in with the provider, the stored password must be
     // allowed to go where the save points.
     if draft.password.is_none() && draft.sign_in.is_none() {
-        // The account after the save: this SMTP server and login, its incoming server kept.
-        let mut after = existing.as_ref().map(connection_in_use).unwrap_or(Connection {
-            provider: None,
-            smtp: None,
-            incoming: None,
-            same_credentials: true,
-        });
-        after.smtp = Some(ServerLogin { server: smtp.clone(), login: draft.login.to_string() });
+        let after = after_save(existing.as_ref(), draft, smtp);
         let saved_for = existing.as_ref().and_then(stored_routes);
         source(false, saved_for.as_ref(), &Routes::of(&after).main, Purpose::Save).map_err(|problem| {
             // Nothing stored: the program could not send on its own.
@@ -164,6 +160,19 @@ async fn existing_account(
         })?;
     }
     Ok(existing)
+}
+
+/// The servers the account uses after the save: this SMTP server and login, its incoming server
+/// kept.
+fn after_save(existing: Option<&AccountRow>, draft: &MailTabDraft, smtp: &ServerAddress) -> Connection {
+    let mut after = existing.map(connection_in_use).unwrap_or(Connection {
+        provider: None,
+        smtp: None,
+        incoming: None,
+        same_credentials: true,
+    });
+    after.smtp = Some(ServerLogin { server: smtp.clone(), login: draft.login.to_string() });
+    after
 }
 
 /// The account's stored password, which the rule above let go to this server.

@@ -27,7 +27,7 @@ pub async fn set_sign_in(
     sign_in: Option<i64>,
 ) -> Result<(), sqlx::Error> {
     let sql = match sign_in {
-        Some(_) => "UPDATE email_accounts SET oauth_sign_in_id = $3, password = NULL WHERE tenant_id = $1 AND id = $2",
+        Some(_) => "UPDATE email_accounts SET oauth_sign_in_id = $3, password = NULL, incoming_password = NULL WHERE tenant_id = $1 AND id = $2",
         None => "UPDATE email_accounts SET oauth_sign_in_id = $3 WHERE tenant_id = $1 AND id = $2",
     };
     sqlx::query(sql).bind(tenant.0).bind(id.0).bind(sign_in).execute(&mut **tx).await?;

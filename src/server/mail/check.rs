@@ -11,12 +11,10 @@ use super::MailContext;
 use crate::model::check::{CheckReport, Reason, Side};
 use crate::model::time_zone::Moment;
 use crate::model::{Date, EmailAddress, Lang, Protocol, SenderName, ServerAddress};
-use secrecy::SecretString;
 
 pub struct Outgoing<'a> {
     pub server: &'a ServerAddress,
-    pub login: &'a str,
-    pub password: &'a SecretString,
+    pub login: Login<'a>,
     /// Send a message to the account's own address (the check before saving), or only log in.
     pub send_to_self: bool,
 }
@@ -24,8 +22,7 @@ pub struct Outgoing<'a> {
 pub struct Incoming<'a> {
     pub protocol: Protocol,
     pub server: &'a ServerAddress,
-    pub login: &'a str,
-    pub password: &'a SecretString,
+    pub login: Login<'a>,
     pub since: Option<Date>,
 }
 
@@ -52,20 +49,18 @@ pub async fn run(ctx: &MailContext, check: &AccountCheck<'_>, observer: Option<S
 
 async fn sides(ctx: &MailContext, check: &AccountCheck<'_>, rec: &mut Recorder) -> Result<(), (Side, StepFailure)> {
     if let Some(out) = &check.outgoing {
-        let login = Login::password(out.login, out.password);
         let outcome = if out.send_to_self {
             let sender = Sender { name: check.sender_name, address: check.address };
             let letter = letters::account_check_letter(check.lang, &sender, check.now)
                 .map_err(|e| (Side::Outgoing, super::internal_failure("composing the check message", e)))?;
-            smtp::run(ctx, out.server, &login, Errand::Send(&letter), rec).await
+            smtp::run(ctx, out.server, &out.login, Errand::Send(&letter), rec).await
         } else {
-            smtp::run(ctx, out.server, &login, Errand::Login, rec).await
+            smtp::run(ctx, out.server, &out.login, Errand::Login, rec).await
         };
         outcome.map_err(|f| (Side::Outgoing, f))?;
     }
     if let Some(inc) = &check.incoming {
-        let login = Login::password(inc.login, inc.password);
-        let messages = imap::check(ctx, inc.protocol, inc.server, &login, inc.since, rec)
+        let messages = imap::check(ctx, inc.protocol, inc.server, &inc.login, inc.since, rec)
             .await
             .map_err(|f| (Side::Incoming, f))?;
         rec.set_messages(messages);

@@ -43,6 +43,26 @@ impl<'a> Login<'a> {
     }
 }
 
+/// A secret as it is held until a conversation uses it: a password or an access token.
+pub enum Credential {
+    Password(SecretString),
+    AccessToken(SecretString),
+}
+
+impl Credential {
+    /// It, as `user` signs in with it.
+    pub fn login<'a>(&'a self, user: &'a str) -> Login<'a> {
+        Login { user, secret: self.secret() }
+    }
+
+    pub fn secret(&self) -> Secret<'_> {
+        match self {
+            Credential::Password(password) => Secret::Password(password),
+            Credential::AccessToken(token) => Secret::AccessToken(token),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

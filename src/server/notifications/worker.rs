@@ -23,11 +23,11 @@ use crate::server::db::accounts::{AccountRow, SecretField};
 use crate::server::db::outbox::{Ending, OutboxRow};
 use crate::server::db::{self, now_millis, Capability};
 use crate::server::mail::letters::{self, Sender};
-use crate::server::mail::login::Login;
+use crate::server::mail::login::Credential;
+use crate::server::oauth;
 use crate::server::state::AppState;
 use crate::server::trusted_certificates;
 use rand::Rng;
-use secrecy::SecretString;
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -256,15 +256,11 @@ async fn deliver(
         Some(report) => report,
         None => {
             let login_user = account.smtp_login.clone().unwrap_or_else(|| account.address.clone());
-            let secret = secret(state, tenant, account).await?;
+            let credential = credential(state, tenant, account).await?;
             let mail = trusted_certificates::mail_for(state, tenant)
                 .await
                 .map_err(|e| Problem::internal("trusted certificates", e))?;
-            let login = match account.oauth_sign_in_id {
-                Some(_) => Login::access_token(&login_user, &secret),
-                None => Login::password(&login_user, &secret),
-            };
-            kept.open_and_send(&mail, &server, &login, account, &composed).await
+            kept.open_and_send(&mail, &server, &credential.login(&login_user), account, &composed).await
         }
     };
     match report.failure {
@@ -276,14 +272,14 @@ async fn deliver(
 /// What the account signs in with: its stored password, or a current access token of its sign-in
 /// with the provider. A refused renewal waits for an administrator to sign in again (retried
 /// until the letter's time runs out); an unreachable provider is a passing failure.
-async fn secret(state: &AppState, tenant: TenantId, account: &AccountRow) -> Result<SecretString, Problem> {
+async fn credential(state: &AppState, tenant: TenantId, account: &AccountRow) -> Result<Credential, Problem> {
     let Some(id) = account.oauth_sign_in_id else {
         let password =
             state.secrets.open_stored(account, SecretField::Main).map_err(|e| Problem::internal("password", e))?;
-        return password.ok_or(Problem::unsendable(Unsendable::PasswordNotStored));
+        return password.map(Credential::Password).ok_or(Problem::unsendable(Unsendable::PasswordNotStored));
     };
-    match crate::server::oauth::access_token(state.sign_ins(), tenant, id).await {
-        Ok((_, token)) => Ok(token),
+    match oauth::access_token(state.sign_ins(), tenant, id, oauth::Holder::Account).await {
+        Ok((_, token)) => Ok(Credential::AccessToken(token)),
         Err(AppError::SignIn(SignInProblem::SignInAgain | SignInProblem::NotOffered)) => {
             Err(Problem { lasting: false, ..Problem::unsendable(Unsendable::SignInRequired) })
         }

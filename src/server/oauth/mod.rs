@@ -14,7 +14,7 @@ use super::secrets::{Secrets, SignInBinding};
 use super::session::CurrentUser;
 use crate::model::error::AppError;
 use crate::model::oauth::{Provider, SignInProblem, SignInView};
-use crate::model::{EmailAddress, TenantId};
+use crate::model::{EmailAddress, TenantId, UserId};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use providers::OAuthProviders;
@@ -228,9 +228,43 @@ pub async fn view_in(tx: &mut db::Tx, tenant: TenantId, id: i64) -> Result<Optio
     }))
 }
 
+/// Who uses a sign-in's token.
+#[derive(Clone, Copy)]
+pub enum Holder {
+    /// A form brought the sign-in: it must be this user's own.
+    User(UserId),
+    /// An account it is saved with; the caller has checked that its token may go where it is
+    /// about to (as a stored password would).
+    Account,
+}
+
+/// A usable access token of the tenant's sign-in `id`, which must have signed in as `login`.
+pub async fn token_for(
+    state: SignIns<'_>,
+    tenant: TenantId,
+    id: i64,
+    login: &EmailAddress,
+    holder: Holder,
+) -> Result<SecretString, AppError> {
+    let (identity, token) = access_token(state, tenant, id, holder).await.map_err(|e| match e {
+        // An id from a form that is not this tenant's finished sign-in, or another user's.
+        AppError::NotFound => problem(SignInProblem::Expired),
+        other => other,
+    })?;
+    if !identity.eq_ignore_ascii_case(login.as_str()) {
+        return Err(problem(SignInProblem::OtherIdentity { asked: login.unicode(), signed_in: identity }));
+    }
+    Ok(token)
+}
+
 /// A usable access token of sign-in `id` and the address it signs in as: the stored one while
 /// it lasts, else renewed (by this server, or by the one already renewing it).
-pub async fn access_token(state: SignIns<'_>, tenant: TenantId, id: i64) -> Result<(String, SecretString), AppError> {
+pub async fn access_token(
+    state: SignIns<'_>,
+    tenant: TenantId,
+    id: i64,
+    holder: Holder,
+) -> Result<(String, SecretString), AppError> {
     // The expiry first seen: a token renewed by another server while this one waited is used
     // even if it, too, expires soon (a provider may hand out short-lived tokens).
     let mut first_seen = None;
@@ -240,6 +274,9 @@ pub async fn access_token(state: SignIns<'_>, tenant: TenantId, id: i64) -> Resu
         let mut tx = state.db.read(tenant).await?;
         let row = db::oauth::get(&mut tx, tenant, id).await?.ok_or(AppError::NotFound)?;
         drop(tx);
+        if matches!(holder, Holder::User(user) if user.0 != row.user_id) {
+            return Err(AppError::NotFound);
+        }
         if row.status == "needs_sign_in" {
             return Err(problem(SignInProblem::SignInAgain));
         }
