@@ -606,7 +606,7 @@ async fn a_letter_claimed_by_a_server_that_died_is_taken_over_when_its_lease_run
 
 /// The system account of the administrator's tenant set to bob's mailbox (password stored), its
 /// letters signed `sender_name`.
-async fn configure_system_account(admin: &Browser, mail: &MailServers, sender_name: &str) {
+pub(crate) async fn configure_system_account(admin: &Browser, mail: &MailServers, sender_name: &str) {
     let list: AccountListView = admin.call("accounts/list", &[]).await.expect("the list");
     let account = AccountInput {
         use_for_receiving: String::new(),

@@ -5,7 +5,7 @@
 //! address, a renewal refused — each is refused and explained; tokens appear in no answer and only
 //! sealed in the database; two servers renewing at once renew once.
 
-use crate::notifications::{get, post, wait_for_status};
+use crate::notifications::{configure_system_account, get, post, wait_for_status};
 use crate::support::forms::{automatic_account, invited_user, mail_tab_form, manual_account, open_mail_tab, ticked};
 use crate::support::mail_servers::{app_with_mail, wait_for_message, MailServers};
 use crate::support::process::ServerProcess;
@@ -386,7 +386,11 @@ async fn a_provider_without_an_id_token_names_the_address_through_its_user_info(
 async fn letters_wait_while_the_provider_refuses_to_renew_are_explained_and_go_out_after_a_new_sign_in() {
     let mail = MailServers::from_env();
     let app = app_with_sign_in_and(&mail, &["--outbox-retry-seconds", "1"]).await;
-    let admin = tenant(&app, "ООО «Отозванный доступ»").await;
+    // The administrator reads frank's mailbox; the system account sends from bob's.
+    let admin = app.new_tenant("ООО «Отозванный доступ»", &mail.address("frank")).await;
+    open_mail_tab(&admin).await;
+    let system_sender = unique("Pochta Отозванный доступ");
+    configure_system_account(&admin, &mail, &system_sender).await;
     // erin's tokens last four seconds, so the outbox must renew them.
     let erin = mail.address("erin");
     tokens_last(&mail, &erin, 4).await;
@@ -422,6 +426,10 @@ async fn letters_wait_while_the_provider_refuses_to_renew_are_explained_and_go_o
             if address == &erin && explanation.contains("повторный вход"))),
         "{warnings:?}"
     );
+    // Only a person can mend it: the administrator was told at the first refusal, not after three.
+    let told = wait_for_message(&mail, "frank", &system_sender).await;
+    assert!(told.subject.contains("не отправляет уведомления"), "{told:?}");
+    assert!(told.body.contains("Неудачных попыток подряд: 1") && told.body.contains("Войдите"), "{told:?}");
 
     // An administrator signs in again and saves: the held letter goes out on its next attempt.
     tokens_last(&mail, &erin, 3600).await;

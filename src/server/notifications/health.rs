@@ -2,11 +2,12 @@
 //! in a row (of the account's own making, not a refused recipient), the last success, and the
 //! expiry of the certificate its server showed. When an account starts failing
 //! ([`FAILURES_TO_WARN`] in a row) or its certificate comes within two weeks of expiring, the
-//! tenant's administrators are told once, through the system account and never through an
+//! tenant's administrators are told once (at the first failure when only a person can mend it:
+//! the provider wants someone to sign in again), through the system account and never through an
 //! account that is failing itself; «Почта», the directory and «Журнал отправки» show a banner for
 //! as long as it lasts ([`warnings`]).
 
-use super::outbox::{self, explanation, Via};
+use super::outbox::{self, explanation, Unsendable, Via};
 use crate::model::error::AppError;
 use crate::model::health::{self, HealthWarning, FAILURES_TO_WARN};
 use crate::model::notifications::{IdempotencyKey, Notification};
@@ -45,8 +46,11 @@ pub async fn record(
     let tell = match *seen {
         Seen::Failed { reason } => {
             let (failures, since) = db::health::failed(tx, tenant, account.id, account.version, now, reason).await?;
-            // Exactly once per run of failures: the count passes the threshold only once.
-            (failures == FAILURES_TO_WARN && !account.is_system).then_some(Tell::Failing { failures, since, reason })
+            // Once per run of failures: when the count reaches the threshold, or at once when only
+            // a person can mend it (the provider wants someone to sign in again). The letter's
+            // key names the run, so it is queued only once.
+            let tell = failures == FAILURES_TO_WARN || (needs_a_person(reason) && failures < FAILURES_TO_WARN);
+            (tell && !account.is_system).then_some(Tell::Failing { failures, since, reason })
         }
         Seen::Delivered { certificate_expires_at } => {
             let told =
@@ -64,6 +68,11 @@ pub async fn record(
         Some(tell) => tell_administrators(tx, state, tenant, account, tell).await,
         None => Ok(false),
     }
+}
+
+/// A failure no retry mends: the provider refused to renew the access until someone signs in.
+fn needs_a_person(reason: &str) -> bool {
+    reason == Unsendable::SignInRequired.name()
 }
 
 /// Queues one letter per active administrator, in their language, through the system account;
@@ -127,7 +136,8 @@ pub async fn warnings(state: &AppState, tenant: TenantId, lang: Lang) -> Result<
             continue;
         }
         let address = crate::model::unicode_address(&account.address);
-        if health::failing(row.consecutive_failures) {
+        let last_reason = row.last_reason.as_deref().unwrap_or_default();
+        if health::failing(row.consecutive_failures) || (row.consecutive_failures > 0 && needs_a_person(last_reason)) {
             warnings.push(HealthWarning::Failing {
                 address: address.clone(),
                 failures: row.consecutive_failures,
