@@ -1,8 +1,8 @@
 //! Purging what grows with traffic and expires: sessions, set-password links, sign-in failures,
-//! rate windows, live-report events, sign-ins abandoned at a mail provider, and letters done with
-//! 90 days ago (the journal's reach). Every instance purges on a timer (two purging at once
-//! delete nothing twice); on PostgreSQL the purge may see expired rows of every tenant and
-//! nothing alive (see migrations/postgres/0005_housekeeping.sql).
+//! rate windows, live-report events, sign-ins abandoned at a mail provider or never saved with an
+//! account, and letters done with 90 days ago (the journal's reach). Every instance purges on a
+//! timer (two purging at once delete nothing twice); on PostgreSQL the purge may see expired rows
+//! of every tenant and nothing alive (see migrations/postgres/0005_housekeeping.sql).
 
 use super::db::{now_millis, Capability, Db};
 use super::{oauth, progress, session};
@@ -20,13 +20,17 @@ const OUTBOX_BATCH: i64 = 5_000;
 /// Deletes every expired row; returns how many.
 pub async fn purge(db: &Db) -> Result<u64, AppError> {
     let now = now_millis();
-    let steps: [(&str, i64); 6] = [
+    let steps: [(&str, i64); 7] = [
         ("DELETE FROM sessions WHERE expires_at <= $1", now),
         ("DELETE FROM password_links WHERE expires_at <= $1", now),
         ("DELETE FROM sign_in_throttle WHERE last_failure_at < $1", now - session::THROTTLE_WINDOW_MS),
         ("DELETE FROM mail_rate WHERE window_start < $1", now - RATE_KEEP_MS),
         ("DELETE FROM check_events WHERE at < $1", now - progress::KEEP_MS),
         ("DELETE FROM oauth_sign_ins WHERE status = 'pending' AND started_at <= $1", now - oauth::SIGN_IN_TIME_MS),
+        (
+            "DELETE FROM oauth_sign_ins WHERE saved = 0 AND status <> 'pending' AND updated_at <= $1",
+            now - oauth::UNSAVED_KEEP_MS,
+        ),
     ];
     let mut tx = db.lookup(Capability::Purge, "on").await?;
     let mut purged = 0;

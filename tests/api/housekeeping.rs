@@ -50,19 +50,23 @@ async fn expired_rows_are_purged_and_live_ones_kept() {
     exec(&app, &format!("{letter} 'queued', $1, $1, $1)"), now_millis() - 91 * day).await;
     exec(&app, &format!("{letter} 'sent', $1, $1, $1)"), now_millis() - day).await;
 
-    // Sign-ins with the provider: one the browser never came back from (state long expired)
-    // goes; one still at the provider, and one finished long ago, stay.
+    // Sign-ins with the provider: one the browser never came back from (state long expired), and
+    // one finished long ago that no account was ever saved with (its tokens serve nobody), go;
+    // one still at the provider, one finished long ago and saved with an account, stay.
     let sign_in = "INSERT INTO oauth_sign_ins (tenant_id, user_id, provider, login_hint, form, started_at, \
                    state_hash, session_hash, status, updated_at) VALUES (1, 1, 'microsoft', 'a@b.c', '{}', $1, ";
     exec(&app, &format!("{sign_in} 'abandoned', 's', 'pending', $1)"), now_millis() - hour).await;
     exec(&app, &format!("{sign_in} 'at-provider', 's', 'pending', $1)"), now_millis() - 60_000).await;
     exec(&app, &format!("{sign_in} NULL, NULL, 'ok', $1)"), long_ago).await;
+    exec(&app, &format!("{sign_in} NULL, NULL, 'needs_sign_in', $1)"), long_ago).await;
+    exec(&app, "UPDATE oauth_sign_ins SET saved = 1 WHERE status = 'needs_sign_in' AND updated_at = $1", long_ago)
+        .await;
 
     let purged = housekeeping::purge(&app.state.db).await.unwrap();
-    assert_eq!(purged, 7, "one expired row of each kind");
+    assert_eq!(purged, 8, "one expired row of each kind, two sign-ins");
     let sign_ins: Vec<String> =
         sqlx::query_scalar("SELECT status FROM oauth_sign_ins ORDER BY id").fetch_all(app.inspect()).await.unwrap();
-    assert_eq!(sign_ins, ["pending", "ok"], "the abandoned sign-in goes");
+    assert_eq!(sign_ins, ["pending", "needs_sign_in"], "the abandoned and the unused sign-in go");
     assert_eq!(count(&app, "SELECT COUNT(*) FROM outbox").await, 2, "the waiting letter and yesterday's stay");
     assert_eq!(count(&app, "SELECT COUNT(*) FROM outbox WHERE status = 'queued'").await, 1);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM sessions").await, 1, "the live session stays");

@@ -394,7 +394,7 @@ async fn letters_wait_while_the_provider_refuses_to_renew_are_explained_and_go_o
     // erin's tokens last four seconds, so the outbox must renew them.
     let erin = mail.address("erin");
     tokens_last(&mail, &erin, 4).await;
-    signed_in_and_saved(&admin, &mail, &erin).await;
+    let first = signed_in_and_saved(&admin, &mail, &erin).await;
     let tenant_id: i64 = sqlx::query_scalar("SELECT id FROM tenants WHERE name = 'ООО «Отозванный доступ»'")
         .fetch_one(app.inspect())
         .await
@@ -446,6 +446,15 @@ async fn letters_wait_while_the_provider_refuses_to_renew_are_explained_and_go_o
     let _: MailTabOutcome = admin.submit("crm_email/submit", &resave).await.expect("saved again");
     wait_for_status(&app, &key.key, id, "sent").await;
     wait_for_message(&mail, "bob", &subject).await;
+    assert_eq!(sign_ins_with_id(&app, first.id).await, 0, "the replaced sign-in and its tokens are gone");
+}
+
+async fn sign_ins_with_id(app: &TestApp, id: i64) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM oauth_sign_ins WHERE id = $1")
+        .bind(id)
+        .fetch_one(app.inspect())
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -608,4 +617,8 @@ async fn the_account_editor_signs_in_with_the_provider_and_the_check_and_save_us
         ..manual_account(&mail, "frank")
     };
     assert_eq!(user.submit_account(&borrowed).await, Err(AppError::SignIn(SignInProblem::Expired)));
+
+    // Deleted, the account takes its sign-in and tokens with it.
+    admin.call::<()>("accounts/delete", &[("id", &id.to_string())]).await.unwrap();
+    assert_eq!(sign_ins_with_id(&app, sign_in.id).await, 0);
 }

@@ -185,6 +185,9 @@ pub async fn delete(state: &AppState, user: &CurrentUser, id: AccountId) -> Resu
     if !accounts::delete(&mut tx, user.tenant, account.id).await.map_err(on_foreign_key())? {
         return Err(AppError::NotFound);
     }
+    if let Some(sign_in) = account.oauth_sign_in_id {
+        db::oauth::delete_unused(&mut tx, user.tenant, sign_in).await?;
+    }
     db::audit::record(&mut tx, user.tenant, Some(user.id), "delete", "email_account", &account.address).await?;
     tx.commit().await?;
     Ok(())

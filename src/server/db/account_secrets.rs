@@ -2,7 +2,7 @@
 //! keys rotate, listed for that) or its sign-in with the provider (`oauth_sign_ins`).
 
 use super::accounts::SecretField;
-use super::Tx;
+use super::{oauth, Tx};
 use crate::model::{AccountId, TenantId};
 
 /// Stores (or, with `None`, forgets) an encrypted password.
@@ -18,20 +18,37 @@ pub async fn set_secret(
     Ok(())
 }
 
-/// Makes the account sign in with the provider's sign-in `sign_in` (its password dropped), or
-/// with `None`, by password again.
+/// Makes the account sign in with the provider's sign-in `sign_in` (its passwords dropped, the
+/// sign-in marked saved), or with `None`, by password again. A sign-in it stops using that no
+/// other account uses is deleted, its tokens with it.
 pub async fn set_sign_in(
     tx: &mut Tx,
     tenant: TenantId,
     id: AccountId,
     sign_in: Option<i64>,
 ) -> Result<(), sqlx::Error> {
+    let previous: Option<i64> =
+        sqlx::query_scalar("SELECT oauth_sign_in_id FROM email_accounts WHERE tenant_id = $1 AND id = $2")
+            .bind(tenant.0)
+            .bind(id.0)
+            .fetch_optional(&mut **tx)
+            .await?
+            .flatten();
     let sql = match sign_in {
-        Some(_) => "UPDATE email_accounts SET oauth_sign_in_id = $3, password = NULL, incoming_password = NULL WHERE tenant_id = $1 AND id = $2",
+        Some(_) => {
+            "UPDATE email_accounts SET oauth_sign_in_id = $3, password = NULL, incoming_password = NULL \
+                    WHERE tenant_id = $1 AND id = $2"
+        }
         None => "UPDATE email_accounts SET oauth_sign_in_id = $3 WHERE tenant_id = $1 AND id = $2",
     };
     sqlx::query(sql).bind(tenant.0).bind(id.0).bind(sign_in).execute(&mut **tx).await?;
-    Ok(())
+    if let Some(sign_in) = sign_in {
+        oauth::saved(tx, tenant, sign_in).await?;
+    }
+    match previous {
+        Some(previous) if Some(previous) != sign_in => oauth::delete_unused(tx, tenant, previous).await,
+        _ => Ok(()),
+    }
 }
 
 /// Replaces a stored envelope only if it is still `old` (a password saved meanwhile stays).

@@ -259,3 +259,26 @@ pub async fn replace_secret(
     let done = sqlx::query(&sql).bind(tenant.0).bind(id).bind(old).bind(new).execute(&mut **tx).await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// An account was saved with the sign-in: housekeeping leaves it alone from now on.
+pub async fn saved(tx: &mut Tx, tenant: TenantId, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE oauth_sign_ins SET saved = 1 WHERE tenant_id = $1 AND id = $2")
+        .bind(tenant.0)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Deletes the sign-in, with its tokens, unless an account still uses it.
+pub async fn delete_unused(tx: &mut Tx, tenant: TenantId, id: i64) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "DELETE FROM oauth_sign_ins WHERE tenant_id = $1 AND id = $2 \
+         AND NOT EXISTS (SELECT 1 FROM email_accounts WHERE tenant_id = $1 AND oauth_sign_in_id = $2)",
+    )
+    .bind(tenant.0)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

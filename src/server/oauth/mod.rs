@@ -26,6 +26,9 @@ use tokens::TokenError;
 /// How long the browser may stay at the provider before its return is refused (and the
 /// sign-in purged, see `housekeeping`; the PostgreSQL purge policy says the same).
 pub const SIGN_IN_TIME_MS: i64 = 15 * 60 * 1000;
+/// A finished sign-in no account was saved with is purged, tokens and all, after this long
+/// unused (the PostgreSQL purge policy says the same).
+pub const UNSAVED_KEEP_MS: i64 = 24 * 3_600_000;
 /// An access token is renewed this long before it expires (or, for a token that lasts less than
 /// twice this, once half its life is over).
 const RENEW_BEFORE_MS: i64 = 2 * 60 * 1000;
