@@ -8,8 +8,9 @@
 // - a code works once, and only with a `code_verifier` when the request carried a challenge;
 // - a refresh token works once and is replaced by a new one (Microsoft rotates them);
 // - tokens carry `typ: JWT` and `nbf = iat` (Dovecot 2.3 refuses the mock's `nbf = iat - 10`);
-// - an ID token only when the sign-in asked for `openid` (Yandex asks for none and names the
-//   address through /userinfo, which answers for the token in `Authorization: OAuth|Bearer …`).
+// - an ID token only when the sign-in asked for `openid` (Yandex and Mail.ru ask for none and
+//   name the address through /userinfo, which answers for the token in `Authorization:
+//   OAuth|Bearer …` as Yandex takes it, or in `?access_token=` as Mail.ru does).
 //
 // Started by scripts/mail-servers.sh, which gives Dovecot the public half of the signing key:
 //   node oauth-server.mjs SIGNING_KEY TLS_CERT TLS_KEY PORT
@@ -143,10 +144,10 @@ service.on('beforeResponse', (response, req) => {
 
 // Who the presented access token was issued to (the token is the mock's own JWT).
 service.on('beforeUserinfo', (userinfo, req) => {
-  const presented = String(req.headers.authorization ?? '').split(' ')[1] ?? '';
+  const presented = String(req.headers.authorization ?? '').split(' ')[1] ?? String(req.query?.access_token ?? '');
   try {
     const claims = JSON.parse(Buffer.from(presented.split('.')[1], 'base64url').toString());
-    userinfo.body = { login: claims.email.split('@')[0], default_email: claims.email };
+    userinfo.body = { login: claims.email.split('@')[0], default_email: claims.email, email: claims.email };
   } catch {
     userinfo.statusCode = 401;
     userinfo.body = { error: 'invalid_token' };

@@ -32,12 +32,6 @@ impl Provider {
         Provider::ALL.into_iter().find(|p| p.id() == id)
     }
 
-    /// Whether Pochta can learn the signed-in address from it: an OpenID Connect ID token
-    /// (Microsoft, Google) or its user-info call (Yandex). Mail.ru's is not implemented yet.
-    pub fn names_the_address(self) -> bool {
-        !matches!(self, Provider::Mailru)
-    }
-
     /// The catalog key of its name as the button says it («Войти через Яндекс»).
     pub fn name_key(self) -> &'static str {
         match self {

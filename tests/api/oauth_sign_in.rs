@@ -41,9 +41,16 @@ fn registration() -> String {
             "authorize_url": format!("https://localhost:{port}/authorize"),
             "token_url": format!("https://localhost:{port}/token"),
         },
-        // Yandex's own scopes (no `openid`): no ID token, the address comes from user info.
+        // Yandex's and Mail.ru's own scopes (no `openid`): no ID token, the address comes from
+        // their user-info calls (the token in a header for Yandex, in the address for Mail.ru).
         "yandex": {
             "client_id": "pochta-test-yandex",
+            "authorize_url": format!("https://localhost:{port}/authorize"),
+            "token_url": format!("https://localhost:{port}/token"),
+            "userinfo_url": format!("https://localhost:{port}/userinfo"),
+        },
+        "mailru": {
+            "client_id": "pochta-test-mailru",
             "authorize_url": format!("https://localhost:{port}/authorize"),
             "token_url": format!("https://localhost:{port}/token"),
             "userinfo_url": format!("https://localhost:{port}/userinfo"),
@@ -189,7 +196,7 @@ async fn an_administrator_signs_in_with_the_provider_sends_a_test_letter_saves_a
     let tab = back(&admin, &at_provider(&mail, &authorize).await).await;
     let sign_in = tab.sign_in.clone().expect("signed in");
     assert_eq!((sign_in.provider, sign_in.identity.as_str()), (Provider::Microsoft, "alice@pochta.test"));
-    assert_eq!(tab.sign_in_offered, [Provider::Microsoft, Provider::Yandex]);
+    assert_eq!(tab.sign_in_offered, [Provider::Microsoft, Provider::Yandex, Provider::Mailru]);
     let typed = tab.kept.as_ref().and_then(|k| k.typed.clone()).expect("the form comes back");
     assert_eq!((typed.sender_name.as_str(), typed.sign_in), ("Магазин у провайдера", sign_in.id.to_string()));
 
@@ -367,19 +374,25 @@ async fn the_tokens_appear_in_no_log_answer_or_kept_outcome_even_at_trace_level(
 }
 
 #[tokio::test]
-async fn a_provider_without_an_id_token_names_the_address_through_its_user_info() {
+async fn providers_without_an_id_token_name_the_address_through_their_user_info() {
     let mail = MailServers::from_env();
     let app = app_with_sign_in(&mail).await;
-    let admin = tenant(&app, "ООО «Яндекс-клиент»").await;
-    let as_yandex = |intent: &str| MailTabInput { provider: "pochta-test-yandex".into(), ..form(&mail, intent) };
-    let authorize = leave(&admin, &as_yandex("sign_in")).await;
-    assert!(authorize.contains("scope=login%3Aemail%20mail%3Asmtp"), "Yandex's own scopes: {authorize}");
-    let tab = back(&admin, &at_provider(&mail, &authorize).await).await;
-    let sign_in = tab.sign_in.expect("signed in through the user-info answer");
-    assert_eq!((sign_in.provider, sign_in.identity.as_str()), (Provider::Yandex, "alice@pochta.test"));
-    let letter = MailTabInput { sign_in: sign_in.id.to_string(), ..as_yandex("send") };
-    let sent: MailTabOutcome = admin.submit("crm_email/submit", &letter).await.expect("sent with the token");
-    assert!(matches!(sent, MailTabOutcome::TestLetterSent { .. }), "{sent:?}");
+    let admin = tenant(&app, "ООО «Яндекс- и Mail.ru-клиент»").await;
+    let services = [
+        ("pochta-test-yandex", Provider::Yandex, "scope=login%3Aemail%20mail%3Asmtp"),
+        ("pochta-test-mailru", Provider::Mailru, "scope=userinfo%20mail.imap"),
+    ];
+    for (service, provider, scopes) in services {
+        let with = |intent: &str| MailTabInput { provider: service.into(), ..form(&mail, intent) };
+        let authorize = leave(&admin, &with("sign_in")).await;
+        assert!(authorize.contains(scopes), "the provider's own scopes: {authorize}");
+        let tab = back(&admin, &at_provider(&mail, &authorize).await).await;
+        let sign_in = tab.sign_in.expect("signed in through the user-info answer");
+        assert_eq!((sign_in.provider, sign_in.identity.as_str()), (provider, "alice@pochta.test"));
+        let letter = MailTabInput { sign_in: sign_in.id.to_string(), ..with("send") };
+        let sent: MailTabOutcome = admin.submit("crm_email/submit", &letter).await.expect("sent with the token");
+        assert!(matches!(sent, MailTabOutcome::TestLetterSent { .. }), "{sent:?}");
+    }
 }
 
 #[tokio::test]

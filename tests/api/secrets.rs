@@ -6,7 +6,7 @@ use crate::support::mail_servers::{app_with_mail, spawn_app_with_mail, MailServe
 use pochta::model::crm_email::{MailTabInput, MailTabOutcome};
 use pochta::model::{AccountId, TenantId};
 use pochta::server::db::accounts::SecretField;
-use pochta::server::db::oauth::{self, Pending};
+use pochta::server::db::oauth::{self, Pending, SignInSecret};
 use pochta::server::secrets::{Binding, Secrets, SignInBinding};
 use secrecy::{ExposeSecret, SecretString};
 use std::process::Command;
@@ -46,9 +46,9 @@ async fn rotating_keys_re_encrypts_every_stored_password_and_keeps_it_readable()
             session_hash: "session",
         };
         let id = oauth::start(&mut tx, TenantId(tenant), &pending).await.unwrap();
-        let bound = SignInBinding { tenant: TenantId(tenant), sign_in: id, field: "refresh_token" };
+        let bound = SignInBinding { tenant: TenantId(tenant), sign_in: id, field: SignInSecret::RefreshToken };
         let sealed = app.state.secrets.encrypt(&sign_in_refresh, &bound);
-        oauth::set_secret(&mut tx, TenantId(tenant), id, "refresh_token", &sealed).await.unwrap();
+        oauth::set_secret(&mut tx, TenantId(tenant), id, SignInSecret::RefreshToken, &sealed).await.unwrap();
         tx.commit().await.unwrap();
         bound
     };

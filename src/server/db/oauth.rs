@@ -62,13 +62,23 @@ pub async fn start(tx: &mut Tx, tenant: TenantId, pending: &Pending<'_>) -> Resu
     .await
 }
 
-/// One of the columns that hold sealed secrets (the name goes into the SQL text: only these).
-fn secret_column(column: &str) -> Result<&'static str, sqlx::Error> {
-    match column {
-        "verifier" => Ok("verifier"),
-        "refresh_token" => Ok("refresh_token"),
-        "access_token" => Ok("access_token"),
-        _ => Err(sqlx::Error::ColumnNotFound(column.into())),
+/// The sealed secrets of a sign-in, each in its column (the name goes into the SQL text and into
+/// the envelope's binding).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SignInSecret {
+    /// The PKCE verifier, while the browser is at the provider.
+    Verifier,
+    RefreshToken,
+    AccessToken,
+}
+
+impl SignInSecret {
+    pub fn column(self) -> &'static str {
+        match self {
+            SignInSecret::Verifier => "verifier",
+            SignInSecret::RefreshToken => "refresh_token",
+            SignInSecret::AccessToken => "access_token",
+        }
     }
 }
 
@@ -77,10 +87,10 @@ pub async fn set_secret(
     tx: &mut Tx,
     tenant: TenantId,
     id: i64,
-    column: &'static str,
+    secret: SignInSecret,
     envelope: &str,
 ) -> Result<(), sqlx::Error> {
-    let column = secret_column(column)?;
+    let column = secret.column();
     sqlx::query(&format!("UPDATE oauth_sign_ins SET {column} = $3 WHERE tenant_id = $1 AND id = $2"))
         .bind(tenant.0)
         .bind(id)
@@ -227,7 +237,7 @@ type SealedRow = (i64, Option<String>, Option<String>, Option<String>);
 
 /// Every sealed secret of the tenant's sign-ins: (sign-in, column, envelope), for re-encrypting
 /// them under a new key.
-pub async fn envelopes(tx: &mut Tx, tenant: TenantId) -> Result<Vec<(i64, &'static str, String)>, sqlx::Error> {
+pub async fn envelopes(tx: &mut Tx, tenant: TenantId) -> Result<Vec<(i64, SignInSecret, String)>, sqlx::Error> {
     let rows: Vec<SealedRow> = sqlx::query_as(
         "SELECT id, verifier, refresh_token, access_token FROM oauth_sign_ins WHERE tenant_id = $1 ORDER BY id",
     )
@@ -236,9 +246,14 @@ pub async fn envelopes(tx: &mut Tx, tenant: TenantId) -> Result<Vec<(i64, &'stat
     .await?;
     let mut out = Vec::new();
     for (id, verifier, refresh, access) in rows {
-        for (column, envelope) in [("verifier", verifier), ("refresh_token", refresh), ("access_token", access)] {
+        let sealed = [
+            (SignInSecret::Verifier, verifier),
+            (SignInSecret::RefreshToken, refresh),
+            (SignInSecret::AccessToken, access),
+        ];
+        for (secret, envelope) in sealed {
             if let Some(envelope) = envelope {
-                out.push((id, column, envelope));
+                out.push((id, secret, envelope));
             }
         }
     }
@@ -250,11 +265,11 @@ pub async fn replace_secret(
     tx: &mut Tx,
     tenant: TenantId,
     id: i64,
-    column: &'static str,
+    secret: SignInSecret,
     old: &str,
     new: &str,
 ) -> Result<bool, sqlx::Error> {
-    let column = secret_column(column)?;
+    let column = secret.column();
     let sql = format!("UPDATE oauth_sign_ins SET {column} = $4 WHERE tenant_id = $1 AND id = $2 AND {column} = $3");
     let done = sqlx::query(&sql).bind(tenant.0).bind(id).bind(old).bind(new).execute(&mut **tx).await?;
     Ok(done.rows_affected() == 1)

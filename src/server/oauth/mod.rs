@@ -8,6 +8,7 @@ pub mod providers;
 pub mod tokens;
 
 use super::credentials::{new_token, token_hash};
+use super::db::oauth::SignInSecret;
 use super::db::{self, now_millis, Db};
 use super::mail::MailContext;
 use super::secrets::{Secrets, SignInBinding};
@@ -48,7 +49,7 @@ fn problem(p: SignInProblem) -> AppError {
     AppError::SignIn(p)
 }
 
-fn seal(state: SignIns<'_>, tenant: TenantId, sign_in: i64, field: &'static str, secret: &SecretString) -> String {
+fn seal(state: SignIns<'_>, tenant: TenantId, sign_in: i64, field: SignInSecret, secret: &SecretString) -> String {
     state.secrets.encrypt(secret, &SignInBinding { tenant, sign_in, field })
 }
 
@@ -56,13 +57,13 @@ fn open(
     state: SignIns<'_>,
     tenant: TenantId,
     sign_in: i64,
-    field: &'static str,
+    field: SignInSecret,
     envelope: &str,
 ) -> Result<SecretString, AppError> {
     state
         .secrets
         .decrypt(envelope, &SignInBinding { tenant, sign_in, field })
-        .map_err(|e| super::fail::internal(&format!("oauth sign-in {sign_in} {field}"), e))
+        .map_err(|e| super::fail::internal(&format!("oauth sign-in {sign_in} {}", field.column()), e))
 }
 
 /// Starts signing `login` in with `provider` for `user`; `form` is what the form held (JSON, no
@@ -91,8 +92,8 @@ pub async fn start(
         session_hash: &user.token_hash,
     };
     let id = db::oauth::start(&mut tx, user.tenant, &pending).await?;
-    let sealed = seal(state, user.tenant, id, "verifier", &verifier);
-    db::oauth::set_secret(&mut tx, user.tenant, id, "verifier", &sealed).await?;
+    let sealed = seal(state, user.tenant, id, SignInSecret::Verifier, &verifier);
+    db::oauth::set_secret(&mut tx, user.tenant, id, SignInSecret::Verifier, &sealed).await?;
     tx.commit().await?;
 
     let mut query = vec![
@@ -167,13 +168,13 @@ async fn signed_in(
     let (Some(code), Some(verifier)) = (callback.code.as_deref(), row.verifier.as_deref()) else {
         return Err(problem(SignInProblem::Expired));
     };
-    let verifier = open(state, user.tenant, row.id, "verifier", verifier)?;
+    let verifier = open(state, user.tenant, row.id, SignInSecret::Verifier, verifier)?;
     let ctx = state.mail.for_tenant(user.tenant);
     let tokens = tokens::from_code(&ctx, settings, redirect_uri, code, &verifier).await.map_err(token_problem)?;
     let identity = match (tokens.id_token.as_deref(), &settings.userinfo) {
         (Some(id_token), _) => tokens::identity(id_token, &settings.client_id),
-        (None, Some((endpoint, word))) => {
-            tokens::userinfo_identity(&ctx, endpoint, word, &tokens.access).await.map_err(token_problem)?
+        (None, Some((endpoint, token_in))) => {
+            tokens::userinfo_identity(&ctx, endpoint, *token_in, &tokens.access).await.map_err(token_problem)?
         }
         (None, None) => None,
     };
@@ -185,11 +186,11 @@ async fn signed_in(
         return Err(problem(SignInProblem::OtherIdentity { asked: row.login_hint.clone(), signed_in: identity }));
     }
     let mut tx = state.db.write(user.tenant).await?;
-    let access = seal(state, user.tenant, row.id, "access_token", &tokens.access);
-    db::oauth::set_secret(&mut tx, user.tenant, row.id, "access_token", &access).await?;
+    let access = seal(state, user.tenant, row.id, SignInSecret::AccessToken, &tokens.access);
+    db::oauth::set_secret(&mut tx, user.tenant, row.id, SignInSecret::AccessToken, &access).await?;
     if let Some(refresh) = &tokens.refresh {
-        let refresh = seal(state, user.tenant, row.id, "refresh_token", refresh);
-        db::oauth::set_secret(&mut tx, user.tenant, row.id, "refresh_token", &refresh).await?;
+        let refresh = seal(state, user.tenant, row.id, SignInSecret::RefreshToken, refresh);
+        db::oauth::set_secret(&mut tx, user.tenant, row.id, SignInSecret::RefreshToken, &refresh).await?;
     }
     db::oauth::signed_in(&mut tx, user.tenant, row.id, &identity, expires_at(tokens.expires_in)).await?;
     tx.commit().await?;
@@ -290,7 +291,7 @@ pub async fn access_token(
         first_seen.get_or_insert(expires_at);
         let margin = RENEW_BEFORE_MS.min((expires_at - row.updated_at) / 2);
         if let (Some(access), true) = (&row.access_token, expires_at - now > margin || renewed_meanwhile) {
-            return Ok((identity, open(state, tenant, id, "access_token", access)?));
+            return Ok((identity, open(state, tenant, id, SignInSecret::AccessToken, access)?));
         }
         let mut tx = state.db.write(tenant).await?;
         let mine = db::oauth::take_renewal(&mut tx, tenant, id, now, RENEWAL_HOLD_MS).await?;
@@ -321,18 +322,18 @@ async fn renew(state: SignIns<'_>, tenant: TenantId, row: &db::oauth::SignInRow)
     let Some(refresh) = row.refresh_token.as_deref() else {
         return refused(state, tenant, row.id).await;
     };
-    let refresh = open(state, tenant, row.id, "refresh_token", refresh)?;
+    let refresh = open(state, tenant, row.id, SignInSecret::RefreshToken, refresh)?;
     let ctx = state.mail.for_tenant(tenant);
     match tokens::refreshed(&ctx, settings, &refresh).await {
         Ok(tokens) => {
             let mut tx = state.db.write(tenant).await?;
-            let access = seal(state, tenant, row.id, "access_token", &tokens.access);
-            db::oauth::set_secret(&mut tx, tenant, row.id, "access_token", &access).await?;
+            let access = seal(state, tenant, row.id, SignInSecret::AccessToken, &tokens.access);
+            db::oauth::set_secret(&mut tx, tenant, row.id, SignInSecret::AccessToken, &access).await?;
             // A rotated refresh token replaces the old one in the same transaction: the old one
             // no longer works at the provider.
             if let Some(rotated) = &tokens.refresh {
-                let rotated = seal(state, tenant, row.id, "refresh_token", rotated);
-                db::oauth::set_secret(&mut tx, tenant, row.id, "refresh_token", &rotated).await?;
+                let rotated = seal(state, tenant, row.id, SignInSecret::RefreshToken, rotated);
+                db::oauth::set_secret(&mut tx, tenant, row.id, SignInSecret::RefreshToken, &rotated).await?;
             }
             db::oauth::renewed(&mut tx, tenant, row.id, expires_at(tokens.expires_in)).await?;
             tx.commit().await?;

@@ -64,9 +64,18 @@ pub struct ProviderSettings {
     /// More parameters of the authorization request (Google: `access_type=offline` for a
     /// refresh token).
     pub authorize_extra: Vec<(String, String)>,
-    /// Where to ask who signed in, for a provider that returns no ID token (Yandex), and the
-    /// word its `Authorization` header puts before the token.
-    pub userinfo: Option<(Endpoint, &'static str)>,
+    /// Where to ask who signed in, for a provider that returns no ID token (Yandex, Mail.ru),
+    /// and how that call presents the token.
+    pub userinfo: Option<(Endpoint, TokenIn)>,
+}
+
+/// How a user-info call presents the access token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TokenIn {
+    /// `Authorization: <word> <token>`: `OAuth` for Yandex, `Bearer` as OAuth 2.0 has it.
+    Header(&'static str),
+    /// The `access_token` parameter of the address (Mail.ru).
+    Query,
 }
 
 impl std::fmt::Debug for ProviderSettings {
@@ -174,13 +183,6 @@ impl OAuthProviders {
         let mut configured = HashMap::new();
         for (provider, entry) in entries {
             let Some(entry) = entry else { continue };
-            if !provider.names_the_address() {
-                return Err(format!(
-                    "{}: sign-in with this provider is not supported yet (it returns no ID token naming the \
-                     address, and its own user-info call is not implemented); remove the entry",
-                    provider.id()
-                ));
-            }
             if entry.client_id.trim().is_empty() {
                 return Err(format!("{}: client_id is empty", provider.id()));
             }
@@ -190,10 +192,14 @@ impl OAuthProviders {
                 Endpoint::parse(&given.unwrap_or(default)).map_err(|e| format!("{}: {e}", provider.id()))
             };
             let userinfo = match (provider, entry.userinfo_url) {
-                (Provider::Yandex, given) => {
-                    Some((endpoint(given, "https://login.yandex.ru/info?format=json".into())?, "OAuth"))
+                (Provider::Yandex, given) => Some((
+                    endpoint(given, "https://login.yandex.ru/info?format=json".into())?,
+                    TokenIn::Header("OAuth"),
+                )),
+                (Provider::Mailru, given) => {
+                    Some((endpoint(given, "https://oauth.mail.ru/userinfo".into())?, TokenIn::Query))
                 }
-                (_, Some(given)) => Some((endpoint(Some(given), String::new())?, "Bearer")),
+                (_, Some(given)) => Some((endpoint(Some(given), String::new())?, TokenIn::Header("Bearer"))),
                 (_, None) => None,
             };
             configured.insert(
@@ -263,10 +269,12 @@ mod tests {
         let yandex =
             OAuthProviders::parse(r#"{"yandex": {"client_id": "x"}}"#, Some("https://c/oauth/callback".into()));
         let (info, word) = yandex.unwrap().get(Provider::Yandex).unwrap().userinfo.clone().unwrap();
-        assert_eq!((info.url().as_str(), word), ("https://login.yandex.ru/info?format=json", "OAuth"));
-        // A provider whose address cannot be learnt is refused at start, not offered half-working.
-        let mailru = OAuthProviders::parse(r#"{"mailru": {"client_id": "x"}}"#, None).unwrap_err();
-        assert!(mailru.contains("not supported yet"), "{mailru}");
+        assert_eq!((info.url().as_str(), word), ("https://login.yandex.ru/info?format=json", TokenIn::Header("OAuth")));
+        // Mail.ru through its own, the token in the address.
+        let mailru =
+            OAuthProviders::parse(r#"{"mailru": {"client_id": "x"}}"#, Some("https://c/oauth/callback".into()));
+        let (info, way) = mailru.unwrap().get(Provider::Mailru).unwrap().userinfo.clone().unwrap();
+        assert_eq!((info.url().as_str(), way), ("https://oauth.mail.ru/userinfo", TokenIn::Query));
 
         assert!(OAuthProviders::parse(r#"{"outlook": {"client_id": "x"}}"#, None).is_err());
         assert!(OAuthProviders::parse(r#"{"google": {"client_id": " "}}"#, None).is_err());

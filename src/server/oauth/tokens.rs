@@ -2,7 +2,7 @@
 //! token traded for tokens, over HTTPS through the egress guard, the answer bounded; and the
 //! address the provider says signed in, from the ID token it returned.
 
-use super::providers::{Endpoint, ProviderSettings};
+use super::providers::{Endpoint, ProviderSettings, TokenIn};
 use crate::server::mail::{web, MailContext};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
@@ -137,16 +137,26 @@ fn encode(value: &str) -> String {
 }
 
 /// The address the provider's user-info call names for the holder of `access` (Yandex:
-/// `default_email`), when it returns no ID token.
+/// `default_email`, Mail.ru: `email`), when it returns no ID token.
 pub async fn userinfo_identity(
     ctx: &MailContext,
     endpoint: &Endpoint,
-    word: &str,
+    token_in: TokenIn,
     access: &SecretString,
 ) -> Result<Option<String>, TokenError> {
-    let authorization = zeroize::Zeroizing::new(format!("{word} {}", access.expose_secret()));
-    let request = hyper::Request::get(&endpoint.path)
-        .header(hyper::header::AUTHORIZATION, authorization.as_str())
+    let request = match token_in {
+        TokenIn::Header(word) => {
+            let authorization = zeroize::Zeroizing::new(format!("{word} {}", access.expose_secret()));
+            hyper::Request::get(&endpoint.path).header(hyper::header::AUTHORIZATION, authorization.as_str())
+        }
+        TokenIn::Query => {
+            let joiner = if endpoint.path.contains('?') { '&' } else { '?' };
+            let query = zeroize::Zeroizing::new(form_encode(&[("access_token", access.expose_secret())]));
+            let path = zeroize::Zeroizing::new(format!("{}{joiner}{}", endpoint.path, query.as_str()));
+            hyper::Request::get(path.as_str())
+        }
+    };
+    let request = request
         .header(hyper::header::ACCEPT, "application/json")
         .header(hyper::header::USER_AGENT, "Pochta")
         .body(Full::new(Bytes::new()))

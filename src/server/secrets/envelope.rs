@@ -169,6 +169,7 @@ mod tests {
 
     use crate::model::{AccountId, TenantId};
     use crate::server::db::accounts::SecretField;
+    use crate::server::db::oauth::SignInSecret;
     use crate::server::secrets::{Binding, SignInBinding};
 
     fn binding(account: i64) -> Binding {
@@ -219,13 +220,13 @@ mod tests {
     #[test]
     fn a_sign_ins_token_opens_only_for_its_tenant_sign_in_and_column() {
         let s = keys(1);
-        let bound = SignInBinding { tenant: TenantId(7), sign_in: 3, field: "refresh_token" };
+        let bound = SignInBinding { tenant: TenantId(7), sign_in: 3, field: SignInSecret::RefreshToken };
         let envelope = s.encrypt(&SecretString::from("refresh"), &bound);
         assert_eq!(s.decrypt(&envelope, &bound).unwrap().expose_secret(), "refresh");
         for other in [
             SignInBinding { tenant: TenantId(8), ..bound },
             SignInBinding { sign_in: 4, ..bound },
-            SignInBinding { field: "access_token", ..bound },
+            SignInBinding { field: SignInSecret::AccessToken, ..bound },
         ] {
             assert_eq!(s.decrypt(&envelope, &other).unwrap_err(), SecretError::Tampered);
         }

@@ -10,6 +10,7 @@ pub mod rotation;
 pub use envelope::{KeySet, SecretError};
 
 use super::db::accounts::{AccountRow, SecretField};
+use super::db::oauth::SignInSecret;
 use crate::model::{AccountId, TenantId};
 use secrecy::SecretString;
 use std::path::{Path, PathBuf};
@@ -45,13 +46,13 @@ impl Bound for Binding {
 pub struct SignInBinding {
     pub tenant: TenantId,
     pub sign_in: i64,
-    /// The column: `verifier`, `refresh_token` or `access_token`.
-    pub field: &'static str,
+    pub field: SignInSecret,
 }
 
 impl Bound for SignInBinding {
     fn associated_data(&self) -> Vec<u8> {
-        format!("pochta|tenant={}|oauth_sign_in={}|field={}", self.tenant, self.sign_in, self.field).into_bytes()
+        format!("pochta|tenant={}|oauth_sign_in={}|field={}", self.tenant, self.sign_in, self.field.column())
+            .into_bytes()
     }
 }
 

@@ -111,6 +111,8 @@ pub fn mail_args(mail: &MailServers, extra_ports: &[u16]) -> Vec<String> {
                     "imap":{{"host":"localhost","port":{imaps},"security":"Ssl"}},
                     "pop3":{{"host":"localhost","port":{pop3s},"security":"Ssl"}}}},
                    {{"id":"pochta-test-yandex","name":"Pochta Test (Яндекс)","oauth":"yandex",
+                    "smtp":{{"host":"localhost","port":{smtps},"security":"Ssl"}}}},
+                   {{"id":"pochta-test-mailru","name":"Pochta Test (Mail.ru)","oauth":"mailru",
                     "smtp":{{"host":"localhost","port":{smtps},"security":"Ssl"}}}}]"#,
                 domain = mail.domain,
                 smtps = mail.smtps,
