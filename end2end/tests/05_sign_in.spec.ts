@@ -150,4 +150,36 @@ test.describe("without JavaScript", () => {
     await page.getByRole("button", { name: "Сохранить" }).click();
     await expect(page).toHaveURL(/\/directories\/email-accounts\?saved=1/);
   });
+
+  test("a saved account goes back to an app password as a plain form", async ({ page }) => {
+    const frank = `frank@${mail.domain}`;
+    await signIn(page, ADMIN.email, ADMIN.password);
+    await page.goto("/directories/email-accounts");
+    await page.locator("#accounts-table tr", { hasText: frank }).getByRole("link").first().click();
+    await page.getByRole("button", { name: "Ввести пароль приложения вместо входа через Microsoft" }).click();
+    await expect(page).toHaveURL(/\/directories\/email-accounts\/\d+\?run=/);
+    await expect(page.locator("#signed-in")).toHaveCount(0);
+    await page.locator("#account-form input[name=password]").fill(mail.password);
+    await page.getByRole("button", { name: "Сохранить" }).click();
+    await expect(page).toHaveURL(/\/directories\/email-accounts\?saved=1/);
+    await expect(page.locator("#accounts-table tr", { hasText: frank })).not.toContainText("вход через");
+  });
+});
+
+test("the «Почта» tab goes back to an app password", async ({ page }) => {
+  const noErrors = failOnPageErrors(page);
+  await signIn(page, ADMIN.email, ADMIN.password);
+  await page.goto("/setup/mail");
+  await hydrated(page);
+  await expect(page.locator("#signed-in")).toContainText(`alice@${mail.domain}`);
+  await expect(page.getByLabel("Пароль", { exact: true })).toBeHidden();
+  await page.getByRole("button", { name: "Ввести пароль приложения вместо входа через Microsoft" }).click();
+  await expect(page.locator("#signed-in")).toHaveCount(0);
+  await page.getByLabel("Пароль", { exact: true }).fill(mail.password);
+  await page.getByRole("button", { name: "Сохранить" }).click();
+  await expect(page.locator("#mail-saved")).toContainText("Сохранено");
+  await page.goto("/setup/mail");
+  await expect(page.locator("#signed-in")).toHaveCount(0);
+  await expect(page.getByRole("button", { name: "Войти через Microsoft" })).toBeVisible();
+  noErrors();
 });

@@ -1,9 +1,10 @@
 //! «Войти через …» where a form may sign in with the mail provider (the «Почта» tab, the account
 //! editor): who is signed in, or the button (recommended) with the app password as the
-//! alternative. The button sends the form with `intent=sign_in`.
+//! alternative. The button sends the form with `intent=sign_in`; signed in, another one goes back
+//! to the password.
 
 use crate::i18n::{t, tf, use_lang};
-use crate::model::oauth::{Provider, SignInView, SIGN_IN_INTENT};
+use crate::model::oauth::{Provider, SignInView, PASSWORD_INSTEAD_INTENT, SIGN_IN_INTENT};
 use leptos::prelude::*;
 
 /// «Войти через …» for a service whose provider the operator registered Pochta with: who is signed
@@ -57,6 +58,23 @@ pub fn SignInWith(
                 {(!signed).then(|| view! {
                     <p class="field-hint">{tf(lang, "oauth.recommended", &[("provider", name)])}</p>
                     <p class="field-hint">{t(lang, "oauth.or_password")}</p>
+                })}
+                // The app clears the sign-in here; a plain form comes back without it.
+                {signed.then(|| view! {
+                    <button
+                        type="submit"
+                        class="button secondary"
+                        name="intent"
+                        value=PASSWORD_INSTEAD_INTENT
+                        id="password-instead"
+                        disabled=move || pending.get()
+                        on:click=move |ev| {
+                            ev.prevent_default();
+                            sign_in.set(None);
+                        }
+                    >
+                        {tf(lang, "oauth.password_instead", &[("provider", name)])}
+                    </button>
                 })}
             </div>
         })

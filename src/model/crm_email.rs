@@ -4,7 +4,7 @@
 use super::accounts::{hidden_id, hidden_number, mail_password, ticked};
 use super::check::CheckReport;
 use super::error::{valid, AppError};
-use super::oauth::{Provider, SignInView, SIGN_IN_INTENT};
+use super::oauth::{Provider, SignInView, PASSWORD_INSTEAD_INTENT, SIGN_IN_INTENT};
 use super::time_zone::Moment;
 use super::{
     AccountId, EmailAddress, FieldErrors, MailService, Protocol, Security, SenderName, ServerAddress, OTHER_SERVICE,
@@ -59,7 +59,11 @@ pub struct KeptMailTab {
 
 impl KeptMailTab {
     pub fn of(outcome: Result<MailTabOutcome, AppError>, input: &MailTabInput) -> Self {
-        let typed = outcome.is_err().then(|| MailTabInput { password: String::new(), ..input.clone() });
+        let instead = outcome == Ok(MailTabOutcome::PasswordInstead);
+        // Back without the sign-in, to type a password instead.
+        let sign_in = if instead { String::new() } else { input.sign_in.clone() };
+        let typed =
+            (outcome.is_err() || instead).then(|| MailTabInput { password: String::new(), sign_in, ..input.clone() });
         Self { outcome, typed }
     }
 }
@@ -74,6 +78,8 @@ pub enum MailTabOutcome {
     SignedIn(SignInView),
     /// On the way to the provider (the browser is sent there).
     SigningIn,
+    /// The form again, to sign in with an app password instead.
+    PasswordInstead,
 }
 
 /// The «Почта» tab's form, named as the form names its fields.
@@ -117,6 +123,8 @@ pub enum MailTabIntent {
     Save,
     /// «Войти через …»: off to the chosen service's provider.
     SignIn,
+    /// Back to the form with an app password instead of the sign-in.
+    PasswordInstead,
 }
 
 impl MailTabIntent {
@@ -125,6 +133,7 @@ impl MailTabIntent {
             MailTabIntent::Send => "send",
             MailTabIntent::Save => "save",
             MailTabIntent::SignIn => SIGN_IN_INTENT,
+            MailTabIntent::PasswordInstead => PASSWORD_INSTEAD_INTENT,
         }
     }
 }
@@ -159,6 +168,7 @@ impl MailTabInput {
             "send" => Some(MailTabIntent::Send),
             "save" => Some(MailTabIntent::Save),
             SIGN_IN_INTENT => Some(MailTabIntent::SignIn),
+            PASSWORD_INSTEAD_INTENT => Some(MailTabIntent::PasswordInstead),
             _ => None,
         }
     }

@@ -57,6 +57,9 @@ pub struct SignInView {
 
 /// The `intent` of the button «Войти через …» in the forms that have it.
 pub const SIGN_IN_INTENT: &str = "sign_in";
+/// The `intent` of «Ввести пароль приложения вместо входа»: the form comes back without its
+/// sign-in (a plain form; the app just clears it).
+pub const PASSWORD_INSTEAD_INTENT: &str = "password_instead";
 
 /// Which provider «Войти через …» signs an account in with: its service's (the preset detection or
 /// the saved account named), else the one of its address's domain — of those the operator

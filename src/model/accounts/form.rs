@@ -160,11 +160,6 @@ pub fn typed_password(raw: &str) -> Option<SecretString> {
 }
 
 impl AccountInput {
-    /// «Войти через …» sent the form.
-    pub fn is_sign_in(&self) -> bool {
-        self.intent.trim() == crate::model::oauth::SIGN_IN_INTENT
-    }
-
     /// «Войти через …»: the address to sign in as; nothing else is needed yet (the rest of the
     /// form is kept for the return).
     pub fn sign_in_request(&self) -> Result<EmailAddress, AppError> {

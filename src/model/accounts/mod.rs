@@ -195,9 +195,12 @@ pub struct KeptAccount {
 
 impl KeptAccount {
     pub fn of(outcome: Result<AccountOutcome, AppError>, input: &AccountInput) -> Self {
+        // Back without the sign-in, to type a password instead.
+        let instead = outcome == Ok(AccountOutcome::PasswordInstead);
+        let sign_in = if instead { String::new() } else { input.sign_in.clone() };
         Self {
             outcome,
-            typed: AccountInput { password: String::new(), incoming_password: String::new(), ..input.clone() },
+            typed: AccountInput { password: String::new(), incoming_password: String::new(), sign_in, ..input.clone() },
             sign_in: None,
         }
     }
@@ -221,4 +224,6 @@ pub enum AccountOutcome {
     SignedIn(SignInView),
     /// On the way to the provider (the browser is sent there).
     SigningIn,
+    /// The form again, to sign in with a password instead.
+    PasswordInstead,
 }

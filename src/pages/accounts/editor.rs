@@ -155,7 +155,7 @@ pub fn AccountEditor(
     on_success(submit, move |outcome| match outcome {
         AccountOutcome::Saved { .. } => navigate("/directories/email-accounts?saved=1", Default::default()),
         AccountOutcome::Manual { connection, report, confirm_hosts } => by_hand(connection, report, confirm_hosts),
-        AccountOutcome::SignedIn(_) | AccountOutcome::SigningIn => {}
+        AccountOutcome::SignedIn(_) | AccountOutcome::SigningIn | AccountOutcome::PasswordInstead => {}
     });
 
     let is_manual = Signal::derive(move || mode.get() == "manual");
@@ -175,9 +175,10 @@ pub fn AccountEditor(
     // sign-in the form uses (just made, or the account's own), while it is that provider's.
     let address = RwSignal::new(value(|a| a.address.clone(), |t| t.address.clone()));
     let sign_in_provider = Signal::derive(move || offers.for_account(&service.get(), &address.get()));
-    let sign_in = RwSignal::new(
-        kept.as_ref().and_then(|k| k.sign_in.clone()).or(account.as_ref().and_then(|a| a.sign_in.clone())),
-    );
+    let password_instead = kept.as_ref().is_some_and(|k| k.outcome == Ok(AccountOutcome::PasswordInstead));
+    let kept_sign_in = kept.as_ref().and_then(|k| k.sign_in.clone());
+    let saved_sign_in = account.as_ref().and_then(|a| a.sign_in.clone()).filter(|_| !password_instead);
+    let sign_in = RwSignal::new(kept_sign_in.or(saved_sign_in));
     let signed_in = Signal::derive(move || {
         sign_in.get().filter(|s| !s.needs_sign_in && Some(s.provider) == sign_in_provider.get())
     });

@@ -26,7 +26,7 @@ use crate::model::accounts::{
     Connection, ForWhom, SetupMode,
 };
 use crate::model::error::{ensure_valid, AppError};
-use crate::model::oauth::SignInView;
+use crate::model::oauth::{SignInView, PASSWORD_INSTEAD_INTENT, SIGN_IN_INTENT};
 use crate::model::{AccountId, FieldErrors, Invalid, ServerLogin};
 use stored_password::Purpose;
 
@@ -146,8 +146,10 @@ pub async fn submit(
     if existing.as_ref().is_some_and(|account| !can_edit(user, account)) {
         return Err(AppError::Forbidden);
     }
-    if input.is_sign_in() {
-        return sign_in::leave(state, user, input).await;
+    match input.intent.trim() {
+        SIGN_IN_INTENT => return sign_in::leave(state, user, input).await,
+        PASSWORD_INSTEAD_INTENT => return Ok(AccountOutcome::PasswordInstead),
+        _ => {}
     }
     let draft = input.parse()?;
     check_rights(user, existing.as_ref(), &draft.basics)?;

@@ -35,8 +35,10 @@ pub async fn load(state: &AppState, admin: &Admin, run: &str) -> Result<MailTabV
     let kept: Option<KeptMailTab> =
         if run.is_empty() { None } else { progress::kept_outcome(&state.db, admin, run).await? };
     let kept_sign_in = kept.as_ref().and_then(|k| k.typed.as_ref()).and_then(|t| t.sign_in.parse().ok());
+    let password_instead = kept.as_ref().is_some_and(|k| k.outcome == Ok(MailTabOutcome::PasswordInstead));
     let sign_in = match kept_sign_in {
         Some(id) => oauth::view(state.sign_ins(), admin.tenant, id).await?,
+        None if password_instead => None,
         None => settings.as_ref().and_then(|s| s.sign_in.clone()),
     };
     let sign_in_offered = state.oauth.offered();
@@ -50,14 +52,16 @@ pub async fn submit(
     input: &MailTabInput,
     progress: Option<progress::Progress>,
 ) -> Result<MailTabOutcome, AppError> {
-    if input.intent() == Some(MailTabIntent::SignIn) {
-        return sign_in::leave(state, admin, input).await;
+    match input.intent() {
+        Some(MailTabIntent::SignIn) => return sign_in::leave(state, admin, input).await,
+        Some(MailTabIntent::PasswordInstead) => return Ok(MailTabOutcome::PasswordInstead),
+        _ => {}
     }
     let draft = input.parse()?;
     match draft.intent {
         MailTabIntent::Send => send_test_letter(state, admin, draft, progress).await,
         MailTabIntent::Save => save(state, admin, draft, progress).await,
-        MailTabIntent::SignIn => Err(AppError::BadRequest),
+        MailTabIntent::SignIn | MailTabIntent::PasswordInstead => Err(AppError::BadRequest),
     }
 }
 
