@@ -62,7 +62,7 @@ pub struct Config {
 
     /// A JSON file registering Pochta with the mail providers for «Войти через …» (OAuth 2.0):
     /// `{"microsoft": {"client_id": "…", "client_secret": "…", "tenant": "organizations"},
-    /// "google": {…}, "yandex": {…}}` (Mail.ru: not yet); `authorize_url`, `token_url`,
+    /// "google": {…}, "yandex": {…}, "mailru": {…}}`; `authorize_url`, `token_url`,
     /// `userinfo_url` and `scopes` replace the built-in ones. Needs --public-url; the redirect URI to register with each
     /// provider is `<public URL>/oauth/callback`. Providers not named keep app passwords only.
     #[arg(long, env = "POCHTA_OAUTH_FILE")]

@@ -1,11 +1,12 @@
 //! «Войти через …» in the account editor: off to the provider of the account's service (or of its
 //! address's domain) with what the form held, never a password; back in the editor
-//! (`oauth::callback`) «Создать» and «Сохранить» check and save the account with the sign-in.
+//! (`oauth_callback`) «Создать» and «Сохранить» check and save the account with the sign-in.
 
 use crate::model::accounts::{AccountInput, AccountOutcome};
 use crate::model::error::AppError;
 use crate::model::oauth::{SignInOffers, SignInProblem, SignInView};
 use crate::server::db;
+use crate::server::oauth;
 use crate::server::oauth_callback::{self as callback, ReturnTo};
 use crate::server::session::CurrentUser;
 use crate::server::state::AppState;
@@ -42,8 +43,7 @@ pub async fn leave(state: &AppState, user: &CurrentUser, input: &AccountInput) -
 /// The sign-in a form of `user` carries, as the editor shows it: only their own.
 pub async fn view(state: &AppState, user: &CurrentUser, id: i64) -> Result<Option<SignInView>, AppError> {
     let mut tx = state.db.read(user.tenant).await?;
-    let mine = db::oauth::get(&mut tx, user.tenant, id).await?.is_some_and(|row| row.user_id == user.id.0);
-    let view = if mine { crate::server::oauth::view_in(&mut tx, user.tenant, id).await? } else { None };
+    let row = db::oauth::get(&mut tx, user.tenant, id).await?;
     tx.commit().await?;
-    Ok(view)
+    Ok(row.filter(|row| row.user_id == user.id.0).as_ref().and_then(oauth::view_of))
 }

@@ -18,6 +18,7 @@ use super::session::Admin;
 use super::setup::require_mail_tab_open;
 use super::state::AppState;
 use super::time_zone::{self, moment};
+use crate::model::accounts::hidden_id;
 use crate::model::crm_email::{
     CrmEmailView, KeptMailTab, MailTabDraft, MailTabInput, MailTabIntent, MailTabOutcome, MailTabView, ServiceChoice,
 };
@@ -34,7 +35,7 @@ pub async fn load(state: &AppState, admin: &Admin, run: &str) -> Result<MailTabV
     tx.commit().await?;
     let kept: Option<KeptMailTab> =
         if run.is_empty() { None } else { progress::kept_outcome(&state.db, admin, run).await? };
-    let kept_sign_in = kept.as_ref().and_then(|k| k.typed.as_ref()).and_then(|t| t.sign_in.parse().ok());
+    let kept_sign_in = kept.as_ref().and_then(|k| k.typed.as_ref()).and_then(|t| hidden_id(&t.sign_in).ok().flatten());
     let password_instead = kept.as_ref().is_some_and(|k| k.outcome == Ok(MailTabOutcome::PasswordInstead));
     let sign_in = match kept_sign_in {
         Some(id) => oauth::view(state.sign_ins(), admin.tenant, id).await?,

@@ -1,5 +1,5 @@
 //! «Войти через …» on the «Почта» tab: off to the chosen service's provider with what the form
-//! held (never a password); back at the tab (`oauth::callback`) its form is restored, signed in
+//! held (never a password); back at the tab (`oauth_callback`) its form is restored, signed in
 //! or told why not.
 
 use crate::model::crm_email::{MailTabInput, MailTabOutcome};

@@ -55,7 +55,7 @@ impl Credential {
         Login { user, secret: self.secret() }
     }
 
-    pub fn secret(&self) -> Secret<'_> {
+    fn secret(&self) -> Secret<'_> {
         match self {
             Credential::Password(password) => Secret::Password(password),
             Credential::AccessToken(token) => Secret::AccessToken(token),

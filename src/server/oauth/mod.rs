@@ -221,15 +221,17 @@ pub async fn view(state: SignIns<'_>, tenant: TenantId, id: i64) -> Result<Optio
 
 /// The same, in a transaction already open.
 pub async fn view_in(tx: &mut db::Tx, tenant: TenantId, id: i64) -> Result<Option<SignInView>, AppError> {
-    let row = db::oauth::get(tx, tenant, id).await?;
-    Ok(row.and_then(|row| {
-        Some(SignInView {
-            id: row.id,
-            provider: row.provider()?,
-            identity: row.identity.clone()?,
-            needs_sign_in: row.status == "needs_sign_in",
-        })
-    }))
+    Ok(db::oauth::get(tx, tenant, id).await?.as_ref().and_then(view_of))
+}
+
+/// A finished sign-in as the pages show it.
+pub fn view_of(row: &db::oauth::SignInRow) -> Option<SignInView> {
+    Some(SignInView {
+        id: row.id,
+        provider: row.provider()?,
+        identity: row.identity.clone()?,
+        needs_sign_in: row.status == "needs_sign_in",
+    })
 }
 
 /// Who uses a sign-in's token.
