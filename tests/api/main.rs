@@ -8,6 +8,7 @@ mod crm_email;
 mod detection;
 mod first_run;
 mod floods;
+mod held_letters;
 mod hostile_input;
 mod hostile_servers;
 mod housekeeping;

@@ -50,6 +50,21 @@ pub async fn failed(
     Ok((count, since.unwrap_or(now)))
 }
 
+/// A delivery through the account ends a run of failures: `true` when there was one (the letters
+/// held behind it may go). Writes nothing when the account was not failing.
+pub async fn recovered(tx: &mut Tx, tenant: TenantId, account: AccountId) -> Result<bool, sqlx::Error> {
+    let affected = sqlx::query(
+        "UPDATE account_health SET consecutive_failures = 0, failing_since = NULL \
+         WHERE tenant_id = $1 AND account_id = $2 AND consecutive_failures > 0",
+    )
+    .bind(tenant.0)
+    .bind(account.0)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected();
+    Ok(affected == 1)
+}
+
 /// A letter delivered through version `version` of the account at `now`, the server's
 /// certificate valid until `certificate_expires_at` (if the connection used TLS). Gives the
 /// expiry the administrators were last told about.

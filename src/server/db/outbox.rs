@@ -181,6 +181,49 @@ pub async fn finish(
     Ok(affected == 1)
 }
 
+/// The circuit breaker: the tenant's letters queued through `via` and due by `until` wait until
+/// then, with the failure of their account that holds them (`reason`, `reply`); those whose time
+/// to give up comes first fail now, for that failure. Gives how many it touched. Walks the
+/// index `outbox_due`, so only the tenant's letters still to send are read.
+pub async fn hold(
+    tx: &mut Tx,
+    tenant: TenantId,
+    via: &str,
+    until: i64,
+    (reason, reply): (&str, Option<&str>),
+) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "UPDATE outbox SET status = CASE WHEN give_up_at < $3 THEN 'failed' ELSE 'queued' END, \
+         next_attempt_at = $3, last_reason = $4, last_reply = $5 \
+         WHERE tenant_id = $1 AND status IN ('queued', 'sending') AND status = 'queued' AND next_attempt_at <= $3 \
+         AND via = $2",
+    )
+    .bind(tenant.0)
+    .bind(via)
+    .bind(until)
+    .bind(reason)
+    .bind(reply)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected())
+}
+
+/// The account behind `via` works again: the tenant's letters through it that wait for a later
+/// try (held behind its failures, or each retrying) are due at `now`.
+pub async fn resume(tx: &mut Tx, tenant: TenantId, via: &str, now: i64) -> Result<u64, sqlx::Error> {
+    Ok(sqlx::query(
+        "UPDATE outbox SET next_attempt_at = $3 \
+         WHERE tenant_id = $1 AND status IN ('queued', 'sending') AND status = 'queued' AND next_attempt_at > $3 \
+         AND via = $2 AND last_reason IS NOT NULL",
+    )
+    .bind(tenant.0)
+    .bind(via)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?
+    .rows_affected())
+}
+
 /// «Журнал отправки»: the tenant's letters newest first, with `status` only if given, older than
 /// letter `before` if given, queued within `period` (Unix ms, `[from, to)`, either end open).
 /// Each walks an index: the period's ends become id bounds through `outbox_by_time` (ids grow

@@ -81,16 +81,24 @@ pub async fn release(state: &AppState, tenant: TenantId, letters: &[&OutboxRow])
     Ok(())
 }
 
+/// How recording an attempt went.
+pub struct Recorded {
+    /// `false` when the claim was no longer this server's (its lease ran out).
+    pub mine: bool,
+    /// The account's failures in a row after this attempt (0 when not recorded or delivered).
+    pub failures: i64,
+}
+
 /// Records how an attempt ended and, in the same transaction, what it showed about the account
-/// it went through; `false` when the claim is no longer this server's. If the account's health
-/// cannot be recorded, the ending still is: a letter not marked sent would be sent again.
+/// it went through. If the account's health cannot be recorded, the ending still is: a letter
+/// not marked sent would be sent again.
 pub async fn record(
     state: &AppState,
     tenant: TenantId,
     letter: &OutboxRow,
     ending: &Ending<'_>,
     health: Option<(&AccountRow, Seen<'_>)>,
-) -> Result<bool, AppError> {
+) -> Result<Recorded, AppError> {
     match record_in_one(state, tenant, letter, ending, health).await {
         Ok(recorded) => Ok(recorded),
         Err(e) => {
@@ -106,16 +114,44 @@ async fn record_in_one(
     letter: &OutboxRow,
     ending: &Ending<'_>,
     health: Option<(&AccountRow, Seen<'_>)>,
-) -> Result<bool, AppError> {
+) -> Result<Recorded, AppError> {
     let mut tx = state.db.write(tenant).await?;
-    let recorded = db::outbox::finish(&mut tx, tenant, letter.id, letter.attempts, ending).await?;
-    let told = match health {
+    let mine = db::outbox::finish(&mut tx, tenant, letter.id, letter.attempts, ending).await?;
+    let seen = match health {
         Some((account, seen)) => health::record(&mut tx, state, tenant, account, &seen).await?,
-        None => false,
+        None => health::Recorded { told: false, failures: 0, recovered: false },
     };
+    if seen.recovered {
+        let resumed = db::outbox::resume(&mut tx, tenant, &letter.via, now_millis()).await?;
+        tracing::info!(tenant = tenant.0, via = letter.via, resumed, "outbox: the account works again");
+    }
     tx.commit().await?;
-    if told {
+    if seen.recovered {
         state.outbox_queued.notify_one();
     }
-    Ok(recorded)
+    if seen.told {
+        state.outbox_queued.notify_one();
+    }
+    Ok(Recorded { mine, failures: seen.failures })
+}
+
+/// The circuit breaker: the account behind `via` failed in a way that waiting may mend, so the
+/// tenant's other letters through it are not tried one by one against it: the claimed ones not
+/// started (`rest`, no attempt counted) and those queued and due by `until` wait until then, with
+/// that failure as their reason (or fail, if they would be given up by then).
+pub async fn hold(
+    state: &AppState,
+    tenant: TenantId,
+    (via, until): (&str, i64),
+    why: (&str, Option<&str>),
+    rest: &[&OutboxRow],
+) -> Result<u64, AppError> {
+    let mut tx = state.db.write(tenant).await?;
+    let waits = Ending::Postponed { at: until };
+    for letter in rest {
+        db::outbox::finish(&mut tx, tenant, letter.id, letter.attempts, &waits).await?;
+    }
+    let held = db::outbox::hold(&mut tx, tenant, via, until, why).await?;
+    tx.commit().await?;
+    Ok(held)
 }

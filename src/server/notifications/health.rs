@@ -11,8 +11,9 @@ use super::outbox::{self, explanation, Unsendable, Via};
 use crate::model::error::AppError;
 use crate::model::health::{self, HealthWarning, FAILURES_TO_WARN};
 use crate::model::notifications::{IdempotencyKey, Notification};
-use crate::model::{EmailAddress, Lang, TenantId};
+use crate::model::{EmailAddress, Host, Lang, TenantId};
 use crate::server::db::accounts::AccountRow;
+use crate::server::credentials::token_hash;
 use crate::server::db::{self, now_millis, users, Tx};
 use crate::server::mail::letters;
 use crate::server::state::AppState;
@@ -29,23 +30,37 @@ pub enum Seen<'a> {
 /// What the administrators are told.
 enum Tell<'a> {
     Failing { failures: i64, since: i64, reason: &'a str },
-    CertificateExpiring { expires_at: i64 },
+    /// Once per certificate: the accounts on the same server (the CRM one and the system one,
+    /// often) share it, and are told of together.
+    CertificateExpiring { expires_at: i64, server: &'a Host },
+}
+
+/// What recording an attempt did.
+pub struct Recorded {
+    /// A letter to the administrators was queued (wake the workers once the transaction is
+    /// committed).
+    pub told: bool,
+    /// The account's failures in a row, this attempt's included (0 after a delivery).
+    pub failures: i64,
+    /// A delivery ended a run of failures.
+    pub recovered: bool,
 }
 
 /// Records in `tx` what an attempt through `account` showed, telling the administrators if it
-/// made the account newly failing or its certificate newly close to expiring; `true` when a
-/// letter to them was queued (wake the workers once `tx` is committed).
+/// made the account newly failing or its certificate newly close to expiring.
 pub async fn record(
     tx: &mut Tx,
     state: &AppState,
     tenant: TenantId,
     account: &AccountRow,
     seen: &Seen<'_>,
-) -> Result<bool, AppError> {
+) -> Result<Recorded, AppError> {
     let now = now_millis();
+    let (mut failures, mut recovered) = (0, false);
     let tell = match *seen {
         Seen::Failed { reason } => {
-            let (failures, since) = db::health::failed(tx, tenant, account.id, account.version, now, reason).await?;
+            let (count, since) = db::health::failed(tx, tenant, account.id, account.version, now, reason).await?;
+            failures = count;
             // Once per run of failures: when the count reaches the threshold, or at once when only
             // a person can mend it (the provider wants someone to sign in again). The letter's
             // key names the run, so it is queued only once.
@@ -53,21 +68,23 @@ pub async fn record(
             (tell && !account.is_system).then_some(Tell::Failing { failures, since, reason })
         }
         Seen::Delivered { certificate_expires_at } => {
+            recovered = db::health::recovered(tx, tenant, account.id).await?;
             let told =
                 db::health::succeeded(tx, tenant, account.id, account.version, now, certificate_expires_at).await?;
             match certificate_expires_at {
                 Some(expires_at) if health::certificate_expiring(expires_at, now) && told != Some(expires_at) => {
                     db::health::certificate_told(tx, tenant, account.id, expires_at).await?;
-                    Some(Tell::CertificateExpiring { expires_at })
+                    account.smtp.as_ref().map(|smtp| Tell::CertificateExpiring { expires_at, server: &smtp.host })
                 }
                 _ => None,
             }
         }
     };
-    match &tell {
-        Some(tell) => tell_administrators(tx, state, tenant, account, tell).await,
-        None => Ok(false),
-    }
+    let told = match &tell {
+        Some(tell) => tell_administrators(tx, state, tenant, account, tell).await?,
+        None => false,
+    };
+    Ok(Recorded { told, failures, recovered })
 }
 
 /// A failure no retry mends: the provider refused to renew the access until someone signs in.
@@ -101,9 +118,11 @@ async fn tell_administrators(
                 );
                 (subject, text, format!("health-{}-failing-{since}-user-{}", account.id, admin.id.0))
             }
-            Tell::CertificateExpiring { expires_at } => {
-                let (subject, text) = letters::certificate_expiring(admin.lang, &address, moment(zone, expires_at));
-                (subject, text, format!("health-{}-certificate-{expires_at}-user-{}", account.id, admin.id.0))
+            Tell::CertificateExpiring { expires_at, server } => {
+                let expires = moment(zone, expires_at);
+                let (subject, text) = letters::certificate_expiring(admin.lang, &server.unicode(), &address, expires);
+                let server = &token_hash(&server.to_string())[..16];
+                (subject, text, format!("health-certificate-{server}-{expires_at}-user-{}", admin.id.0))
             }
         };
         let key = IdempotencyKey::parse(&key).map_err(|_| AppError::Internal)?;

@@ -113,6 +113,7 @@ async fn drain_on(state: &AppState, tenant: TenantId, kept: &mut Kept) {
             return;
         }
         let claimed = Instant::now();
+        let mut held: Vec<&str> = Vec::new();
         for (i, (letter, sending)) in batch.letters.iter().enumerate() {
             // A letter started later might not be recorded within its lease: it waits for the
             // next claim, with the rest of the batch.
@@ -123,7 +124,19 @@ async fn drain_on(state: &AppState, tenant: TenantId, kept: &mut Kept) {
                 }
                 break;
             }
-            send_one(state, tenant, letter, sending.as_deref(), kept).await;
+            if held.contains(&letter.via.as_str()) {
+                continue;
+            }
+            let Some(hold) = send_one(state, tenant, letter, sending.as_deref(), kept).await else { continue };
+            // Its account is failing: the rest of the tenant's letters through it wait with it.
+            let rest: Vec<&OutboxRow> =
+                batch.letters[i + 1..].iter().map(|(later, _)| later).filter(|later| later.via == letter.via).collect();
+            let why = (hold.reason.as_str(), hold.reply.as_deref());
+            match claims::hold(state, tenant, (&letter.via, hold.until), why, &rest).await {
+                Ok(count) => tracing::info!(tenant = tenant.0, via = letter.via, count, "outbox: letters held"),
+                Err(e) => tracing::warn!(tenant = tenant.0, error = ?e, "outbox: holding letters"),
+            }
+            held.push(&letter.via);
         }
         if batch.postponed {
             return;
@@ -131,17 +144,33 @@ async fn drain_on(state: &AppState, tenant: TenantId, kept: &mut Kept) {
     }
 }
 
-/// Tries `letter` and records how it went.
-async fn send_one(state: &AppState, tenant: TenantId, letter: &OutboxRow, sending: Option<&Sending>, kept: &mut Kept) {
+/// The tenant's letters through an account that failed in a way waiting may mend wait until
+/// `until` (the circuit breaker), for this reason.
+struct Hold {
+    until: i64,
+    reason: String,
+    reply: Option<String>,
+}
+
+/// Tries `letter` and records how it went; a [`Hold`] when its account failed in a way that
+/// waiting may mend, so its other letters should wait too.
+async fn send_one(
+    state: &AppState,
+    tenant: TenantId,
+    letter: &OutboxRow,
+    sending: Option<&Sending>,
+    kept: &mut Kept,
+) -> Option<Hold> {
     let outcome = match sending {
         Some(sending) => deliver(state, tenant, letter, sending, kept).await,
         None => Err(Problem::unsendable(Unsendable::AccountNotConfigured)),
     };
     let now = now_millis();
+    let base = state.config.outbox_retry_seconds;
     let ending = match &outcome {
         Ok(_) => Ending::Sent { at: now },
         Err(problem) => {
-            let retry_at = now.saturating_add(retry_delay_ms(state.config.outbox_retry_seconds, letter.attempts));
+            let retry_at = now.saturating_add(retry_delay_ms(base, letter.attempts));
             let (reason, reply) = (problem.reason.as_str(), problem.reply.as_deref());
             if problem.lasting || retry_at > letter.give_up_at {
                 Ending::Failed { reason, reply }
@@ -156,20 +185,32 @@ async fn send_one(state: &AppState, tenant: TenantId, letter: &OutboxRow, sendin
         Err(_) => None,
     };
     let health = sending.map(|s| &s.account).zip(seen);
-    match claims::record(state, tenant, letter, &ending, health).await {
-        Ok(true) => {}
-        Ok(false) => {
-            tracing::warn!(tenant = tenant.0, id = letter.id, "outbox: the claim ran out before it was recorded")
+    let failures = match claims::record(state, tenant, letter, &ending, health).await {
+        Ok(recorded) => {
+            if !recorded.mine {
+                tracing::warn!(tenant = tenant.0, id = letter.id, "outbox: the claim ran out before it was recorded");
+            }
+            recorded.failures
         }
-        Err(e) => tracing::warn!(tenant = tenant.0, id = letter.id, error = ?e, "outbox: recording an attempt"),
-    }
-    let outcome = match ending {
-        Ending::Sent { .. } => "sent",
-        Ending::Retry { .. } => "retry",
-        Ending::Failed { .. } => "failed",
-        Ending::Postponed { .. } => "postponed",
+        Err(e) => {
+            tracing::warn!(tenant = tenant.0, id = letter.id, error = ?e, "outbox: recording an attempt");
+            0
+        }
     };
-    tracing::info!(tenant = tenant.0, id = letter.id, attempt = letter.attempts, outcome, "outbox letter");
+    let (name, hold) = match ending {
+        Ending::Sent { .. } => ("sent", None),
+        // Held as long as the account's failures in a row say (each run doubling the wait), and
+        // at least as long as this letter waits.
+        Ending::Retry { at, reason, reply } if failures > 0 => {
+            let until = at.max(now.saturating_add(retry_delay_ms(base, failures)));
+            ("retry", Some(Hold { until, reason: reason.to_string(), reply: reply.map(String::from) }))
+        }
+        Ending::Retry { .. } => ("retry", None),
+        Ending::Failed { .. } => ("failed", None),
+        Ending::Postponed { .. } => ("postponed", None),
+    };
+    tracing::info!(tenant = tenant.0, id = letter.id, attempt = letter.attempts, outcome = name, "outbox letter");
+    hold
 }
 
 /// Why an attempt did not deliver, whether trying again could help, and whether it tells about
