@@ -63,7 +63,7 @@ async fn send_held(
     gate.store(true, Ordering::SeqCst);
     for id in &ids {
         let sent = wait_for_status(app, key, *id, "sent").await;
-        assert_eq!(sent["attempts"], 1, "a 421 before a letter is no failed attempt: {sent}");
+        assert_eq!(sent["attempts"], 1, "a refusal at MAIL on a kept connection is no failed attempt: {sent}");
     }
     subjects
 }
@@ -93,10 +93,12 @@ struct Heard {
 }
 
 /// An SMTP server with implicit TLS that takes `per_connection` letters on a connection, then
-/// answers the next MAIL with 421 and closes it, as providers limiting letters per connection do.
+/// answers the next MAIL with `refusal`, as providers limiting letters per connection do: a 421
+/// closes the connection, another reply leaves it open (and refuses every later MAIL on it).
 async fn server_closing_after(
     mail: &MailServers,
     per_connection: usize,
+    refusal: &'static str,
     gate: Arc<AtomicBool>,
     heard: Arc<Heard>,
 ) -> u16 {
@@ -117,8 +119,11 @@ async fn server_closing_after(
                     heard.logins.fetch_add(1, Ordering::SeqCst);
                     b"235 2.7.0 ok\r\n"
                 } else if upper.starts_with("MAIL") && letters == per_connection {
-                    let _ = write.write_all(b"421 4.7.0 Too many messages on this connection, closing\r\n").await;
-                    return;
+                    let _ = write.write_all(format!("{refusal}\r\n").as_bytes()).await;
+                    if refusal.starts_with("421") {
+                        return;
+                    }
+                    continue;
                 } else if upper.starts_with("DATA") {
                     let _ = write.write_all(b"354 go on\r\n").await;
                     while let Ok(Some(line)) = lines.next_line().await {
@@ -148,9 +153,18 @@ async fn server_closing_after(
 
 #[tokio::test]
 async fn a_server_closing_the_connection_after_a_few_letters_gets_the_rest_on_a_new_one() {
+    the_rest_go_on_a_new_connection("421 4.7.0 Too many messages on this connection, closing").await;
+}
+
+#[tokio::test]
+async fn a_server_refusing_more_letters_on_a_connection_without_closing_it_gets_the_rest_on_a_new_one() {
+    the_rest_go_on_a_new_connection("451 4.7.0 Too many messages on this connection").await;
+}
+
+async fn the_rest_go_on_a_new_connection(refusal: &'static str) {
     let mail = MailServers::from_env();
     let (gate, heard) = (Arc::new(AtomicBool::new(true)), Arc::new(Heard::default()));
-    let port = server_closing_after(&mail, 2, gate.clone(), heard.clone()).await;
+    let port = server_closing_after(&mail, 2, refusal, gate.clone(), heard.clone()).await;
     let app = app_with_quick_retries(&mail, &[port]).await;
     let (_, key) = tenant_with_notifications(&app, &mail, "Ромашка", port).await;
 

@@ -180,15 +180,20 @@ async fn send_one(
         }
     };
     let seen = match &outcome {
+        Ok(_) if kept.health_known() => None,
         Ok(certificate_expires_at) => Some(Seen::Delivered { certificate_expires_at: *certificate_expires_at }),
         Err(problem) if problem.account_fault => Some(Seen::Failed { reason: &problem.reason }),
         Err(_) => None,
     };
+    let delivery_written = matches!(seen, Some(Seen::Delivered { .. }));
     let health = sending.map(|s| &s.account).zip(seen);
     let failures = match claims::record(state, tenant, letter, &ending, health).await {
         Ok(recorded) => {
             if !recorded.mine {
                 tracing::warn!(tenant = tenant.0, id = letter.id, "outbox: the claim ran out before it was recorded");
+            }
+            if delivery_written {
+                kept.health_written();
             }
             recorded.failures
         }
