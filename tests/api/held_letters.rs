@@ -98,7 +98,13 @@ async fn letters_queued_behind_a_failing_server_wait_with_it_and_all_go_once_it_
 
     // Back: a new letter gets through, and the ones held go with it at once; each arrives once.
     mode.store(OPEN, Ordering::SeqCst);
-    let (code, queued) = post(&app, &key, "ru", &json!({"to": [mail.address("bob")], "subject": format!("{batch} #21"), "text": "Текст."})).await;
+    let (code, queued) = post(
+        &app,
+        &key,
+        "ru",
+        &json!({"to": [mail.address("bob")], "subject": format!("{batch} #21"), "text": "Текст."}),
+    )
+    .await;
     assert_eq!(code, 202, "{queued}");
     ids.push(queued["id"].as_i64().unwrap());
     for id in &ids {

@@ -708,10 +708,11 @@ async fn a_failing_account_and_an_expiring_certificate_are_shown_and_told_to_the
     let certificates = told_of("истекает сертификат").await;
     assert_eq!(certificates.len(), 1, "once for both accounts: {certificates:?}");
     assert!(certificates[0].subject.contains("localhost"), "names the server: {certificates:?}");
-    let seen: Vec<i64> = sqlx::query_scalar("SELECT certificate_told_for FROM account_health WHERE certificate_told_for IS NOT NULL")
-        .fetch_all(app.inspect())
-        .await
-        .unwrap();
+    let seen: Vec<i64> =
+        sqlx::query_scalar("SELECT certificate_told_for FROM account_health WHERE certificate_told_for IS NOT NULL")
+            .fetch_all(app.inspect())
+            .await
+            .unwrap();
     assert_eq!(seen, vec![expires, expires], "both accounts saw it and count it told: {seen:?}");
     assert_eq!(told_of("не отправляет").await.len(), 1, "the failing account was told of once");
 

@@ -100,6 +100,10 @@ pub fn account_failing(lang: Lang, address: &str, failures: i64, since: Moment, 
 /// To an administrator: the certificate the server of an account showed expires at `expires`.
 pub fn certificate_expiring(lang: Lang, server: &str, address: &str, expires: Moment) -> (String, String) {
     let subject = tf(lang, "letter.certificate_subject", &[("server", server)]);
-    let body = tf(lang, "letter.certificate_body", &[("server", server), ("address", address), ("expires", &expires.to_string())]);
+    let body = tf(
+        lang,
+        "letter.certificate_body",
+        &[("server", server), ("address", address), ("expires", &expires.to_string())],
+    );
     (subject, body)
 }

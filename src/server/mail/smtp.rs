@@ -16,6 +16,7 @@ use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
 use lettre::transport::smtp::extension::{ClientId, Extension, MailParameter};
 use secrecy::ExposeSecret;
 use std::fmt;
+use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
@@ -76,7 +77,7 @@ async fn dialogue(
 ) -> Result<(), StepFailure> {
     let mut session = sign_in(ctx, server, login, rec).await?;
     if let Errand::Send(letter) = errand {
-        transfer(&mut session, letter, rec).await?;
+        transfer(&mut session, letter, std::future::ready(()), rec).await?;
     }
     session.quit().await;
     Ok(())
@@ -106,8 +107,15 @@ impl Session {
     /// Sends one letter (sender, recipients, data) within the overall time limit; the report
     /// of its steps. After a failure the connection is in an unknown state: quit it.
     pub async fn send(&mut self, letter: &Letter) -> CheckReport {
+        self.send_after(letter, std::future::ready(())).await
+    }
+
+    /// The same, waiting for `earlier` once the recipients are accepted and before DATA: what
+    /// must be done before the server may accept this letter (the outbox records the letter
+    /// before it meanwhile, so at most one letter is ever sent and not recorded).
+    pub async fn send_after(&mut self, letter: &Letter, earlier: impl Future<Output = ()>) -> CheckReport {
         let mut rec = Recorder::new(self.step_timeout, None);
-        let outcome = within(self.total_timeout, transfer(self, letter, &mut rec)).await;
+        let outcome = within(self.total_timeout, transfer(self, letter, earlier, &mut rec)).await;
         let mut report = rec.finish(SIDE, outcome);
         report.certificate_expires_at = self.certificate_expires_at;
         report
@@ -241,7 +249,12 @@ where
 
 /// One mail transaction: the envelope sender is the letter's sender, so a server that refuses
 /// that sender for this login says so here.
-async fn transfer(session: &mut Session, letter: &Letter, rec: &mut Recorder) -> Result<(), StepFailure> {
+async fn transfer(
+    session: &mut Session,
+    letter: &Letter,
+    earlier: impl Future<Output = ()>,
+    rec: &mut Recorder,
+) -> Result<(), StepFailure> {
     let conn = &mut session.conn;
     let from = lettre_address(&letter.envelope_from)?;
     // An address with letters outside ASCII (`иван@…`) goes only to a server offering SMTPUTF8.
@@ -264,6 +277,7 @@ async fn transfer(session: &mut Session, letter: &Letter, rec: &mut Recorder) ->
         })
         .await?;
     }
+    earlier.await;
     let bytes = letter.bytes.as_slice();
     let data = async {
         conn.command(Data).await?;

@@ -2,7 +2,8 @@
 //! are claimed [`BATCH`] at a time (counted against their accounts' sending limits and with the
 //! accounts read, all in one transaction), then each is sent and recorded on its own — so a
 //! server stopped in the middle leaves at most the letter in flight to be sent twice, and the
-//! rest of its batch is taken over, unsent, when their lease runs out.
+//! rest of its batch is taken over, unsent, when their lease runs out. A delivery is recorded
+//! while the next letter's envelope goes out ([`Pending`]), never later than its DATA.
 
 use super::health::{self, Seen};
 use super::outbox::{self, Sending, Via};
@@ -14,6 +15,7 @@ use crate::server::db::{self, now_millis};
 use crate::server::rate;
 use crate::server::state::AppState;
 use std::sync::Arc;
+use tokio::task::JoinHandle;
 
 /// Letters claimed in one transaction.
 pub const BATCH: i64 = 10;
@@ -133,6 +135,47 @@ async fn record_in_one(
         state.outbox_queued.notify_one();
     }
     Ok(Recorded { mine, failures: seen.failures })
+}
+
+/// A delivered letter's record, written while the next letter's envelope goes out; awaited
+/// before that letter's DATA (`smtp::Session::send_after`) and before anything else is recorded,
+/// so a server stopped at any moment leaves at most one letter sent and not recorded.
+#[derive(Default)]
+pub struct Pending(Option<JoinHandle<()>>);
+
+impl Pending {
+    /// Waits until the record is written (at once when there is none).
+    pub async fn wait(&mut self) {
+        if let Some(writing) = &mut self.0 {
+            if let Err(e) = writing.await {
+                tracing::error!(error = ?e, "outbox: recording a delivery");
+            }
+            self.0 = None;
+        }
+    }
+}
+
+/// Records in the background that `letter` was delivered at `at` through `sending`, with what it
+/// showed of the account's health when `certificate` is given (the server's certificate expiry,
+/// if any): `None` when this connection's health is written already.
+pub fn record_delivery(
+    state: &AppState,
+    tenant: TenantId,
+    letter: &OutboxRow,
+    at: i64,
+    (sending, certificate): (&Arc<Sending>, Option<Option<i64>>),
+) -> Pending {
+    let (state, letter, sending) = (state.clone(), letter.clone(), sending.clone());
+    Pending(Some(tokio::spawn(async move {
+        let health = certificate.map(|expires| (&sending.account, Seen::Delivered { certificate_expires_at: expires }));
+        match record(&state, tenant, &letter, &Ending::Sent { at }, health).await {
+            Ok(recorded) if !recorded.mine => {
+                tracing::warn!(tenant = tenant.0, id = letter.id, "outbox: the claim ran out before it was recorded")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(tenant = tenant.0, id = letter.id, error = ?e, "outbox: recording a delivery"),
+        }
+    })))
 }
 
 /// The circuit breaker: the account behind `via` failed in a way that waiting may mend, so the

@@ -12,6 +12,7 @@ use crate::server::db::accounts::AccountRow;
 use crate::server::mail::login::Login;
 use crate::server::mail::smtp::{Letter, Session};
 use crate::server::mail::MailContext;
+use std::future::Future;
 use std::time::{Duration, Instant};
 
 /// Letters sent on one connection before a new one is opened (Exim's default limit; Postfix has
@@ -43,7 +44,13 @@ impl Kept {
     /// Sends `letter` on the kept connection if it belongs to `account` and is still young: the
     /// report, or `None` when a new connection is needed (none kept, another account's, too old,
     /// or closed or refused by the server at this letter's first command).
-    pub async fn reuse(&mut self, account: &AccountRow, letter: &Letter) -> Option<CheckReport> {
+    /// `earlier` is awaited before the letter's DATA (see [`Session::send_after`]).
+    pub async fn reuse(
+        &mut self,
+        account: &AccountRow,
+        letter: &Letter,
+        earlier: impl Future<Output = ()>,
+    ) -> Option<CheckReport> {
         let mut open = self.0.take()?;
         let fits = open.account == (account.id.0, account.version)
             && open.letters < LETTERS_PER_CONNECTION
@@ -52,7 +59,7 @@ impl Kept {
             open.session.quit().await;
             return None;
         }
-        let report = open.session.send(letter).await;
+        let report = open.session.send_after(letter, earlier).await;
         if report.failure.is_none() {
             open.letters += 1;
             self.0 = Some(open);

@@ -12,8 +12,8 @@ use crate::model::error::AppError;
 use crate::model::health::{self, HealthWarning, FAILURES_TO_WARN};
 use crate::model::notifications::{IdempotencyKey, Notification};
 use crate::model::{EmailAddress, Host, Lang, TenantId};
-use crate::server::db::accounts::AccountRow;
 use crate::server::credentials::token_hash;
+use crate::server::db::accounts::AccountRow;
 use crate::server::db::{self, now_millis, users, Tx};
 use crate::server::mail::letters;
 use crate::server::state::AppState;
@@ -29,10 +29,17 @@ pub enum Seen<'a> {
 
 /// What the administrators are told.
 enum Tell<'a> {
-    Failing { failures: i64, since: i64, reason: &'a str },
+    Failing {
+        failures: i64,
+        since: i64,
+        reason: &'a str,
+    },
     /// Once per certificate: the accounts on the same server (the CRM one and the system one,
     /// often) share it, and are told of together.
-    CertificateExpiring { expires_at: i64, server: &'a Host },
+    CertificateExpiring {
+        expires_at: i64,
+        server: &'a Host,
+    },
 }
 
 /// What recording an attempt did.

@@ -11,7 +11,7 @@
 //! A claim is a lease: a letter whose server stopped while sending it is due again when the lease
 //! runs out and is sent with the same Message-ID, so a duplicate is recognisably the same letter.
 
-use super::claims;
+use super::claims::{self, Pending};
 use super::connection::Kept;
 use super::health::Seen;
 use super::outbox::{Sending, Unsendable};
@@ -95,13 +95,15 @@ async fn due_tenants(state: &AppState) -> Result<Vec<i64>, crate::model::error::
 /// Sends the tenant's due letters one after another until none is left, on one SMTP connection
 /// for as long as they go through the same account.
 async fn drain(state: &AppState, tenant: TenantId) {
-    let mut kept = Kept::default();
-    drain_on(state, tenant, &mut kept).await;
+    let (mut kept, mut pending) = (Kept::default(), Pending::default());
+    drain_on(state, tenant, &mut kept, &mut pending).await;
+    pending.wait().await;
     kept.close().await;
 }
 
-async fn drain_on(state: &AppState, tenant: TenantId, kept: &mut Kept) {
+async fn drain_on(state: &AppState, tenant: TenantId, kept: &mut Kept, pending: &mut Pending) {
     loop {
+        pending.wait().await;
         let batch = match claims::claim(state, tenant).await {
             Ok(batch) => batch,
             Err(e) => {
@@ -118,6 +120,7 @@ async fn drain_on(state: &AppState, tenant: TenantId, kept: &mut Kept) {
             // A letter started later might not be recorded within its lease: it waits for the
             // next claim, with the rest of the batch.
             if claimed.elapsed() > state.config.mail_total_timeout() {
+                pending.wait().await;
                 let rest: Vec<&OutboxRow> = batch.letters[i..].iter().map(|(letter, _)| letter).collect();
                 if let Err(e) = claims::release(state, tenant, &rest).await {
                     tracing::warn!(tenant = tenant.0, error = ?e, "outbox: giving back letters not tried");
@@ -127,7 +130,7 @@ async fn drain_on(state: &AppState, tenant: TenantId, kept: &mut Kept) {
             if held.contains(&letter.via.as_str()) {
                 continue;
             }
-            let Some(hold) = send_one(state, tenant, letter, sending.as_deref(), kept).await else { continue };
+            let Some(hold) = send_one(state, tenant, letter, sending.as_ref(), (kept, pending)).await else { continue };
             // Its account is failing: the rest of the tenant's letters through it wait with it.
             let rest: Vec<&OutboxRow> =
                 batch.letters[i + 1..].iter().map(|(later, _)| later).filter(|later| later.via == letter.via).collect();
@@ -152,48 +155,55 @@ struct Hold {
     reply: Option<String>,
 }
 
-/// Tries `letter` and records how it went; a [`Hold`] when its account failed in a way that
+/// Tries `letter` and records how it went: a delivery in the background while the next letter
+/// goes out (`pending`), a failure at once; a [`Hold`] when its account failed in a way that
 /// waiting may mend, so its other letters should wait too.
 async fn send_one(
     state: &AppState,
     tenant: TenantId,
     letter: &OutboxRow,
-    sending: Option<&Sending>,
-    kept: &mut Kept,
+    sending: Option<&Arc<Sending>>,
+    (kept, pending): (&mut Kept, &mut Pending),
 ) -> Option<Hold> {
     let outcome = match sending {
-        Some(sending) => deliver(state, tenant, letter, sending, kept).await,
+        Some(sending) => deliver(state, tenant, letter, sending, (kept, &mut *pending)).await,
         None => Err(Problem::unsendable(Unsendable::AccountNotConfigured)),
     };
+    pending.wait().await;
     let now = now_millis();
-    let base = state.config.outbox_retry_seconds;
-    let ending = match &outcome {
-        Ok(_) => Ending::Sent { at: now },
-        Err(problem) => {
-            let retry_at = now.saturating_add(retry_delay_ms(base, letter.attempts));
-            let (reason, reply) = (problem.reason.as_str(), problem.reply.as_deref());
-            if problem.lasting || retry_at > letter.give_up_at {
-                Ending::Failed { reason, reply }
-            } else {
-                Ending::Retry { at: retry_at, reason, reply }
+    let problem = match (outcome, sending) {
+        (Ok(certificate_expires_at), Some(sending)) => {
+            let health = (!kept.health_known()).then_some(certificate_expires_at);
+            if health.is_some() {
+                kept.health_written();
             }
+            *pending = claims::record_delivery(state, tenant, letter, now, (sending, health));
+            tracing::info!(
+                tenant = tenant.0,
+                id = letter.id,
+                attempt = letter.attempts,
+                outcome = "sent",
+                "outbox letter"
+            );
+            return None;
         }
+        (Ok(_), None) => return None,
+        (Err(problem), _) => problem,
     };
-    let seen = match &outcome {
-        Ok(_) if kept.health_known() => None,
-        Ok(certificate_expires_at) => Some(Seen::Delivered { certificate_expires_at: *certificate_expires_at }),
-        Err(problem) if problem.account_fault => Some(Seen::Failed { reason: &problem.reason }),
-        Err(_) => None,
+    let base = state.config.outbox_retry_seconds;
+    let retry_at = now.saturating_add(retry_delay_ms(base, letter.attempts));
+    let (reason, reply) = (problem.reason.as_str(), problem.reply.as_deref());
+    let ending = if problem.lasting || retry_at > letter.give_up_at {
+        Ending::Failed { reason, reply }
+    } else {
+        Ending::Retry { at: retry_at, reason, reply }
     };
-    let delivery_written = matches!(seen, Some(Seen::Delivered { .. }));
+    let seen = problem.account_fault.then_some(Seen::Failed { reason });
     let health = sending.map(|s| &s.account).zip(seen);
     let failures = match claims::record(state, tenant, letter, &ending, health).await {
         Ok(recorded) => {
             if !recorded.mine {
                 tracing::warn!(tenant = tenant.0, id = letter.id, "outbox: the claim ran out before it was recorded");
-            }
-            if delivery_written {
-                kept.health_written();
             }
             recorded.failures
         }
@@ -203,7 +213,6 @@ async fn send_one(
         }
     };
     let (name, hold) = match ending {
-        Ending::Sent { .. } => ("sent", None),
         // Held as long as the account's failures in a row say (each run doubling the wait), and
         // at least as long as this letter waits.
         Ending::Retry { at, reason, reply } if failures > 0 => {
@@ -211,8 +220,7 @@ async fn send_one(
             ("retry", Some(Hold { until, reason: reason.to_string(), reply: reply.map(String::from) }))
         }
         Ending::Retry { .. } => ("retry", None),
-        Ending::Failed { .. } => ("failed", None),
-        Ending::Postponed { .. } => ("postponed", None),
+        _ => ("failed", None),
     };
     tracing::info!(tenant = tenant.0, id = letter.id, attempt = letter.attempts, outcome = name, "outbox letter");
     hold
@@ -273,12 +281,13 @@ fn retry_delay_ms(base_secs: u64, attempt: i64) -> i64 {
     (delay as f64 * rand::thread_rng().gen_range(0.5..1.5)) as i64
 }
 
+/// Sends `letter`; the record of the letter before (`pending`) is written by its DATA.
 async fn deliver(
     state: &AppState,
     tenant: TenantId,
     letter: &OutboxRow,
     sending: &Sending,
-    kept: &mut Kept,
+    (kept, pending): (&mut Kept, &mut Pending),
 ) -> Result<Option<i64>, Problem> {
     let Sending { account, name: from_name, from } = sending;
     let server = account.smtp.clone().ok_or(Problem::unsendable(Unsendable::AccountNotConfigured))?;
@@ -298,9 +307,10 @@ async fn deliver(
         },
     )
     .map_err(|e| Problem::internal("composing", e))?;
-    let report = match kept.reuse(account, &composed).await {
+    let report = match kept.reuse(account, &composed, pending.wait()).await {
         Some(report) => report,
         None => {
+            pending.wait().await;
             let login_user = account.smtp_login.clone().unwrap_or_else(|| account.address.clone());
             let credential = credential(state, tenant, account).await?;
             let mail = trusted_certificates::mail_for(state, tenant)
