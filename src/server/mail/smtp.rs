@@ -110,9 +110,10 @@ impl Session {
         self.send_after(letter, std::future::ready(())).await
     }
 
-    /// The same, waiting for `earlier` once the recipients are accepted and before DATA: what
-    /// must be done before the server may accept this letter (the outbox records the letter
-    /// before it meanwhile, so at most one letter is ever sent and not recorded).
+    /// The same, waiting for `earlier` once the server is ready for the content (DATA answered)
+    /// and before sending it: what must be done before the server may accept this letter (the
+    /// outbox records the letter before it meanwhile, so at most one letter is ever sent and not
+    /// recorded).
     pub async fn send_after(&mut self, letter: &Letter, earlier: impl Future<Output = ()>) -> CheckReport {
         let mut rec = Recorder::new(self.step_timeout, None);
         let outcome = within(self.total_timeout, transfer(self, letter, earlier, &mut rec)).await;
@@ -277,10 +278,11 @@ async fn transfer(
         })
         .await?;
     }
-    earlier.await;
     let bytes = letter.bytes.as_slice();
     let data = async {
         conn.command(Data).await?;
+        // The server takes the letter only at the end of its content.
+        earlier.await;
         conn.message(bytes).await
     };
     rec.run(SIDE, Step::Data, data, smtp_failure(Step::Data), |r| Some(reply_text(r))).await?;
