@@ -3,7 +3,7 @@
 //! accounts read, all in one transaction), then each is sent and recorded on its own — so a
 //! server stopped in the middle leaves at most the letter in flight to be sent twice, and the
 //! rest of its batch is taken over, unsent, when their lease runs out. A delivery is recorded
-//! while the next letter's envelope goes out ([`Pending`]), never later than its DATA.
+//! while the next letter's envelope goes out ([`Pending`]), and written before its content.
 
 use super::health::{self, Seen};
 use super::outbox::{self, Sending, Via};
@@ -128,17 +128,15 @@ async fn record_in_one(
         tracing::info!(tenant = tenant.0, via = letter.via, resumed, "outbox: the account works again");
     }
     tx.commit().await?;
-    if seen.recovered {
-        state.outbox_queued.notify_one();
-    }
-    if seen.told {
+    // Letters let go, or one to the administrators queued: the workers look again.
+    if seen.recovered || seen.told {
         state.outbox_queued.notify_one();
     }
     Ok(Recorded { mine, failures: seen.failures })
 }
 
 /// A delivered letter's record, written while the next letter's envelope goes out; awaited
-/// before that letter's DATA (`smtp::Session::send_after`) and before anything else is recorded,
+/// before that letter's content (`smtp::Session::send_after`) and before anything else is recorded,
 /// so a server stopped at any moment leaves at most one letter sent and not recorded.
 #[derive(Default)]
 pub struct Pending(Option<JoinHandle<()>>);

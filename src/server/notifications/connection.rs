@@ -44,7 +44,7 @@ impl Kept {
     /// Sends `letter` on the kept connection if it belongs to `account` and is still young: the
     /// report, or `None` when a new connection is needed (none kept, another account's, too old,
     /// or closed or refused by the server at this letter's first command).
-    /// `earlier` is awaited before the letter's DATA (see [`Session::send_after`]).
+    /// `earlier` is awaited before the letter's content (see [`Session::send_after`]).
     pub async fn reuse(
         &mut self,
         account: &AccountRow,
