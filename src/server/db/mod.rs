@@ -102,6 +102,15 @@ impl Db {
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(5))
+            // A connection used in the last few seconds is taken as it is; one idle longer is
+            // pinged first (the server may have closed it). sqlx's default pings before every
+            // use: a round trip more per transaction.
+            .test_before_acquire(false)
+            .before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    Ok(meta.idle_for < Duration::from_secs(5) || sqlx::Connection::ping(conn).await.is_ok())
+                })
+            })
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
@@ -160,41 +169,51 @@ impl Db {
 
     /// A transaction for reading one tenant's rows.
     pub async fn read(&self, tenant: TenantId) -> Result<Tx, AppError> {
-        let mut tx = Tx::without_turn(self.pool.begin().await?);
-        self.scope(&mut tx, tenant).await?;
-        Ok(tx)
+        Ok(self.begin(false, Some(("app.tenant_id", &tenant.0.to_string()))).await?)
     }
 
     /// A transaction for changing one tenant's rows. On SQLite it takes the write lock at once
     /// (`BEGIN IMMEDIATE`), so two writers queue on the busy timeout instead of one failing when
     /// it upgrades a read lock.
     pub async fn write(&self, tenant: TenantId) -> Result<Tx, AppError> {
-        let mut tx = self.begin_write().await?;
-        self.scope(&mut tx, tenant).await?;
-        Ok(tx)
+        Ok(self.begin(true, Some(("app.tenant_id", &tenant.0.to_string()))).await?)
     }
 
     /// A write transaction not bound to a tenant: creating tenants, sessions, sign-in throttling.
     pub async fn write_global(&self) -> Result<Tx, AppError> {
-        Ok(self.begin_write().await?)
+        Ok(self.begin(true, None).await?)
     }
 
     /// A write transaction for counters that a crash may lose (rate limits): on PostgreSQL its
     /// commit does not wait for the disk, so a counter row many requests update (one tenant's)
     /// is locked only for the update itself, not for a disk flush each.
     pub async fn write_counters(&self) -> Result<Tx, AppError> {
-        let mut tx = self.begin_write().await?;
-        self.set_local(&mut tx, "synchronous_commit", "off").await?;
-        Ok(tx)
+        Ok(self.begin(true, Some(("synchronous_commit", "off"))).await?)
     }
 
-    async fn begin_write(&self) -> Result<Tx, sqlx::Error> {
+    /// A transaction (`write`: SQLite's write lock taken at once) with `setting` set for it alone
+    /// on PostgreSQL: in the same round trip as `BEGIN` when its value is a plain word or number
+    /// (a tenant's id, a key's hex hash), else bound in a statement of its own.
+    async fn begin(&self, write: bool, setting: Option<(&str, &str)>) -> Result<Tx, sqlx::Error> {
         match self.backend {
-            Backend::Sqlite => {
+            Backend::Sqlite if write => {
                 let turn = self.writer.clone().lock_owned().await;
                 Ok(Tx { inner: self.pool.begin_with("BEGIN IMMEDIATE").await?, _turn: Some(turn) })
             }
-            Backend::Postgres => Ok(Tx::without_turn(self.pool.begin().await?)),
+            Backend::Sqlite => Ok(Tx::without_turn(self.pool.begin().await?)),
+            Backend::Postgres => match setting {
+                Some((name, value)) if is_plain(name) && is_plain(value) => {
+                    let begin = format!("BEGIN; SELECT set_config('{name}', '{value}', true)");
+                    Ok(Tx::without_turn(self.pool.begin_with(begin).await?))
+                }
+                _ => {
+                    let mut tx = Tx::without_turn(self.pool.begin().await?);
+                    if let Some((name, value)) = setting {
+                        self.set_local(&mut tx, name, value).await?;
+                    }
+                    Ok(tx)
+                }
+            },
         }
     }
 
@@ -211,16 +230,12 @@ impl Db {
     /// (a session token hash, a sign-in e-mail, a password link). On PostgreSQL the key is the
     /// capability the row-level security policies check for these look-ups.
     pub async fn lookup(&self, capability: Capability, key: &str) -> Result<Tx, AppError> {
-        let mut tx = self.begin_write().await?;
-        self.set_local(&mut tx, capability.setting(), key).await?;
-        Ok(tx)
+        Ok(self.begin(true, Some((capability.setting(), key))).await?)
     }
 
     /// The same for a look-up that only reads (a session): no write lock on SQLite.
     pub async fn lookup_read(&self, capability: Capability, key: &str) -> Result<Tx, AppError> {
-        let mut tx = Tx::without_turn(self.pool.begin().await?);
-        self.set_local(&mut tx, capability.setting(), key).await?;
-        Ok(tx)
+        Ok(self.begin(false, Some((capability.setting(), key))).await?)
     }
 
     async fn set_local(&self, tx: &mut Tx, name: &str, value: &str) -> Result<(), sqlx::Error> {
@@ -259,6 +274,12 @@ impl Capability {
             Capability::OutboxScan => "app.outbox_scan",
         }
     }
+}
+
+/// Whether `text` can stand in an SQL string literal as it is: letters, digits, `_` and `.` only
+/// (no quote, no backslash, whatever the server's string settings).
+fn is_plain(text: &str) -> bool {
+    !text.is_empty() && text.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
 }
 
 fn create_sqlite_folder(url: &str) {
