@@ -90,20 +90,25 @@ struct Heard {
     connections: AtomicUsize,
     logins: AtomicUsize,
     subjects: Mutex<Vec<String>>,
+    /// MAIL commands that came with more commands behind them, before their reply.
+    pipelined: AtomicUsize,
 }
 
-/// An SMTP server with implicit TLS that takes `per_connection` letters on a connection, then
-/// answers the next MAIL with `refusal`, as providers limiting letters per connection do: a 421
-/// closes the connection, another reply leaves it open (and refuses every later MAIL on it).
-async fn server_closing_after(
-    mail: &MailServers,
+/// How the scripted server behaves: it takes `per_connection` letters on a connection, then
+/// answers the next MAIL with `refusal`, as providers limiting letters per connection do (a 421
+/// closes the connection, another reply leaves it open and refuses every later MAIL on it); it
+/// offers PIPELINING or not.
+struct Script {
     per_connection: usize,
     refusal: &'static str,
-    gate: Arc<AtomicBool>,
-    heard: Arc<Heard>,
-) -> u16 {
+    pipelining: bool,
+}
+
+/// An SMTP server with implicit TLS that follows `script`.
+async fn scripted_server(mail: &MailServers, script: Script, gate: Arc<AtomicBool>, heard: Arc<Heard>) -> u16 {
+    let script = Arc::new(script);
     tls_server(mail, "server", move |tls| {
-        let (gate, heard) = (gate.clone(), heard.clone());
+        let (gate, heard, script) = (gate.clone(), heard.clone(), script.clone());
         async move {
             until_open(&gate).await;
             heard.connections.fetch_add(1, Ordering::SeqCst);
@@ -113,7 +118,13 @@ async fn server_closing_after(
             let mut letters = 0;
             while let Ok(Some(line)) = lines.next_line().await {
                 let upper = line.to_ascii_uppercase();
-                let reply: &[u8] = if upper.starts_with("EHLO") {
+                if upper.starts_with("MAIL") && !lines.get_ref().buffer().is_empty() {
+                    heard.pipelined.fetch_add(1, Ordering::SeqCst);
+                }
+                let (per_connection, refusal) = (script.per_connection, script.refusal);
+                let reply: &[u8] = if upper.starts_with("EHLO") && script.pipelining {
+                    b"250-counting\r\n250-PIPELINING\r\n250 AUTH PLAIN LOGIN\r\n"
+                } else if upper.starts_with("EHLO") {
                     b"250-counting\r\n250 AUTH PLAIN LOGIN\r\n"
                 } else if upper.starts_with("AUTH") {
                     heard.logins.fetch_add(1, Ordering::SeqCst);
@@ -153,18 +164,26 @@ async fn server_closing_after(
 
 #[tokio::test]
 async fn a_server_closing_the_connection_after_a_few_letters_gets_the_rest_on_a_new_one() {
-    the_rest_go_on_a_new_connection("421 4.7.0 Too many messages on this connection, closing").await;
+    let refusal = "421 4.7.0 Too many messages on this connection, closing";
+    the_rest_go_on_a_new_connection(Script { per_connection: 2, refusal, pipelining: false }).await;
 }
 
 #[tokio::test]
 async fn a_server_refusing_more_letters_on_a_connection_without_closing_it_gets_the_rest_on_a_new_one() {
-    the_rest_go_on_a_new_connection("451 4.7.0 Too many messages on this connection").await;
+    let refusal = "451 4.7.0 Too many messages on this connection";
+    the_rest_go_on_a_new_connection(Script { per_connection: 2, refusal, pipelining: false }).await;
 }
 
-async fn the_rest_go_on_a_new_connection(refusal: &'static str) {
+#[tokio::test]
+async fn a_server_offering_pipelining_refusing_more_letters_without_closing_gets_the_rest_on_a_new_one() {
+    let refusal = "451 4.7.0 Too many messages on this connection";
+    the_rest_go_on_a_new_connection(Script { per_connection: 2, refusal, pipelining: true }).await;
+}
+
+async fn the_rest_go_on_a_new_connection(script: Script) {
     let mail = MailServers::from_env();
     let (gate, heard) = (Arc::new(AtomicBool::new(true)), Arc::new(Heard::default()));
-    let port = server_closing_after(&mail, 2, refusal, gate.clone(), heard.clone()).await;
+    let port = scripted_server(&mail, script, gate.clone(), heard.clone()).await;
     let app = app_with_quick_retries(&mail, &[port]).await;
     let (_, key) = tenant_with_notifications(&app, &mail, "Ромашка", port).await;
 
@@ -176,4 +195,28 @@ async fn the_rest_go_on_a_new_connection(refusal: &'static str) {
     received.retain(|s| subjects.contains(s));
     received.sort();
     assert_eq!(received, subjects, "every letter once");
+}
+
+/// A letter's sender, recipient and DATA reach a server offering PIPELINING in one write (one
+/// wait for the server instead of three, with every letter), and a server not offering it gets
+/// each command after the reply to the one before.
+#[tokio::test]
+async fn the_envelope_goes_in_one_write_only_to_a_server_offering_pipelining() {
+    let mail = MailServers::from_env();
+    for pipelining in [true, false] {
+        let (gate, heard) = (Arc::new(AtomicBool::new(true)), Arc::new(Heard::default()));
+        let script = Script { per_connection: 100, refusal: "", pipelining };
+        let port = scripted_server(&mail, script, gate.clone(), heard.clone()).await;
+        let app = app_with_quick_retries(&mail, &[port]).await;
+        let (_, key) = tenant_with_notifications(&app, &mail, "Ромашка", port).await;
+
+        let before = heard.pipelined.load(Ordering::SeqCst);
+        let subjects = send_held(&app, &key, &mail, &gate, "Pipelined", 3).await;
+        let pipelined = heard.pipelined.load(Ordering::SeqCst) - before;
+        assert_eq!(pipelined, if pipelining { 3 } else { 0 }, "PIPELINING offered: {pipelining}");
+        let mut received = heard.subjects.lock().unwrap().clone();
+        received.retain(|s| subjects.contains(s));
+        received.sort();
+        assert_eq!(received, subjects, "every letter once");
+    }
 }

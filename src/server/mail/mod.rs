@@ -11,6 +11,7 @@ pub mod pop3;
 pub mod public_address;
 pub mod report;
 pub mod smtp;
+mod smtp_text;
 pub mod tls;
 pub mod web;
 pub mod wire;

@@ -5,6 +5,7 @@
 
 use super::login::{Login, Secret};
 use super::report::{within, Recorder, StepFailure, StepObserver};
+use super::smtp_text::{Content, Ended, Line};
 use super::tls_failure;
 use super::wire::ReadLimits;
 use super::MailContext;
@@ -15,7 +16,6 @@ use lettre::transport::smtp::client::{AsyncSmtpConnection, AsyncTokioStream};
 use lettre::transport::smtp::commands::{Data, Mail, Rcpt};
 use lettre::transport::smtp::extension::{ClientId, Extension, MailParameter};
 use secrecy::ExposeSecret;
-use std::fmt;
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
@@ -75,7 +75,7 @@ async fn dialogue(
     errand: Errand<'_>,
     rec: &mut Recorder,
 ) -> Result<(), StepFailure> {
-    let mut session = sign_in(ctx, server, login, rec).await?;
+    let mut session = sign_in(ctx, server, login, false, rec).await?;
     if let Errand::Send(letter) = errand {
         transfer(&mut session, letter, std::future::ready(()), rec).await?;
     }
@@ -89,6 +89,12 @@ pub struct Session {
     conn: AsyncSmtpConnection,
     /// The expiry of the certificate its server showed (Unix ms), if TLS was used.
     pub certificate_expires_at: Option<i64>,
+    /// The server offers PIPELINING (RFC 2920): a letter's envelope goes in one write.
+    pipelining: bool,
+    /// Every reply to what was sent has been read: a failure in the middle of a pipelined
+    /// envelope leaves some unread (and a server maybe waiting for content), so the connection
+    /// is only closed, not said goodbye to.
+    in_sync: bool,
     step_timeout: std::time::Duration,
     total_timeout: std::time::Duration,
 }
@@ -98,7 +104,7 @@ impl Session {
     /// step that failed.
     pub async fn open(ctx: &MailContext, server: &ServerAddress, login: &Login<'_>) -> Result<Self, CheckReport> {
         let mut rec = Recorder::new(ctx.step_timeout, None);
-        match within(ctx.total_timeout, sign_in(ctx, server, login, &mut rec)).await {
+        match within(ctx.total_timeout, sign_in(ctx, server, login, true, &mut rec)).await {
             Ok(session) => Ok(session),
             Err(failure) => Err(rec.finish(SIDE, Err(super::with_fix(failure, server)))),
         }
@@ -122,17 +128,22 @@ impl Session {
         report
     }
 
-    /// Says goodbye, waiting at most one step's time for the answer.
+    /// Says goodbye, waiting at most one step's time for the answer (or only closes the
+    /// connection, when replies are still unread).
     pub async fn quit(mut self) {
-        let _ = tokio::time::timeout(self.step_timeout, self.conn.quit()).await;
+        if self.in_sync {
+            let _ = tokio::time::timeout(self.step_timeout, self.conn.quit()).await;
+        }
     }
 }
 
-/// Connect, TLS (implicit or STARTTLS), greeting and login.
+/// Connect, TLS (implicit or STARTTLS), greeting and login; for letters one after another
+/// (`many`), also whether the server offers PIPELINING.
 async fn sign_in(
     ctx: &MailContext,
     server: &ServerAddress,
     login: &Login<'_>,
+    many: bool,
     rec: &mut Recorder,
 ) -> Result<Session, StepFailure> {
     let hello = ClientId::Domain(HELLO_NAME.to_string());
@@ -170,6 +181,7 @@ async fn sign_in(
         }
     };
 
+    let pipelining = many && offers_pipelining(&mut conn, rec).await?;
     match login.secret {
         Secret::Password(password) => {
             let mechanisms = [Mechanism::Plain, Mechanism::Login];
@@ -193,7 +205,20 @@ async fn sign_in(
         }
     }
     let (step_timeout, total_timeout) = (ctx.step_timeout, ctx.total_timeout);
-    Ok(Session { conn, certificate_expires_at: rec.certificate_expires_at(), step_timeout, total_timeout })
+    let certificate_expires_at = rec.certificate_expires_at();
+    Ok(Session { conn, certificate_expires_at, pipelining, in_sync: true, step_timeout, total_timeout })
+}
+
+/// Whether the server offers PIPELINING, by saying hello once more (before the login, which a
+/// new hello must not undo): lettre keeps only the extensions it uses itself.
+async fn offers_pipelining(conn: &mut AsyncSmtpConnection, rec: &mut Recorder) -> Result<bool, StepFailure> {
+    let hello = format!("EHLO {HELLO_NAME}");
+    let reply =
+        rec.run(SIDE, Step::Greeting, conn.command(Line(&hello)), smtp_failure(Step::Greeting), |_| None).await?;
+    let offered = reply
+        .message()
+        .any(|line| line.split_whitespace().next().is_some_and(|word| word.eq_ignore_ascii_case("PIPELINING")));
+    Ok(offered)
 }
 
 /// `AUTH XOAUTH2` with the initial response. lettre's own XOAUTH2 cannot answer the challenge a
@@ -223,16 +248,6 @@ async fn xoauth2(conn: &mut AsyncSmtpConnection, response: &secrecy::SecretStrin
     }
 }
 
-/// One command line as lettre sends it (`Display` with its line end); never a secret in a log,
-/// since lettre logs nothing unless its `tracing` feature is on (it is not).
-struct Line<'a>(&'a str);
-
-impl fmt::Display for Line<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}\r\n", self.0)
-    }
-}
-
 /// The greeting, on a socket connected (and for implicit TLS, encrypted) to `peer`.
 async fn greet<S>(
     rec: &mut Recorder,
@@ -249,14 +264,15 @@ where
 }
 
 /// One mail transaction: the envelope sender is the letter's sender, so a server that refuses
-/// that sender for this login says so here.
+/// that sender for this login says so here. On a server offering PIPELINING the sender, the
+/// recipients and DATA go in one write and their replies are read in turn.
 async fn transfer(
     session: &mut Session,
     letter: &Letter,
     earlier: impl Future<Output = ()>,
     rec: &mut Recorder,
 ) -> Result<(), StepFailure> {
-    let conn = &mut session.conn;
+    let Session { conn, pipelining, in_sync, .. } = session;
     let from = lettre_address(&letter.envelope_from)?;
     // An address with letters outside ASCII (`иван@…`) goes only to a server offering SMTPUTF8.
     let mut parameters = Vec::new();
@@ -267,25 +283,42 @@ async fn transfer(
         }
         parameters.push(MailParameter::SmtpUtfEight);
     }
-    rec.run(SIDE, Step::Sender, conn.command(Mail::new(Some(from), parameters)), smtp_failure(Step::Sender), |_| {
-        Some(letter.envelope_from.unicode())
-    })
-    .await?;
+    let mut envelope =
+        vec![(Step::Sender, Mail::new(Some(from), parameters).to_string(), letter.envelope_from.unicode())];
     for recipient in &letter.envelope_to {
-        let to = lettre_address(recipient)?;
-        rec.run(SIDE, Step::Recipient, conn.command(Rcpt::new(to, vec![])), smtp_failure(Step::Recipient), |_| {
-            Some(recipient.to_string())
-        })
-        .await?;
+        let to = Rcpt::new(lettre_address(recipient)?, vec![]).to_string();
+        envelope.push((Step::Recipient, to, recipient.to_string()));
+    }
+    let data = Data.to_string();
+    // All at once: the first reply comes to the whole write, the others are read after it.
+    let together = pipelining
+        .then(|| envelope.iter().map(|(_, command, _)| command.as_str()).chain([data.as_str()]).collect::<String>());
+    *in_sync = together.is_none();
+    for (i, (step, command, shown)) in envelope.iter().enumerate() {
+        let reply = async {
+            match &together {
+                Some(all) if i == 0 => conn.command(Ended(all)).await,
+                Some(_) => conn.read_response().await,
+                None => conn.command(Ended(command)).await,
+            }
+        };
+        rec.run(SIDE, *step, reply, smtp_failure(*step), |_| Some(shown.clone())).await?;
     }
     let bytes = letter.bytes.as_slice();
-    let data = async {
-        conn.command(Data).await?;
+    let content = async {
+        match together {
+            Some(_) => conn.read_response().await?,
+            None => conn.command(Data).await?,
+        };
         // The server takes the letter only at the end of its content.
         earlier.await;
-        conn.message(bytes).await
+        match std::str::from_utf8(bytes) {
+            Ok(text) => conn.command(Content(text)).await,
+            Err(_) => conn.message(bytes).await,
+        }
     };
-    rec.run(SIDE, Step::Data, data, smtp_failure(Step::Data), |r| Some(reply_text(r))).await?;
+    rec.run(SIDE, Step::Data, content, smtp_failure(Step::Data), |r| Some(reply_text(r))).await?;
+    *in_sync = true;
     Ok(())
 }
 
