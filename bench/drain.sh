@@ -20,6 +20,7 @@ work=$(mktemp -d /var/tmp/pochta-drain.XXXXXX)
 app_pid=
 cleanup() {
   [ -n "$app_pid" ] && kill "$app_pid" 2>/dev/null || true
+  drop_bench_databases
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -64,7 +65,7 @@ for db in ${BENCH_DRAIN_DBS:-sqlite postgres}; do
   db_args=(--data-dir "$work/data-$db")
   if [ "$db" = postgres ]; then
     name="drain_$RANDOM"
-    psql "$POCHTA_TEST_PG_ADMIN_URL" -qc "CREATE DATABASE $name OWNER pochta_owner"
+    new_bench_database "$name"
     pg="127.0.0.1:$POCHTA_TEST_PG_PORT/$name"
     pg_url="postgres://postgres@$pg"
     db_args+=(--database-url "postgres://pochta_web@$pg" --migration-database-url "postgres://pochta_owner@$pg" --secret-keys "$($bin keys generate | tr ' ' ':')")

@@ -20,6 +20,7 @@ load=target/release/examples/load
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  drop_bench_databases
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -63,7 +64,7 @@ start_app() {
   db_args=(--data-dir "$work/data-$db-$RANDOM")
   if [ "$db" = postgres ]; then
     local name="bench_$RANDOM"
-    psql "$POCHTA_TEST_PG_ADMIN_URL" -qc "CREATE DATABASE $name OWNER pochta_owner"
+    new_bench_database "$name"
     local pg="127.0.0.1:$POCHTA_TEST_PG_PORT/$name"
     db_args+=(--database-url "postgres://pochta_web@$pg" --migration-database-url "postgres://pochta_owner@$pg" --secret-keys "$($bin keys generate | tr ' ' ':')")
   fi
