@@ -35,7 +35,7 @@ pub(crate) async fn tenant_with_notifications(
 }
 
 /// The same, with the administrator's signed-in browser.
-async fn tenant_and_admin(
+pub(crate) async fn tenant_and_admin(
     app: &TestApp,
     mail: &MailServers,
     organisation: &str,

@@ -8,6 +8,7 @@ use crate::model::{AccountId, TenantId};
 use crate::server::db::accounts::{self, AccountData, AccountRow, SecretField};
 use crate::server::db::{self, account_secrets, Tx};
 use crate::server::fail::on_unique;
+use crate::server::notifications;
 use crate::server::session::CurrentUser;
 use crate::server::state::AppState;
 
@@ -68,10 +69,14 @@ pub async fn save(
         }
     }
     accounts::record_check(&mut tx, user.tenant, id, true, None).await?;
+    let resumed = notifications::outbox::account_saved(&mut tx, user.tenant, id).await?;
     let action = if existing.is_some() { "update" } else { "create" };
     let details = format!("{} {}", basics.address, if for_everyone { "shared" } else { "personal" });
     db::audit::record(&mut tx, user.tenant, Some(user.id), action, "email_account", &details).await?;
     tx.commit().await?;
+    if resumed > 0 {
+        state.outbox_queued.notify_one();
+    }
     Ok(id)
 }
 

@@ -16,6 +16,7 @@ use crate::server::db::{self, account_secrets, crm_email::CrmEmailData, Tx};
 use crate::server::fail::{internal, on_violation};
 use crate::server::mail::login::{Credential, Login};
 use crate::server::mail::smtp::{self, Errand};
+use crate::server::notifications;
 use crate::server::progress::Progress;
 use crate::server::rate;
 use crate::server::session::Admin;
@@ -126,7 +127,11 @@ pub async fn save(
         }
     );
     db::audit::record(&mut tx, admin.tenant, Some(admin.id), "save", "crm_email_settings", &details).await?;
+    let resumed = notifications::outbox::account_saved(&mut tx, admin.tenant, account).await?;
     tx.commit().await?;
+    if resumed > 0 {
+        state.outbox_queued.notify_one();
+    }
     Ok(MailTabOutcome::Saved { version: new_version })
 }
 

@@ -94,6 +94,20 @@ pub async fn sending(tx: &mut Tx, tenant: TenantId, via: Via) -> Result<Option<S
     Ok(account.zip(from).map(|(account, from)| Sending { account, name, from }))
 }
 
+/// An account of the tenant passed its check and is being saved (a new password, a new sign-in
+/// with the provider): the letters held behind its failures through whichever of the tenant's
+/// notification accounts it is are due at once, in the save's transaction, instead of waiting
+/// out the hold. Gives how many; the caller wakes the workers once it commits.
+pub async fn account_saved(tx: &mut Tx, tenant: TenantId, account: AccountId) -> Result<u64, sqlx::Error> {
+    let mut resumed = 0;
+    for via in [Via::Crm, Via::System] {
+        if sending(tx, tenant, via).await?.is_some_and(|s| s.account.id == account) {
+            resumed += db::outbox::resume(tx, tenant, via.name(), now_millis()).await?;
+        }
+    }
+    Ok(resumed)
+}
+
 /// The queued letter as stored, and whether this call queued it (`false`: its idempotency key
 /// was used before, and that letter is the answer).
 pub struct Queued {
