@@ -297,10 +297,10 @@ pub fn now_millis() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or_default()
 }
 
-/// Flags are stored as 0/1 integers: the `Any` driver has no boolean that works on both backends.
 /// A statement with its arguments, as the record modules build them up.
 pub type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
 
+/// Flags are stored as 0/1 integers: the `Any` driver has no boolean that works on both backends.
 pub fn flag(value: bool) -> i64 {
     i64::from(value)
 }
