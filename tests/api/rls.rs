@@ -2,8 +2,10 @@
 //! (On SQLite, which has no row-level security, these tests have nothing to check.)
 
 use crate::support::forms::add_firm;
-use crate::support::spawn_app;
+use crate::support::{spawn_app, TestApp};
 use pochta::model::session::SessionInfo;
+use pochta::model::TenantId;
+use pochta::server::db::outbox::{record_sent, OutboxRow};
 use pochta::server::db::Backend;
 use sqlx::Acquire;
 
@@ -98,4 +100,82 @@ async fn a_query_that_forgets_its_tenant_filter_still_sees_only_its_tenant() {
         .unwrap();
     assert_eq!(visible, 0);
     tx.rollback().await.unwrap();
+}
+
+/// A delivery's record is written in one round trip on PostgreSQL, by a function that sets the
+/// tenant for itself: it marks only the attempt claimed, once, and leaves the caller's tenant
+/// (or none) as it was, so nothing written after it lands under the letter's tenant.
+#[tokio::test]
+async fn a_delivery_record_marks_its_claimed_attempt_once_and_leaves_the_callers_tenant_as_it_was() {
+    let app = spawn_app().await;
+    app.first_run("Тенант А", "a@a.test").await;
+    app.new_tenant("Тенант Б", "b@b.test").await;
+    let (a, b) = (tenant_named(&app, "Тенант А").await, tenant_named(&app, "Тенант Б").await);
+    let claimed: OutboxRow = sqlx::query_as(
+        "INSERT INTO outbox (tenant_id, via, recipients, subject, text_body, message_id, status, attempts, \
+           next_attempt_at, give_up_at, created_at) \
+         VALUES ($1, 'crm', 'c@example.com', 's', 't', '<m@example.com>', 'sending', 2, 60000, 0, 0) RETURNING *",
+    )
+    .bind(a.0)
+    .fetch_one(app.inspect())
+    .await
+    .unwrap();
+    let letter = claimed.id;
+    let db = &app.state.db;
+
+    let earlier = OutboxRow { attempts: 1, ..claimed.clone() };
+    let other_lease = OutboxRow { next_attempt_at: 30_000, ..claimed.clone() };
+    assert!(!record_sent(db, b, &claimed, 7).await.unwrap(), "another tenant's letter is not marked");
+    assert!(!record_sent(db, a, &earlier, 7).await.unwrap(), "an earlier attempt is not marked");
+    assert!(!record_sent(db, a, &other_lease, 7).await.unwrap(), "another claim's lease is not this one");
+    assert!(record_sent(db, a, &claimed, 7).await.unwrap());
+    assert!(!record_sent(db, a, &claimed, 8).await.unwrap(), "marked once");
+    let (status, sent_at): (String, Option<i64>) = sqlx::query_as("SELECT status, sent_at FROM outbox WHERE id = $1")
+        .bind(letter)
+        .fetch_one(app.inspect())
+        .await
+        .unwrap();
+    assert_eq!((status.as_str(), sent_at), ("sent", Some(7)));
+    if app.backend != Backend::Postgres {
+        return;
+    }
+
+    // Called inside tenant B's transaction for A's letter: B's again afterwards, seeing only B's.
+    sqlx::query("UPDATE outbox SET status = 'sending' WHERE id = $1")
+        .bind(letter)
+        .execute(app.inspect())
+        .await
+        .unwrap();
+    let mut tx = db.write(b).await.unwrap();
+    let marked: bool = sqlx::query_scalar("SELECT pochta_outbox_sent($1, $2, 2, 60000, 9)")
+        .bind(a.0)
+        .bind(letter)
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+    assert!(marked);
+    let (current, visible): (String, i64) =
+        sqlx::query_as("SELECT current_setting('app.tenant_id'), (SELECT COUNT(*) FROM outbox)")
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+    assert_eq!((current, visible), (b.0.to_string(), 0));
+    tx.commit().await.unwrap();
+
+    // Called with no tenant around it: none after it on the same connection.
+    let mut conn = db.pool().acquire().await.unwrap();
+    sqlx::query("SELECT pochta_outbox_sent($1, $2, 2, 60000, 9)")
+        .bind(a.0)
+        .bind(letter)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    let visible: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox").fetch_one(&mut *conn).await.unwrap();
+    assert_eq!(visible, 0, "the letter's tenant did not stay on the connection");
+}
+
+async fn tenant_named(app: &TestApp, name: &str) -> TenantId {
+    TenantId(
+        sqlx::query_scalar("SELECT id FROM tenants WHERE name = $1").bind(name).fetch_one(app.inspect()).await.unwrap(),
+    )
 }

@@ -62,7 +62,7 @@ pub async fn claim(state: &AppState, tenant: TenantId) -> Result<Batch, AppError
                 batch.letters.push((letter, sending.clone()));
             } else {
                 let waits = Ending::Postponed { at: wait_until };
-                db::outbox::finish(&mut tx, tenant, letter.id, letter.attempts, &waits).await?;
+                db::outbox::finish(&mut tx, tenant, &letter, &waits).await?;
                 tracing::info!(tenant = tenant.0, id = letter.id, "outbox: the account's sending limit is reached");
                 batch.postponed = true;
             }
@@ -79,7 +79,7 @@ pub async fn release(state: &AppState, tenant: TenantId, letters: &[&OutboxRow])
     let mut tx = state.db.write(tenant).await?;
     let now = Ending::Postponed { at: now_millis() };
     for letter in letters {
-        db::outbox::finish(&mut tx, tenant, letter.id, letter.attempts, &now).await?;
+        db::outbox::finish(&mut tx, tenant, letter, &now).await?;
     }
     tx.commit().await?;
     Ok(())
@@ -120,7 +120,7 @@ async fn record_in_one(
     health: Option<(&AccountRow, Seen<'_>)>,
 ) -> Result<Recorded, AppError> {
     let mut tx = state.db.write(tenant).await?;
-    let mine = db::outbox::finish(&mut tx, tenant, letter.id, letter.attempts, ending).await?;
+    let mine = db::outbox::finish(&mut tx, tenant, letter, ending).await?;
     let seen = match health {
         Some((account, seen)) => health::record(&mut tx, state, tenant, account, &seen).await?,
         None => health::Recorded { told: false, failures: 0, recovered: false },
@@ -167,12 +167,18 @@ pub fn record_delivery(
 ) -> Pending {
     let (state, letter, sending) = (state.clone(), letter.clone(), sending.clone());
     Pending(Some(tokio::spawn(async move {
-        let health = certificate.map(|expires| (&sending.account, Seen::Delivered { certificate_expires_at: expires }));
-        match record(&state, tenant, &letter, &Ending::Sent { at }, health).await {
-            Ok(recorded) if !recorded.mine => {
+        let mine = match certificate {
+            None => db::outbox::record_sent(&state.db, tenant, &letter, at).await,
+            Some(expires) => {
+                let health = (&sending.account, Seen::Delivered { certificate_expires_at: expires });
+                record(&state, tenant, &letter, &Ending::Sent { at }, Some(health)).await.map(|recorded| recorded.mine)
+            }
+        };
+        match mine {
+            Ok(true) => {}
+            Ok(false) => {
                 tracing::warn!(tenant = tenant.0, id = letter.id, "outbox: the claim ran out before it was recorded")
             }
-            Ok(_) => {}
             Err(e) => tracing::warn!(tenant = tenant.0, id = letter.id, error = ?e, "outbox: recording a delivery"),
         }
     })))
@@ -192,7 +198,7 @@ pub async fn hold(
     let mut tx = state.db.write(tenant).await?;
     let waits = Ending::Postponed { at: until };
     for letter in rest {
-        db::outbox::finish(&mut tx, tenant, letter.id, letter.attempts, &waits).await?;
+        db::outbox::finish(&mut tx, tenant, letter, &waits).await?;
     }
     let held = db::outbox::hold(&mut tx, tenant, via, until, why).await?;
     tx.commit().await?;
