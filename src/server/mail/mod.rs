@@ -27,7 +27,7 @@ use std::time::Duration;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio_rustls::client::TlsStream;
-use wire::{Capped, ReadLimits};
+use wire::{AckAtOnce, Capped, ReadLimits};
 
 /// A connection as the egress guard hands it over.
 pub type Wire = Capped<TcpStream>;
@@ -61,12 +61,15 @@ impl MailContext {
         self.trusted.iter().find(|t| t.host.as_str() == host && t.port.get() == port)
     }
 
-    /// TLS on a connected socket, as `tls::TlsTrust::wrap` with the tenant's trust for the server.
+    /// TLS on a connected socket, as `tls::TlsTrust::wrap` with the tenant's trust for the server;
+    /// what the server sends next is acknowledged at once (see [`AckAtOnce`]).
     pub async fn wrap_tls<S>(&self, tcp: S, host: &str, port: u16) -> Result<TlsStream<S>, tls::TlsError>
     where
-        S: AsyncRead + AsyncWrite + Unpin,
+        S: AsyncRead + AsyncWrite + Unpin + AckAtOnce,
     {
-        self.tls.wrap(tcp, host, port, self.trusted_for(host, port)).await
+        let tls = self.tls.wrap(tcp, host, port, self.trusted_for(host, port)).await?;
+        tls.get_ref().0.ack_at_once();
+        Ok(tls)
     }
 
     /// The check after lettre's STARTTLS, as `tls::TlsTrust::verify_chain` with the tenant's
@@ -116,7 +119,7 @@ pub async fn start_tls<S>(
     rec: &mut Recorder,
 ) -> Result<Capped<TlsStream<Capped<S>>>, StepFailure>
 where
-    S: AsyncRead + AsyncWrite + Unpin + Send,
+    S: AsyncRead + AsyncWrite + Unpin + Send + AckAtOnce,
 {
     let limits = tcp.limits();
     let (host, port) = (server.host.as_str(), server.port.get());

@@ -9,7 +9,30 @@ use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
 use tokio::sync::OwnedSemaphorePermit;
+
+/// A socket that can be told to acknowledge what arrives at once rather than after the kernel's
+/// delay (40 ms on Linux). Wanted right after a TLS handshake on an implicit-TLS port: the server
+/// sends its session tickets, then its greeting; one that writes without TCP_NODELAY (Postfix's
+/// smtpd on 465) holds the greeting until the tickets are acknowledged.
+pub trait AckAtOnce {
+    fn ack_at_once(&self);
+}
+
+impl AckAtOnce for TcpStream {
+    fn ack_at_once(&self) {
+        // Linux keeps this until the socket next sends; elsewhere the delay stays as it is.
+        #[cfg(target_os = "linux")]
+        let _ = self.set_quickack(true);
+    }
+}
+
+impl<S: AckAtOnce> AckAtOnce for Capped<S> {
+    fn ack_at_once(&self) {
+        self.inner.ack_at_once();
+    }
+}
 
 /// How much one connection may read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
