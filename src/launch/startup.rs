@@ -136,6 +136,7 @@ pub fn mail_context(config: &Config, dns: &Dns) -> Result<MailContext, StartErro
 
 impl Application {
     pub async fn build(config: Config) -> Result<Self, StartError> {
+        crate::server::credentials::return_large_allocations();
         let listen = config.listen;
         let state = build_state(config).await?;
         let listener = TcpListener::bind(listen).await.map_err(|e| StartError::Listen(listen, e))?;

@@ -22,20 +22,51 @@ fn argon2() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params())
 }
 
-/// The working memory of argon2 runs: one 19 MiB buffer per slot, allocated once and reused.
-/// With a fresh allocation per run the allocator kept most of each one, and a flood of sign-ins
-/// grew the server by about 11 MiB per password checked (460 MiB after 40).
+/// The working memory of argon2 runs, 19 MiB each: a run passes its buffer on to the next one
+/// while others wait (a flood of sign-ins reuses a buffer per slot), and frees it when none
+/// does, so an idle server does not hold it. Freed, it goes back to the system: a buffer this
+/// large is a mapping of its own ([`return_large_allocations`]); left to glibc's own rule, a
+/// freed buffer raised the size it maps on its own, later ones came from the heap and stayed,
+/// and a flood of sign-ins grew the server by about 11 MiB per password checked.
 #[derive(Clone, Default)]
-struct Memory(Arc<Mutex<Vec<Vec<Block>>>>);
+struct Memory {
+    spare: Arc<Mutex<Vec<Vec<Block>>>>,
+    /// Buffers allocated so far (for the tests).
+    made: Arc<AtomicUsize>,
+}
 
 impl Memory {
-    fn take(&self) -> Vec<Block> {
-        let spare = self.0.lock().unwrap_or_else(|e| e.into_inner()).pop();
-        spare.unwrap_or_else(|| vec![Block::default(); params().block_count()])
+    fn spare(&self) -> std::sync::MutexGuard<'_, Vec<Vec<Block>>> {
+        self.spare.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn give_back(&self, buffer: Vec<Block>) {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).push(buffer);
+    fn take(&self) -> Vec<Block> {
+        let spare = self.spare().pop();
+        spare.unwrap_or_else(|| {
+            self.made.fetch_add(1, Ordering::Relaxed);
+            vec![Block::default(); params().block_count()]
+        })
+    }
+
+    /// Keeps `buffer` for the next run if `others_wait`, else frees it.
+    fn give_back(&self, buffer: Vec<Block>, others_wait: bool) {
+        if others_wait {
+            self.spare().push(buffer);
+        }
+    }
+}
+
+/// Makes every allocation of 1 MiB or more a mapping of its own, returned to the system when it
+/// is freed, instead of glibc's default: a threshold that rises to the size of each large block
+/// freed, after which blocks of that size come from the heap and its pages are kept. Called once
+/// as the server starts.
+pub fn return_large_allocations() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        const ONE_MIB: libc::c_int = 1 << 20;
+        // SAFETY: mallopt only changes the allocator's tuning; any value is valid to pass, and
+        // glibc applies it under its own lock.
+        let _ = unsafe { libc::mallopt(libc::M_MMAP_THRESHOLD, ONE_MIB) };
     }
 }
 
@@ -129,13 +160,13 @@ impl Hashing {
     pub async fn hash(&self, password: &str) -> Result<String, AppError> {
         let slot = self.slot().await?;
         let password = zeroize::Zeroizing::new(password.to_string());
-        let memory = self.memory.clone();
+        let (memory, waiting) = (self.memory.clone(), self.waiting.clone());
         tokio::task::spawn_blocking(move || {
             let _slot = slot;
             let salt = SaltString::generate(&mut rand::rngs::OsRng);
             let mut buffer = memory.take();
             let hash = hash_in(&mut buffer, password.as_bytes(), salt.as_salt());
-            memory.give_back(buffer);
+            memory.give_back(buffer, waiting.load(Ordering::SeqCst) > 0);
             hash
         })
         .await
@@ -148,14 +179,14 @@ impl Hashing {
         let slot = self.slot().await?;
         let password = zeroize::Zeroizing::new(password.to_string());
         let known = hash.is_some();
-        let memory = self.memory.clone();
+        let (memory, waiting) = (self.memory.clone(), self.waiting.clone());
         let matched = tokio::task::spawn_blocking(move || {
             let _slot = slot;
             let hash = hash.unwrap_or_else(|| dummy_hash().to_string());
             let Ok(parsed) = PasswordHash::new(&hash) else { return false };
             let mut buffer = memory.take();
             let matched = matches_in(&mut buffer, password.as_bytes(), &parsed);
-            memory.give_back(buffer);
+            memory.give_back(buffer, waiting.load(Ordering::SeqCst) > 0);
             matched && known
         })
         .await;
@@ -224,8 +255,30 @@ mod tests {
         let old = older.hash_password("пароль".as_bytes(), &salt).unwrap().to_string();
         assert!(hashing.verify(Some(old.clone()), "пароль").await.unwrap());
         assert!(!hashing.verify(Some(old), "пароль!").await.unwrap());
-        // The one buffer of the one slot is reused.
-        assert_eq!(hashing.memory.0.lock().unwrap().len(), 1);
+        // Nobody waited: no buffer is held between runs.
+        assert!(hashing.memory.spare().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_buffer_passes_to_the_runs_waiting_and_is_freed_after_the_last() {
+        let hashing = Hashing::with_limits(1, 10, Duration::from_secs(30));
+        let first = hashing.slot().await.unwrap();
+        // Four wait for the one slot: one buffer serves them all.
+        let all = futures::future::join_all((0..4).map(|_| hashing.hash("пароль")));
+        let release = async {
+            while hashing.waiting.load(Ordering::SeqCst) < 4 {
+                tokio::task::yield_now().await;
+            }
+            drop(first);
+        };
+        let (hashes, ()) = tokio::join!(all, release);
+        assert!(hashes.iter().all(|h| h.is_ok()), "{hashes:?}");
+        assert_eq!(hashing.memory.made.load(Ordering::Relaxed), 1, "one buffer, passed on");
+        assert!(hashing.memory.spare().is_empty(), "the last run freed it");
+        // One at a time, nobody waiting: each run has its own, and frees it.
+        hashing.hash("пароль").await.unwrap();
+        assert_eq!(hashing.memory.made.load(Ordering::Relaxed), 2);
+        assert!(hashing.memory.spare().is_empty());
     }
 
     #[tokio::test]
