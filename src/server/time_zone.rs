@@ -12,8 +12,12 @@ use chrono::{Offset, TimeZone as _};
 
 /// The tenant's zone. A stored name the list no longer offers falls back to Moscow.
 pub async fn of_tenant(tx: &mut Tx, tenant: TenantId) -> Result<TimeZone, AppError> {
-    let stored = db::tenants::time_zone(tx, tenant).await?;
-    Ok(stored.and_then(|name| TimeZone::parse(&name).ok()).unwrap_or(TimeZone::MOSCOW))
+    Ok(stored(db::tenants::time_zone(tx, tenant).await?))
+}
+
+/// The zone of a stored name (read along with something else), as [`of_tenant`].
+pub fn stored(name: Option<String>) -> TimeZone {
+    name.and_then(|name| TimeZone::parse(&name).ok()).unwrap_or(TimeZone::MOSCOW)
 }
 
 /// `millis` with the offset `zone` had at that moment (daylight saving included).

@@ -308,6 +308,10 @@ async fn the_system_account_exists_for_every_tenant_cannot_be_deleted_and_keeps_
         assert_eq!(list.system_id, Some(list.rows[0].id));
     }
     let system = list(&admin, &[]).await.system_id.unwrap();
+    // A search that finds nothing still offers the system account's settings.
+    let nothing = list(&admin, &[("q", "нет такой записи")]).await;
+    assert!(nothing.rows.is_empty());
+    assert_eq!(nothing.system_id, Some(system));
     assert_eq!(delete(&admin, system).await.unwrap_err(), AppError::Forbidden);
 
     let mut account = AccountInput {

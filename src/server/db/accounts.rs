@@ -152,8 +152,25 @@ impl Order {
     }
 }
 
+/// A page of the list, with what it is shown with.
+pub struct ListPage {
+    pub rows: Vec<AccountRow>,
+    /// The tenant's stored time zone.
+    pub time_zone: Option<String>,
+    pub system_id: Option<AccountId>,
+}
+
+#[derive(sqlx::FromRow)]
+struct ListRaw {
+    #[sqlx(flatten)]
+    row: Raw,
+    tenant_time_zone: Option<String>,
+    system_id: Option<i64>,
+}
+
 /// One page of the accounts `viewer` may see, optionally filtered by a search text (name,
-/// sender name, address).
+/// sender name, address), with the tenant's time zone and system account: in one statement
+/// (their sub-selects run once), unless the page is empty.
 pub async fn list_visible(
     tx: &mut Tx,
     tenant: TenantId,
@@ -162,16 +179,18 @@ pub async fn list_visible(
     order: Order,
     limit: i64,
     offset: i64,
-) -> Result<Vec<AccountRow>, sqlx::Error> {
+) -> Result<ListPage, sqlx::Error> {
     let pattern =
         search.map(|s| format!("%{}%", s.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
     let sql = format!(
-        "SELECT {COLUMNS} FROM email_accounts WHERE tenant_id = $1 AND (owner_user_id IS NULL OR owner_user_id = $2) \
+        "SELECT {COLUMNS}, (SELECT time_zone FROM tenants WHERE id = $1) AS tenant_time_zone, \
+         (SELECT id FROM email_accounts WHERE tenant_id = $1 AND is_system = 1) AS system_id \
+         FROM email_accounts WHERE tenant_id = $1 AND (owner_user_id IS NULL OR owner_user_id = $2) \
          AND ($3 IS NULL OR LOWER(name) LIKE $3 ESCAPE '\\' OR LOWER(sender_name) LIKE $3 ESCAPE '\\' OR address_key LIKE $3 ESCAPE '\\') \
          ORDER BY is_system DESC, {} LIMIT $4 OFFSET $5",
         order.sql()
     );
-    let rows: Vec<Raw> = sqlx::query_as(&sql)
+    let raws: Vec<ListRaw> = sqlx::query_as(&sql)
         .bind(tenant.0)
         .bind(viewer.0)
         .bind(pattern)
@@ -179,7 +198,14 @@ pub async fn list_visible(
         .bind(offset)
         .fetch_all(&mut **tx)
         .await?;
-    Ok(rows.into_iter().map(AccountRow::from).collect())
+    let Some(first) = raws.first() else {
+        let time_zone = super::tenants::time_zone(tx, tenant).await?;
+        let system_id = system_account(tx, tenant).await?.map(|a| a.id);
+        return Ok(ListPage { rows: Vec::new(), time_zone, system_id });
+    };
+    let (time_zone, system_id) = (first.tenant_time_zone.clone(), first.system_id.map(AccountId));
+    let rows = raws.into_iter().map(|r| AccountRow::from(r.row)).collect();
+    Ok(ListPage { rows, time_zone, system_id })
 }
 
 /// One account, if `viewer` may see it.

@@ -36,33 +36,49 @@ use std::time::Duration;
 use tokio::sync::{Mutex, OwnedMutexGuard};
 
 /// A transaction of the app. On SQLite a write transaction also holds this process's turn to
-/// write, so writers queue here in order instead of retrying against SQLite's lock.
+/// write, so writers queue here in order instead of retrying against SQLite's lock; a read of
+/// one statement ([`Db::read_one`]) is no transaction there at all.
 pub struct Tx {
-    inner: sqlx::Transaction<'static, sqlx::Any>,
+    inner: Inner,
     _turn: Option<OwnedMutexGuard<()>>,
+}
+
+enum Inner {
+    Transaction(sqlx::Transaction<'static, sqlx::Any>),
+    /// A connection in autocommit: each statement its own snapshot.
+    Statement(sqlx::pool::PoolConnection<sqlx::Any>),
 }
 
 impl Deref for Tx {
     type Target = sqlx::AnyConnection;
 
     fn deref(&self) -> &sqlx::AnyConnection {
-        &self.inner
+        match &self.inner {
+            Inner::Transaction(tx) => tx,
+            Inner::Statement(conn) => conn,
+        }
     }
 }
 
 impl DerefMut for Tx {
     fn deref_mut(&mut self) -> &mut sqlx::AnyConnection {
-        &mut self.inner
+        match &mut self.inner {
+            Inner::Transaction(tx) => tx,
+            Inner::Statement(conn) => conn,
+        }
     }
 }
 
 impl Tx {
     fn without_turn(inner: sqlx::Transaction<'static, sqlx::Any>) -> Self {
-        Self { inner, _turn: None }
+        Self { inner: Inner::Transaction(inner), _turn: None }
     }
 
     pub async fn commit(self) -> Result<(), sqlx::Error> {
-        self.inner.commit().await
+        match self.inner {
+            Inner::Transaction(tx) => tx.commit().await,
+            Inner::Statement(_) => Ok(()),
+        }
     }
 }
 
@@ -172,6 +188,17 @@ impl Db {
         Ok(self.begin(false, Some(("app.tenant_id", &tenant.0.to_string()))).await?)
     }
 
+    /// A read of one tenant's rows in a single statement: on SQLite the statement alone (it sees
+    /// one snapshot by itself; BEGIN and COMMIT would be two more trips to the connection's
+    /// thread), on PostgreSQL a transaction that carries the tenant for row-level security.
+    /// Statements after the first see the database as it is then, not as the first saw it.
+    pub async fn read_one(&self, tenant: TenantId) -> Result<Tx, AppError> {
+        match self.backend {
+            Backend::Sqlite => Ok(Tx { inner: Inner::Statement(self.pool.acquire().await?), _turn: None }),
+            Backend::Postgres => self.read(tenant).await,
+        }
+    }
+
     /// A transaction for changing one tenant's rows. On SQLite it takes the write lock at once
     /// (`BEGIN IMMEDIATE`), so two writers queue on the busy timeout instead of one failing when
     /// it upgrades a read lock.
@@ -198,7 +225,8 @@ impl Db {
         match self.backend {
             Backend::Sqlite if write => {
                 let turn = self.writer.clone().lock_owned().await;
-                Ok(Tx { inner: self.pool.begin_with("BEGIN IMMEDIATE").await?, _turn: Some(turn) })
+                let inner = Inner::Transaction(self.pool.begin_with("BEGIN IMMEDIATE").await?);
+                Ok(Tx { inner, _turn: Some(turn) })
             }
             Backend::Sqlite => Ok(Tx::without_turn(self.pool.begin().await?)),
             Backend::Postgres => match setting {
