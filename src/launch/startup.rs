@@ -13,7 +13,7 @@ use crate::server::oauth::providers::OAuthProviders;
 use crate::server::presets::Presets;
 use crate::server::secrets::{key_file, Secrets};
 use crate::server::session::SessionCache;
-use crate::server::state::AppState;
+use crate::server::state::{AppState, StateParts};
 use crate::server::web::{cross_origin_guard, error_status, provide_request_context, security_headers};
 use axum::{middleware, Router};
 use leptos::config::LeptosOptions;
@@ -77,7 +77,7 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
         .build();
     let hashing = Hashing::new(config.password_hashing_slots);
     let sessions = Arc::new(SessionCache::new(Duration::from_secs(config.session_cache_seconds)));
-    Ok(AppState {
+    Ok(AppState::new(StateParts {
         leptos_options,
         db,
         hashing,
@@ -89,7 +89,7 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
         dns,
         outbox_queued: Arc::default(),
         oauth: Arc::new(oauth),
-    })
+    }))
 }
 
 /// The keys for stored passwords: given by the operator, or for the SQLite default a key file

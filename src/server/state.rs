@@ -14,8 +14,26 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use std::sync::Arc;
 
+/// Cloned for every request (into its context, for each server function that asks): one
+/// reference count, not a copy of each part.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<StateParts>);
+
+impl AppState {
+    pub fn new(parts: StateParts) -> Self {
+        Self(Arc::new(parts))
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = StateParts;
+
+    fn deref(&self) -> &StateParts {
+        &self.0
+    }
+}
+
+pub struct StateParts {
     pub leptos_options: LeptosOptions,
     pub db: Db,
     pub config: Arc<Config>,
@@ -33,7 +51,7 @@ pub struct AppState {
     pub oauth: Arc<super::oauth::providers::OAuthProviders>,
 }
 
-impl AppState {
+impl StateParts {
     /// What signing in with the mail providers needs.
     pub fn sign_ins(&self) -> super::oauth::SignIns<'_> {
         super::oauth::SignIns { db: &self.db, secrets: &self.secrets, providers: &self.oauth, mail: &self.mail }
