@@ -196,6 +196,20 @@ pub async fn wait_for_message(mail: &MailServers, user: &str, needle: &str) -> R
     }
 }
 
+/// As [`wait_for_message`], for the letter whose subject also contains `subject` (another letter
+/// with the same needle may arrive first).
+pub async fn wait_for_subject(mail: &MailServers, user: &str, needle: &str, subject: &str) -> Received {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let letters = matching_messages(mail, user, needle).await;
+        if let Some(letter) = letters.into_iter().find(|l| l.subject.contains(subject)) {
+            return letter;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no letter «{subject}» with {needle:?} arrived for {user}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
 /// The letter in `user`'s INBOX whose sender, subject or text contains `needle`, if any.
 pub async fn find_message(mail: &MailServers, user: &str, needle: &str) -> Option<Received> {
     matching_messages(mail, user, needle).await.into_iter().next()
