@@ -2,7 +2,7 @@
 //! (On SQLite, which has no row-level security, these tests have nothing to check.)
 
 use crate::support::forms::add_firm;
-use crate::support::{spawn_app, TestApp};
+use crate::support::{spawn_app, spawn_app_with, TestApp};
 use pochta::model::session::SessionInfo;
 use pochta::model::TenantId;
 use pochta::server::db::outbox::{record_sent, OutboxRow};
@@ -172,6 +172,43 @@ async fn a_delivery_record_marks_its_claimed_attempt_once_and_leaves_the_callers
         .unwrap();
     let visible: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox").fetch_one(&mut *conn).await.unwrap();
     assert_eq!(visible, 0, "the letter's tenant did not stay on the connection");
+}
+
+#[tokio::test]
+async fn a_read_cannot_write_and_its_end_leaves_the_connection_to_the_next_transaction() {
+    // One connection: the transaction after a read gets the very connection the read had.
+    let app = spawn_app_with(&["--db-connections", "1"]).await;
+    app.first_run("Тенант А", "a@a.test").await;
+    app.new_tenant("Тенант Б", "b@b.test").await;
+    let (a, b) = (tenant_named(&app, "Тенант А").await, tenant_named(&app, "Тенант Б").await);
+    let db = &app.state.db;
+    let rename = |tenant: TenantId, name: &'static str| {
+        sqlx::query("UPDATE tenants SET name = $2 WHERE id = $1").bind(tenant.0).bind(name)
+    };
+
+    let mut read = db.read(a).await.unwrap();
+    let written = rename(a, "Изменено при чтении").execute(&mut *read).await;
+    if app.backend == Backend::Postgres {
+        assert!(written.is_err(), "a read is READ ONLY on PostgreSQL");
+    }
+    drop(read);
+
+    let mut read = db.read(a).await.unwrap();
+    let name: String =
+        sqlx::query_scalar("SELECT name FROM tenants WHERE id = $1").bind(a.0).fetch_one(&mut *read).await.unwrap();
+    read.commit().await.unwrap();
+    assert_eq!(name, "Тенант А");
+
+    // The next transaction on that connection is a fresh one, for its own tenant, and it commits.
+    let mut tx = db.write(b).await.unwrap();
+    if app.backend == Backend::Postgres {
+        let tenant: String =
+            sqlx::query_scalar("SELECT current_setting('app.tenant_id')").fetch_one(&mut *tx).await.unwrap();
+        assert_eq!(tenant, b.0.to_string());
+    }
+    rename(b, "Тенант Б2").execute(&mut *tx).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(tenant_named(&app, "Тенант Б2").await, b);
 }
 
 async fn tenant_named(app: &TestApp, name: &str) -> TenantId {

@@ -41,6 +41,9 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 pub struct Tx {
     inner: Inner,
     _turn: Option<OwnedMutexGuard<()>>,
+    /// A read ([`Db::read`], [`Db::lookup_read`]): `READ ONLY` on PostgreSQL, so a write in it
+    /// fails there, and ended without waiting (see [`Tx::commit`]).
+    read_only: bool,
 }
 
 enum Inner {
@@ -70,12 +73,19 @@ impl DerefMut for Tx {
 }
 
 impl Tx {
-    fn without_turn(inner: sqlx::Transaction<'static, sqlx::Any>) -> Self {
-        Self { inner: Inner::Transaction(inner), _turn: None }
+    fn without_turn(inner: sqlx::Transaction<'static, sqlx::Any>, read_only: bool) -> Self {
+        Self { inner: Inner::Transaction(inner), _turn: None, read_only }
     }
 
+    /// Commits a write. A read is ended without a round trip of its own: its rollback (all a
+    /// read-only transaction's end does) is queued and goes with the check every connection
+    /// gets as it returns to the pool.
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         match self.inner {
+            Inner::Transaction(tx) if self.read_only => {
+                drop(tx);
+                Ok(())
+            }
             Inner::Transaction(tx) => tx.commit().await,
             Inner::Statement(_) => Ok(()),
         }
@@ -194,7 +204,9 @@ impl Db {
     /// Statements after the first see the database as it is then, not as the first saw it.
     pub async fn read_one(&self, tenant: TenantId) -> Result<Tx, AppError> {
         match self.backend {
-            Backend::Sqlite => Ok(Tx { inner: Inner::Statement(self.pool.acquire().await?), _turn: None }),
+            Backend::Sqlite => {
+                Ok(Tx { inner: Inner::Statement(self.pool.acquire().await?), _turn: None, read_only: true })
+            }
             Backend::Postgres => self.read(tenant).await,
         }
     }
@@ -226,22 +238,25 @@ impl Db {
             Backend::Sqlite if write => {
                 let turn = self.writer.clone().lock_owned().await;
                 let inner = Inner::Transaction(self.pool.begin_with("BEGIN IMMEDIATE").await?);
-                Ok(Tx { inner, _turn: Some(turn) })
+                Ok(Tx { inner, _turn: Some(turn), read_only: false })
             }
-            Backend::Sqlite => Ok(Tx::without_turn(self.pool.begin().await?)),
-            Backend::Postgres => match setting {
-                Some((name, value)) if is_plain(name) && is_plain(value) => {
-                    let begin = format!("BEGIN; SELECT set_config('{name}', '{value}', true)");
-                    Ok(Tx::without_turn(self.pool.begin_with(begin).await?))
-                }
-                _ => {
-                    let mut tx = Tx::without_turn(self.pool.begin().await?);
-                    if let Some((name, value)) = setting {
-                        self.set_local(&mut tx, name, value).await?;
+            Backend::Sqlite => Ok(Tx::without_turn(self.pool.begin().await?, true)),
+            Backend::Postgres => {
+                let begin = if write { "BEGIN" } else { "BEGIN READ ONLY" };
+                match setting {
+                    Some((name, value)) if is_plain(name) && is_plain(value) => {
+                        let begin = format!("{begin}; SELECT set_config('{name}', '{value}', true)");
+                        Ok(Tx::without_turn(self.pool.begin_with(begin).await?, !write))
                     }
-                    Ok(tx)
+                    _ => {
+                        let mut tx = Tx::without_turn(self.pool.begin_with(begin).await?, !write);
+                        if let Some((name, value)) = setting {
+                            self.set_local(&mut tx, name, value).await?;
+                        }
+                        Ok(tx)
+                    }
                 }
-            },
+            }
         }
     }
 
