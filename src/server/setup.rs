@@ -126,8 +126,8 @@ pub async fn mail_tab_lock(db: &Db, admin: &Admin) -> Result<MailTabLock, AppErr
 }
 
 async fn lock_in(tx: &mut Tx, tenant: TenantId) -> Result<MailTabLock, AppError> {
-    let (firms, outlets) = rows::counts(tx, tenant).await?;
-    Ok(MailTabLock { missing_firm: firms == 0, missing_outlet: outlets == 0 })
+    let (firm, outlet) = rows::present(tx, tenant).await?;
+    Ok(MailTabLock { missing_firm: !firm, missing_outlet: !outlet })
 }
 
 /// Every «Почта» server function starts here: the tab stays closed until a firm and an outlet
