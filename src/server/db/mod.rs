@@ -41,13 +41,13 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 pub struct Tx {
     inner: Inner,
     _turn: Option<OwnedMutexGuard<()>>,
-    /// A read ([`Db::read`], [`Db::lookup_read`]): `READ ONLY` on PostgreSQL, so a write in it
-    /// fails there, and ended without waiting (see [`Tx::commit`]).
-    read_only: bool,
 }
 
 enum Inner {
-    Transaction(sqlx::Transaction<'static, sqlx::Any>),
+    Write(sqlx::Transaction<'static, sqlx::Any>),
+    /// [`Db::read`], [`Db::lookup_read`]: `READ ONLY` on PostgreSQL, so a write in it fails
+    /// there, and ended without waiting (see [`Tx::commit`]).
+    Read(sqlx::Transaction<'static, sqlx::Any>),
     /// A connection in autocommit: each statement its own snapshot.
     Statement(sqlx::pool::PoolConnection<sqlx::Any>),
 }
@@ -57,7 +57,7 @@ impl Deref for Tx {
 
     fn deref(&self) -> &sqlx::AnyConnection {
         match &self.inner {
-            Inner::Transaction(tx) => tx,
+            Inner::Write(tx) | Inner::Read(tx) => tx,
             Inner::Statement(conn) => conn,
         }
     }
@@ -66,15 +66,15 @@ impl Deref for Tx {
 impl DerefMut for Tx {
     fn deref_mut(&mut self) -> &mut sqlx::AnyConnection {
         match &mut self.inner {
-            Inner::Transaction(tx) => tx,
+            Inner::Write(tx) | Inner::Read(tx) => tx,
             Inner::Statement(conn) => conn,
         }
     }
 }
 
 impl Tx {
-    fn without_turn(inner: sqlx::Transaction<'static, sqlx::Any>, read_only: bool) -> Self {
-        Self { inner: Inner::Transaction(inner), _turn: None, read_only }
+    fn without_turn(inner: Inner) -> Self {
+        Self { inner, _turn: None }
     }
 
     /// Commits a write. A read is ended without a round trip of its own: its rollback (all a
@@ -82,11 +82,11 @@ impl Tx {
     /// gets as it returns to the pool.
     pub async fn commit(self) -> Result<(), sqlx::Error> {
         match self.inner {
-            Inner::Transaction(tx) if self.read_only => {
+            Inner::Write(tx) => tx.commit().await,
+            Inner::Read(tx) => {
                 drop(tx);
                 Ok(())
             }
-            Inner::Transaction(tx) => tx.commit().await,
             Inner::Statement(_) => Ok(()),
         }
     }
@@ -204,9 +204,7 @@ impl Db {
     /// Statements after the first see the database as it is then, not as the first saw it.
     pub async fn read_one(&self, tenant: TenantId) -> Result<Tx, AppError> {
         match self.backend {
-            Backend::Sqlite => {
-                Ok(Tx { inner: Inner::Statement(self.pool.acquire().await?), _turn: None, read_only: true })
-            }
+            Backend::Sqlite => Ok(Tx::without_turn(Inner::Statement(self.pool.acquire().await?))),
             Backend::Postgres => self.read(tenant).await,
         }
     }
@@ -237,19 +235,20 @@ impl Db {
         match self.backend {
             Backend::Sqlite if write => {
                 let turn = self.writer.clone().lock_owned().await;
-                let inner = Inner::Transaction(self.pool.begin_with("BEGIN IMMEDIATE").await?);
-                Ok(Tx { inner, _turn: Some(turn), read_only: false })
+                let inner = Inner::Write(self.pool.begin_with("BEGIN IMMEDIATE").await?);
+                Ok(Tx { inner, _turn: Some(turn) })
             }
-            Backend::Sqlite => Ok(Tx::without_turn(self.pool.begin().await?, true)),
+            Backend::Sqlite => Ok(Tx::without_turn(Inner::Read(self.pool.begin().await?))),
             Backend::Postgres => {
-                let begin = if write { "BEGIN" } else { "BEGIN READ ONLY" };
+                let (begin, kind): (_, fn(_) -> Inner) =
+                    if write { ("BEGIN", Inner::Write) } else { ("BEGIN READ ONLY", Inner::Read) };
                 match setting {
                     Some((name, value)) if is_plain(name) && is_plain(value) => {
                         let begin = format!("{begin}; SELECT set_config('{name}', '{value}', true)");
-                        Ok(Tx::without_turn(self.pool.begin_with(begin).await?, !write))
+                        Ok(Tx::without_turn(kind(self.pool.begin_with(begin).await?)))
                     }
                     _ => {
-                        let mut tx = Tx::without_turn(self.pool.begin_with(begin).await?, !write);
+                        let mut tx = Tx::without_turn(kind(self.pool.begin_with(begin).await?));
                         if let Some((name, value)) = setting {
                             self.set_local(&mut tx, name, value).await?;
                         }
