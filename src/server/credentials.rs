@@ -28,14 +28,20 @@ fn argon2() -> Argon2<'static> {
 /// large is a mapping of its own ([`return_large_allocations`]); left to glibc's own rule, a
 /// freed buffer raised the size it maps on its own, later ones came from the heap and stayed,
 /// and a flood of sign-ins grew the server by about 11 MiB per password checked.
-#[derive(Clone, Default)]
+#[derive(Clone)]
 struct Memory {
     spare: Arc<Mutex<Vec<Vec<Block>>>>,
+    /// The runs waiting for a slot ([`Hashing`]'s count).
+    waiting: Arc<AtomicUsize>,
     /// Buffers allocated so far (for the tests).
     made: Arc<AtomicUsize>,
 }
 
 impl Memory {
+    fn new(waiting: Arc<AtomicUsize>) -> Self {
+        Self { spare: Arc::default(), waiting, made: Arc::default() }
+    }
+
     fn spare(&self) -> std::sync::MutexGuard<'_, Vec<Vec<Block>>> {
         self.spare.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -48,11 +54,14 @@ impl Memory {
         })
     }
 
-    /// Keeps `buffer` for the next run if `others_wait`, else frees it.
-    fn give_back(&self, buffer: Vec<Block>, others_wait: bool) {
-        if others_wait {
+    /// `work` in a buffer, kept afterwards for the next run if one waits, else freed.
+    fn run<R>(&self, work: impl FnOnce(&mut [Block]) -> R) -> R {
+        let mut buffer = self.take();
+        let done = work(&mut buffer);
+        if self.waiting.load(Ordering::SeqCst) > 0 {
             self.spare().push(buffer);
         }
+        done
     }
 }
 
@@ -131,12 +140,13 @@ impl Hashing {
     }
 
     pub fn with_limits(slots: usize, max_waiting: usize, max_wait: Duration) -> Self {
+        let waiting = Arc::new(AtomicUsize::new(0));
         Self {
             slots: Arc::new(Semaphore::new(slots)),
-            waiting: Arc::default(),
+            memory: Memory::new(waiting.clone()),
+            waiting,
             max_waiting,
             max_wait,
-            memory: Memory::default(),
         }
     }
 
@@ -160,14 +170,11 @@ impl Hashing {
     pub async fn hash(&self, password: &str) -> Result<String, AppError> {
         let slot = self.slot().await?;
         let password = zeroize::Zeroizing::new(password.to_string());
-        let (memory, waiting) = (self.memory.clone(), self.waiting.clone());
+        let memory = self.memory.clone();
         tokio::task::spawn_blocking(move || {
             let _slot = slot;
             let salt = SaltString::generate(&mut rand::rngs::OsRng);
-            let mut buffer = memory.take();
-            let hash = hash_in(&mut buffer, password.as_bytes(), salt.as_salt());
-            memory.give_back(buffer, waiting.load(Ordering::SeqCst) > 0);
-            hash
+            memory.run(|buffer| hash_in(buffer, password.as_bytes(), salt.as_salt()))
         })
         .await
         .map_err(|e| super::fail::internal("hashing task failed", e))?
@@ -179,15 +186,12 @@ impl Hashing {
         let slot = self.slot().await?;
         let password = zeroize::Zeroizing::new(password.to_string());
         let known = hash.is_some();
-        let (memory, waiting) = (self.memory.clone(), self.waiting.clone());
+        let memory = self.memory.clone();
         let matched = tokio::task::spawn_blocking(move || {
             let _slot = slot;
             let hash = hash.unwrap_or_else(|| dummy_hash().to_string());
             let Ok(parsed) = PasswordHash::new(&hash) else { return false };
-            let mut buffer = memory.take();
-            let matched = matches_in(&mut buffer, password.as_bytes(), &parsed);
-            memory.give_back(buffer, waiting.load(Ordering::SeqCst) > 0);
-            matched && known
+            memory.run(|buffer| matches_in(buffer, password.as_bytes(), &parsed)) && known
         })
         .await;
         Ok(matched.unwrap_or(false))
